@@ -1,0 +1,221 @@
+"""The control plane under /_emulator/: JSON in and out, never a provider envelope."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import TYPE_CHECKING
+
+import orjson
+from aiohttp import web
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from emulator import __version__
+from emulator.core.errors import ScenarioError
+from emulator.core.pipeline import dumps
+from emulator.core.scenario import flatten_errors, parse_document
+
+if TYPE_CHECKING:
+    from emulator.app import Runtime
+
+PREFIX = "/_emulator"
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str, **extra) -> None:
+        super().__init__(message)
+        self.status, self.message, self.extra = status, message, extra
+
+
+def reply(body, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=dumps(body), content_type="application/json", charset="utf-8")
+
+
+class ClockSchema(Schema):
+    freeze_at = fields.Float(allow_nan=False)
+    advance_s = fields.Float(allow_nan=False)
+    real = fields.Boolean()
+
+    @validates_schema
+    def _one(self, data, **kwargs):
+        if len(data) != 1:
+            raise ValidationError("give exactly one of freeze_at, advance_s, real")
+        if data.get("real") is False:
+            raise ValidationError("real must be true", "real")
+
+
+class JournalQuery(Schema):
+    provider = fields.String()
+    api = fields.String()
+    tenant = fields.String()
+    limit = fields.Integer(validate=validate.Range(min=0))
+
+
+def setup_control(app: web.Application, rt: "Runtime") -> None:
+    token = rt.settings.admin_token
+
+    def endpoint(fn):
+        async def wrapped(request: web.Request) -> web.Response:
+            try:
+                if token is not None:
+                    given = request.headers.get("X-Emulator-Token", "")
+                    if not hmac.compare_digest(given.encode(), token.encode()):
+                        raise ControlError(401, "missing or wrong X-Emulator-Token")
+                return await fn(request)
+            except ControlError as exc:
+                return reply({"error": exc.message, **exc.extra}, exc.status)
+            except ScenarioError as exc:
+                return reply(exc.as_json(), 400)
+        wrapped.__name__ = fn.__name__
+        return wrapped
+
+    async def read_json(request: web.Request):
+        raw = await request.read()
+        if not raw:
+            raise ControlError(400, "a JSON body is required")
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise ControlError(400, f"body is not valid JSON: {exc}") from None
+
+    def narrow(request: web.Request) -> tuple[str | None, str | None]:
+        provider = request.query.get("provider") or None
+        tenant = request.query.get("tenant") or None
+        if provider is not None and provider not in rt.providers:
+            raise ControlError(400, f"unknown provider {provider!r}", providers=list(rt.providers))
+        if tenant is not None:
+            if provider is None:
+                raise ControlError(400, "tenant needs provider")
+            if tenant not in rt.providers[provider].backend.tenants and \
+                    tenant not in rt.providers[provider].backend._specs:
+                raise ControlError(404, f"unknown {provider} tenant {tenant!r}")
+        return provider, tenant
+
+    @endpoint
+    async def health(request):
+        return reply({"status": "ok", "version": __version__, "providers": list(rt.providers),
+                      "uptime_s": round(time.monotonic() - rt.started, 3)})
+
+    @endpoint
+    async def reset(request):
+        provider, tenant = narrow(request)
+        rt.reset(provider, tenant)
+        return reply({"status": "reset", "provider": provider, "tenant": tenant})
+
+    @endpoint
+    async def get_state(request):
+        provider, tenant = narrow(request)
+        return reply(rt.dump_state(provider, tenant))
+
+    @endpoint
+    async def put_state(request):
+        provider, tenant = narrow(request)
+        data = await read_json(request)
+        if not isinstance(data, dict):
+            raise ControlError(400, "state must be an object keyed by provider")
+        unknown = [k for k in data if k not in rt.providers]
+        if unknown:
+            raise ControlError(400, f"unknown provider(s) in state: {', '.join(map(str, unknown))}")
+        try:
+            rt.load_state(data, provider, tenant)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ControlError(400, f"state cannot be loaded: {exc!r}") from None
+        return reply({"status": "loaded"})
+
+    @endpoint
+    async def check_state(request):
+        problems = rt.check_invariants()
+        ok = not any(problems.values())
+        return reply({"ok": ok, "problems": problems}, 200 if ok else 409)
+
+    @endpoint
+    async def post_scenario(request):
+        mode = request.query.get("mode", "replace")
+        if mode not in ("replace", "merge"):
+            raise ControlError(400, "mode must be replace or merge")
+        raw = await request.read()
+        doc = parse_document(raw, "request body")
+        rt.apply_scenario(doc, "request body", merge=(mode == "merge"))
+        return reply({"status": "loaded", "mode": mode, "tenants": {
+            name: sorted(p.backend.tenants) for name, p in rt.providers.items()}})
+
+    @endpoint
+    async def get_journal(request):
+        try:
+            q = JournalQuery().load(dict(request.query))
+        except ValidationError as exc:
+            raise ControlError(400, "bad journal query", details=flatten_errors(exc.messages)) from None
+        entries = rt.journal.entries(q.get("provider"), q.get("api"), q.get("tenant"), q.get("limit"))
+        return reply({"size": rt.journal.size, "count": len(entries),
+                      "entries": [rt.journal.render(e) for e in entries]})
+
+    @endpoint
+    async def delete_journal(request):
+        rt.journal.clear()
+        return reply({"status": "cleared"})
+
+    @endpoint
+    async def get_faults(request):
+        return reply({"faults": [f.as_json() for f in rt.faults.list()]})
+
+    @endpoint
+    async def post_faults(request):
+        data = await read_json(request)
+        specs = data if isinstance(data, list) else [data]
+        try:
+            # validate all first so a list is taken whole or not at all
+            from emulator.core.faults import FaultSchema
+            for spec in specs:
+                FaultSchema().load(spec)
+        except ValidationError as exc:
+            raise ControlError(400, "invalid fault", details=flatten_errors(exc.messages)) from None
+        added = [rt.faults.add(spec).as_json() for spec in specs]
+        return reply({"faults": added} if isinstance(data, list) else added[0], 201)
+
+    @endpoint
+    async def delete_faults(request):
+        fault_id = request.match_info.get("fault_id")
+        if fault_id is not None:
+            if not fault_id.isdigit():
+                raise ControlError(400, "fault id must be a number")
+            if not rt.faults.clear(int(fault_id)):
+                raise ControlError(404, f"no fault {fault_id}")
+            return reply({"status": "deleted", "id": int(fault_id)})
+        return reply({"status": "deleted", "count": rt.faults.clear()})
+
+    @endpoint
+    async def get_clock(request):
+        return reply(rt.clock.describe())
+
+    @endpoint
+    async def post_clock(request):
+        data = await read_json(request)
+        if not isinstance(data, dict):
+            raise ControlError(400, "clock body must be an object")
+        try:
+            q = ClockSchema().load(data)
+        except ValidationError as exc:
+            raise ControlError(400, "bad clock request", details=flatten_errors(exc.messages)) from None
+        if "freeze_at" in q:
+            rt.clock.freeze_at(q["freeze_at"])
+        elif "advance_s" in q:
+            rt.clock.advance(q["advance_s"])
+        else:
+            rt.clock.real()
+        return reply(rt.clock.describe())
+
+    r = app.router
+    r.add_get(f"{PREFIX}/health", health)
+    r.add_post(f"{PREFIX}/reset", reset)
+    r.add_get(f"{PREFIX}/state", get_state)
+    r.add_put(f"{PREFIX}/state", put_state)
+    r.add_get(f"{PREFIX}/state/check", check_state)
+    r.add_post(f"{PREFIX}/scenario", post_scenario)
+    r.add_get(f"{PREFIX}/journal", get_journal)
+    r.add_delete(f"{PREFIX}/journal", delete_journal)
+    r.add_get(f"{PREFIX}/faults", get_faults)
+    r.add_post(f"{PREFIX}/faults", post_faults)
+    r.add_delete(f"{PREFIX}/faults", delete_faults)
+    r.add_delete(f"{PREFIX}/faults/{{fault_id}}", delete_faults)
+    r.add_get(f"{PREFIX}/clock", get_clock)
+    r.add_post(f"{PREFIX}/clock", post_clock)

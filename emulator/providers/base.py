@@ -1,0 +1,231 @@
+"""What a provider plugs into the pipeline, and the tenant bookkeeping every backend shares.
+
+A provider is three things: routes (urls.py), an envelope (auth, parsing, rendering: the
+Provider subclass) and a backend (models.py: state and rules, no aiohttp). The pipeline in
+core/pipeline.py drives them in one fixed order; see DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
+
+from marshmallow import Schema, ValidationError
+
+from emulator.core.errors import ProviderError, SeedError
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from emulator.core.clock import Clock
+
+
+@dataclass(slots=True)
+class Route:
+    """One emulated API: ``api`` is the name faults, rate limits and the journal use."""
+
+    method: str
+    path: str
+    api: str
+    handler: Callable[["Call"], Any] | None = None
+    schema: Schema | None = None
+    auth: bool = True                  # False: the pipeline skips authenticate()
+    envelope: "Provider | None" = None  # another envelope for this route (Tencent's admin wrapper)
+    summary: str = ""                  # one line for the OpenAPI document
+    response_schema: Schema | None = None
+
+
+class Call:
+    """Everything one request carries through the pipeline."""
+
+    __slots__ = ("request", "provider", "route", "api", "raw", "payload", "data", "tenant_id",
+                 "tenant", "caller", "now", "response_headers", "extra")
+
+    def __init__(self, request: "web.Request", provider: "Provider", route: Route, raw: bytes, now: float):
+        self.request = request
+        self.provider = provider
+        self.route = route
+        self.api = route.api
+        self.raw = raw
+        self.payload: Any = None     # the body as parsed by the provider (JSON value, form multidict)
+        self.data: Any = None        # the body after schema validation
+        self.tenant_id: str | None = None
+        self.tenant: Any = None
+        self.caller: str | None = None   # admin identifier / token user, when auth names one
+        self.now = now
+        self.response_headers: dict[str, str] | None = None
+        self.extra: dict = {}
+
+
+class Provider(ABC):
+    """The envelope of one provider. Subclasses override the hooks; defaults are documented."""
+
+    name: ClassVar[str] = ""
+    error_type: ClassVar[type[ProviderError]] = ProviderError
+    scenario_schema: ClassVar[type[Schema] | None] = None
+
+    def __init__(self, clock: "Clock", backend: "TenantBackend") -> None:
+        self.clock = clock
+        self.backend = backend
+
+    # --- routing -------------------------------------------------------------------------
+    @abstractmethod
+    def routes(self) -> list[Route]:
+        ...
+
+    def resolve(self, call: Call) -> Route:
+        """Pick the concrete route for a catch-all path (Tencent's /v4/{service}/{command})."""
+        return call.route
+
+    # --- pipeline hooks --------------------------------------------------------------------
+    def tenant_hint(self, call: Call) -> str | None:
+        """The tenant the request claims, unverified; used to match tenant-scoped faults."""
+        return None
+
+    @abstractmethod
+    def authenticate(self, call: Call) -> None:
+        """Verify credentials; set call.tenant_id, call.tenant and call.caller or raise."""
+
+    def rate_limit(self, call: Call) -> float | None:
+        """Requests per second allowed for (tenant, api); None or 0 = unlimited."""
+        return None
+
+    @abstractmethod
+    def rate_limited(self, call: Call) -> ProviderError:
+        ...
+
+    @abstractmethod
+    def parse_body(self, call: Call) -> Any:
+        """Turn call.raw into the provider's payload (JSON value or form fields) or raise."""
+
+    def validate(self, call: Call) -> Any:
+        """Run the route's marshmallow schema over the payload; map failures to provider errors."""
+        schema = call.route.schema
+        if schema is None:
+            return call.payload
+        try:
+            return schema.load(call.payload)
+        except ValidationError as exc:
+            raise self.validation_error(call, exc) from None
+
+    @abstractmethod
+    def validation_error(self, call: Call, exc: ValidationError) -> ProviderError:
+        ...
+
+    @abstractmethod
+    def render_ok(self, call: Call, result: Any) -> tuple[int, Any]:
+        """(HTTP status, JSON-able body) of a success."""
+
+    @abstractmethod
+    def render_error(self, call: Call, err: ProviderError) -> tuple[int, Any]:
+        ...
+
+    @abstractmethod
+    def internal_error(self, call: Call) -> ProviderError:
+        """What an unexpected exception becomes, in this provider's envelope."""
+
+    def fault_error(self, call: Call, code: int | None, message: str | None,
+                    http_status: int | None) -> ProviderError:
+        """An injected fault: the given code (or the internal-error code) with optional status."""
+        if code is None:
+            base = self.internal_error(call)
+            code, message = base.code, message if message is not None else base.message
+        return self.error_type(code, message, http_status=http_status)
+
+    # --- state -----------------------------------------------------------------------------
+    def check_invariants(self) -> list[str]:
+        return self.backend.check()
+
+
+class TenantBackend(ABC):
+    """Tenants built from a scenario section, with reset/dump/load shared by every provider.
+
+    Subclasses define ``section_key`` (the list of tenants inside the provider's scenario
+    section), ``tenant_id(spec)``, ``build_tenant(spec)`` (raise SeedError with a path relative
+    to the spec) and ``tenant_to_json`` / ``tenant_from_json``.
+    """
+
+    section_key: ClassVar[str] = "apps"
+
+    def __init__(self, clock: "Clock") -> None:
+        self.clock = clock
+        self.tenants: dict[str, Any] = {}
+        self._specs: dict[str, dict] = {}
+
+    # subclass hooks
+    @abstractmethod
+    def tenant_id(self, spec: dict) -> str:
+        ...
+
+    @abstractmethod
+    def build_tenant(self, spec: dict) -> Any:
+        ...
+
+    @abstractmethod
+    def tenant_to_json(self, tenant: Any) -> dict:
+        ...
+
+    @abstractmethod
+    def tenant_from_json(self, data: dict) -> Any:
+        ...
+
+    def check_tenant(self, tenant_id: str, tenant: Any) -> list[str]:
+        return []
+
+    def configure_extra(self, section: dict, merge: bool) -> None:
+        """Provider-wide parts of the section that are not tenants (Tencent's gateway)."""
+
+    # shared machinery
+    def prepare(self, section: dict | None) -> dict[str, tuple[dict, Any]]:
+        """Build every tenant of a validated section without touching current state."""
+        built: dict[str, tuple[dict, Any]] = {}
+        for i, spec in enumerate((section or {}).get(self.section_key) or []):
+            tid = self.tenant_id(spec)
+            if tid in built:
+                raise SeedError(f"{self.section_key}[{i}]", f"duplicate tenant {tid!r}")
+            try:
+                built[tid] = (copy.deepcopy(spec), self.build_tenant(spec))
+            except SeedError as exc:
+                raise SeedError(f"{self.section_key}[{i}].{exc.path}" if exc.path else
+                                f"{self.section_key}[{i}]", exc.reason) from None
+        return built
+
+    def commit(self, section: dict | None, prepared: dict[str, tuple[dict, Any]], merge: bool) -> None:
+        if not merge:
+            self.tenants.clear()
+            self._specs.clear()
+        for tid, (spec, tenant) in prepared.items():
+            self._specs[tid] = spec
+            self.tenants[tid] = tenant
+        self.configure_extra(section or {}, merge)
+
+    def reset(self, tenant_id: str | None = None) -> None:
+        """Back to the scenario's initial state (one tenant, or all; undeclared tenants go)."""
+        if tenant_id is not None:
+            if tenant_id in self._specs:
+                self.tenants[tenant_id] = self.build_tenant(self._specs[tenant_id])
+            else:
+                self.tenants.pop(tenant_id, None)
+            return
+        self.tenants = {tid: self.build_tenant(spec) for tid, spec in self._specs.items()}
+
+    def dump(self, tenant_id: str | None = None) -> dict[str, dict]:
+        ids = [tenant_id] if tenant_id is not None else sorted(self.tenants)
+        return {tid: self.tenant_to_json(self.tenants[tid]) for tid in ids if tid in self.tenants}
+
+    def load(self, data: dict[str, dict], tenant_id: str | None = None) -> None:
+        """Replace state from a dump (all tenants, or only ``tenant_id``'s); all-or-nothing."""
+        built = {tid: self.tenant_from_json(tdata) for tid, tdata in data.items()
+                 if tenant_id is None or tid == tenant_id}
+        if tenant_id is None:
+            self.tenants = built
+        else:
+            self.tenants.update(built)
+
+    def check(self) -> list[str]:
+        problems: list[str] = []
+        for tid, tenant in self.tenants.items():
+            problems.extend(f"{tid}: {p}" for p in self.check_tenant(tid, tenant))
+        return problems

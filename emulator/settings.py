@@ -1,0 +1,34 @@
+"""Every process-wide knob, documented once. Per-tenant knobs live in the scenario files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+
+def default_scenario_path() -> Path:
+    """The shipped fixtures/default.yaml, found from the installed package (editable or not)."""
+    return Path(str(resources.files("emulator.fixtures").joinpath("default.yaml")))
+
+
+def fixtures_dir() -> Path:
+    return Path(str(resources.files("emulator.fixtures")))
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"          # --host / IMEMU_HOST
+    port: int = 8080                 # --port / IMEMU_PORT; 0 picks a free port
+    scenario: Path | None = None     # --scenario / IMEMU_SCENARIO; None = default.yaml
+    state_file: Path | None = None   # --state-file / IMEMU_STATE_FILE: load at start, save at exit
+    journal_size: int = 1000         # --journal-size / IMEMU_JOURNAL_SIZE: ring-buffer length
+    log_level: str = "INFO"          # --log-level / IMEMU_LOG_LEVEL
+    admin_token: str | None = None   # --admin-token / IMEMU_ADMIN_TOKEN: guards /_emulator/*
+    # Largest request body read; bigger bodies are refused by the provider's own rule when it has
+    # one (RongCloud: 1508 over 100 KB), otherwise by this cap.
+    max_body_bytes: int = 16 * 1024 * 1024
+    providers: tuple[str, ...] = field(default=("tencent", "openim", "rongcloud"))
+
+    def scenario_path(self) -> Path:
+        return Path(self.scenario) if self.scenario else default_scenario_path()

@@ -1,0 +1,1 @@
+"""Fixtures and signing helpers for openim tests (loaded by tests/conftest.py)."""

@@ -1,0 +1,1 @@
+"""Fixtures and signing helpers for rongcloud tests (loaded by tests/conftest.py)."""
