@@ -204,7 +204,17 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             rt.clock.real()
         return reply(rt.clock.describe())
 
+    openapi_doc: list[bytes] = []
+
+    @endpoint
+    async def openapi(request):
+        if not openapi_doc:  # built on first use: start-up stays fast
+            from emulator.openapi import build
+            openapi_doc.append(dumps(build(rt.providers)))
+        return web.Response(body=openapi_doc[0], content_type="application/json", charset="utf-8")
+
     r = app.router
+    r.add_get(f"{PREFIX}/openapi.json", openapi)
     r.add_get(f"{PREFIX}/health", health)
     r.add_post(f"{PREFIX}/reset", reset)
     r.add_get(f"{PREFIX}/state", get_state)

@@ -75,6 +75,11 @@ class Provider(ABC):
     def routes(self) -> list[Route]:
         ...
 
+    def api_routes(self) -> list[Route]:
+        """The emulated APIs, one per real path: what the README coverage table and the OpenAPI
+        document list. Catch-all routes (a ``{`` in the path) and OPTIONS are left out."""
+        return [r for r in self.routes() if "{" not in r.path and r.method != "OPTIONS"]
+
     def resolve(self, call: Call) -> Route:
         """Pick the concrete route for a catch-all path (Tencent's /v4/{service}/{command})."""
         return call.route

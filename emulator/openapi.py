@@ -1,0 +1,134 @@
+"""An OpenAPI 3.1 document of every emulated endpoint and the control plane, built from the
+routes' marshmallow schemas with apispec's MarshmallowPlugin. Served at /_emulator/openapi.json.
+
+Each provider's envelope (credentials, body encoding, success and error shapes) is described
+once here, so every operation of that provider shares it.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from emulator import __version__
+
+# Credentials and envelopes, as the providers define them (reference sections cited there).
+ENVELOPES = {
+    "tencent": {
+        "content_type": "application/json",
+        "parameters": [
+            {"in": "query", "name": "sdkappid", "required": True, "schema": {"type": "string"}},
+            {"in": "query", "name": "identifier", "required": True, "schema": {"type": "string"}},
+            {"in": "query", "name": "usersig", "required": True, "schema": {"type": "string"}},
+            {"in": "query", "name": "random", "required": False, "schema": {"type": "string"}},
+            {"in": "query", "name": "contenttype", "required": False, "schema": {"type": "string", "enum": ["json"]}},
+        ],
+        "responses": {"200": ("Always HTTP 200; ActionStatus OK or FAIL with ErrorCode/ErrorInfo", {
+            "type": "object", "required": ["ActionStatus", "ErrorCode", "ErrorInfo"],
+            "properties": {"ActionStatus": {"type": "string", "enum": ["OK", "FAIL"]},
+                           "ErrorCode": {"type": "integer"}, "ErrorInfo": {"type": "string"}},
+            "additionalProperties": True})},
+    },
+    "tencent-gateway": {
+        "content_type": "application/json",
+        "parameters": [{"in": "header", "name": "x-access-token", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": ("{code, message, result, success, timestamp}", {
+            "type": "object", "required": ["code", "message", "success", "timestamp"],
+            "properties": {"code": {"type": "integer"}, "message": {"type": "string"},
+                           "result": {}, "success": {"type": "boolean"}, "timestamp": {"type": "integer"}},
+            "additionalProperties": True})},
+    },
+    "openim": {
+        "content_type": "application/json",
+        "parameters": [
+            {"in": "header", "name": "operationID", "required": True, "schema": {"type": "string"}},
+            {"in": "header", "name": "token", "required": False, "schema": {"type": "string"},
+             "description": "required except on /auth/get_admin_token and /auth/parse_token"},
+        ],
+        "responses": {
+            "200": ("Always HTTP 200 for business results; data omitted on errors and empty replies", {
+                "type": "object", "required": ["errCode", "errMsg", "errDlt"],
+                "properties": {"errCode": {"type": "integer"}, "errMsg": {"type": "string"},
+                               "errDlt": {"type": "string"}, "data": {}},
+                "additionalProperties": False}),
+            "429": ("Rate limit (only when the tenant sets one)", {
+                "type": "object", "properties": {"errCode": {"type": "integer"}, "errMsg": {"type": "string"}}}),
+        },
+    },
+    "rongcloud": {
+        "content_type": "application/x-www-form-urlencoded",
+        "parameters": [
+            {"in": "header", "name": name, "required": True, "schema": {"type": "string"},
+             "description": f"or RC-{name}; names match case-insensitively"}
+            for name in ("App-Key", "Nonce", "Timestamp", "Signature")
+        ],
+        "responses": {
+            status: (text, {"type": "object", "required": ["code"],
+                            "properties": {"code": {"type": "integer"}, "errorMessage": {"type": "string"}},
+                            "additionalProperties": True})
+            for status, text in [("200", "code 200 on success; 254xx business errors"),
+                                 ("400", "1002 parameter error, 1003 no POST data, 1005 too long, 1508 body too large"),
+                                 ("401", "1004 signature error or unknown App-Key"),
+                                 ("429", "1008 rate limit"), ("500", "1000 internal error")]
+        },
+    },
+}
+
+CONTROL = [
+    ("get", "/_emulator/health", "Liveness, version, providers, uptime"),
+    ("post", "/_emulator/reset", "Back to the loaded scenario (?provider=&tenant= narrows)"),
+    ("get", "/_emulator/state", "The whole state as JSON (?provider=&tenant= narrows)"),
+    ("put", "/_emulator/state", "Load a state dump"),
+    ("get", "/_emulator/state/check", "Check every provider's state invariants"),
+    ("post", "/_emulator/scenario", "Replace the scenario (YAML or JSON body); ?mode=merge adds"),
+    ("get", "/_emulator/journal", "Recorded exchanges (?provider=&api=&tenant=&limit=)"),
+    ("delete", "/_emulator/journal", "Empty the journal"),
+    ("get", "/_emulator/faults", "Injected faults"),
+    ("post", "/_emulator/faults", "Add a fault (or a list)"),
+    ("delete", "/_emulator/faults", "Remove every fault"),
+    ("delete", "/_emulator/faults/{fault_id}", "Remove one fault"),
+    ("get", "/_emulator/clock", "The emulator clock"),
+    ("post", "/_emulator/clock", "freeze_at / advance_s / real"),
+    ("get", "/_emulator/openapi.json", "This document"),
+]
+
+
+def _schema_name(schema) -> str:
+    cls = schema if isinstance(schema, type) else type(schema)
+    return cls.__name__.removesuffix("Schema") or cls.__name__
+
+
+def build(providers: dict) -> dict:
+    spec = APISpec(title="im-emulator", version=__version__, openapi_version="3.1.0",
+                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+                   info={"description": "Local emulator of the Tencent Cloud Chat, OpenIM and "
+                                        "RongCloud server REST APIs, at their real paths."})
+    seen: dict[str, dict] = {}
+    for name, provider in providers.items():
+        for route in provider.api_routes():
+            env_name = getattr(route.envelope, "openapi_envelope", None) or \
+                getattr(provider, "openapi_envelope", None) or name
+            env = ENVELOPES[env_name]
+            op: dict = {"tags": [name], "summary": route.summary or route.api, "operationId": f"{name}:{route.api}",
+                        "parameters": env["parameters"],
+                        "responses": {status: {"description": text, "content": {"application/json": {"schema": schema}}}
+                                      for status, (text, schema) in env["responses"].items()}}
+            if route.schema is not None:
+                op["requestBody"] = {"required": True, "content": {env["content_type"]: {"schema": route.schema}}}
+            seen.setdefault(route.path, {})[route.method.lower()] = op
+    for method, path, summary in CONTROL:
+        op = {"tags": ["control"], "summary": summary,
+              "responses": {"200": {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}}}}}}
+        if "{fault_id}" in path:
+            op["parameters"] = [{"in": "path", "name": "fault_id", "required": True, "schema": {"type": "integer"}}]
+        seen.setdefault(path, {})[method] = op
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # apispec warns when one schema class is registered twice
+        for path, ops in seen.items():
+            spec.path(path=path, operations=ops)
+        return spec.to_dict()
+
+
+__all__ = ["build", "ENVELOPES"]
