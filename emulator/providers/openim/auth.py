@@ -1,0 +1,181 @@
+"""OpenIM tokens: HS256 JWTs signed with the tenant secret, plus the server-side token store
+(reference openim.md section 2; [srv] internal/rpc/auth/auth.go, controller/auth.go,
+[tools] tokenverify/jwt_token.go, [jwt] v4.5.2 parser order: malformed -> signature -> claims).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import warnings
+
+import jwt
+from jwt.warnings import InsecureKeyLengthWarning
+
+from .errors import (TOKEN_EXPIRED, TOKEN_KICKED, TOKEN_MALFORMED, TOKEN_NOT_EXIST,
+                     TOKEN_NOT_VALID_YET, TOKEN_UNKNOWN, OpenIMError)
+from .models import Tenant
+
+# The server's default secret (openIM123) is short by design; PyJWT's advice does not apply.
+warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
+
+ADMIN_PLATFORM_ID = 10          # constant.AdminPlatformID
+NORMAL, INVALID, KICKED = 0, 1, 2   # token states in the Redis hash
+IAT_SKEW_SECONDS = 5            # BuildClaims sets iat = now - 5 s
+HMAC_ALGS = {"HS256", "HS384", "HS512"}
+KNOWN_ALGS = HMAC_ALGS | {"RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256",
+                          "PS384", "PS512", "EdDSA", "none"}
+
+
+def _b64(seg: str) -> bytes:
+    return base64.urlsafe_b64decode(seg + "=" * (-len(seg) % 4))
+
+
+def unverified(token: str) -> tuple[dict, dict]:
+    """Split and decode header and claims; anything odd is 1503 TokenMalformedError."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise OpenIMError(TOKEN_MALFORMED)
+    try:
+        header = json.loads(_b64(parts[0]))
+        claims = json.loads(_b64(parts[1]))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise OpenIMError(TOKEN_MALFORMED) from None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise OpenIMError(TOKEN_MALFORMED)
+    uid, pid = claims.get("UserID", ""), claims.get("PlatformID", 0)
+    if not isinstance(uid, str) or isinstance(pid, bool) or not isinstance(pid, int):
+        raise OpenIMError(TOKEN_MALFORMED)   # the claims struct cannot hold these types
+    for key in ("exp", "iat", "nbf"):
+        if key in claims and (isinstance(claims[key], bool) or not isinstance(claims[key], (int, float))):
+            raise OpenIMError(TOKEN_MALFORMED)
+    return header, claims
+
+
+def signature_ok(token: str, header: dict, secret: str) -> bool:
+    """True when the token verifies with ``secret``; raises 1505 for unusable algorithms."""
+    alg = header.get("alg")
+    if alg == "none":
+        raise OpenIMError(TOKEN_UNKNOWN, "'none' signature type is not allowed")
+    if alg not in KNOWN_ALGS:
+        raise OpenIMError(TOKEN_UNKNOWN, f"signing method {alg} is unavailable.")
+    if alg not in HMAC_ALGS:
+        raise OpenIMError(TOKEN_UNKNOWN, "key is of invalid type")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+            jwt.decode(token, secret, algorithms=[alg],
+                       options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                                "verify_aud": False, "verify_iss": False})
+        return True
+    except jwt.InvalidSignatureError:
+        return False
+    except jwt.PyJWTError:
+        raise OpenIMError(TOKEN_MALFORMED) from None
+
+
+def check_claims(claims: dict, now: float) -> None:
+    if "exp" in claims and now >= claims["exp"]:
+        raise OpenIMError(TOKEN_EXPIRED)
+    if "nbf" in claims and now < claims["nbf"]:
+        raise OpenIMError(TOKEN_NOT_VALID_YET)
+    if "iat" in claims and now < claims["iat"]:
+        raise OpenIMError(TOKEN_UNKNOWN, "Token used before issued")
+
+
+def find_tenant(token: str, tenants: dict) -> Tenant | None:
+    """The tenant that issued ``token`` (a dict lookup per tenant), for tenant_hint and auth."""
+    for t in tenants.values():
+        if token in t.tokens or token in t.temp_tokens:
+            return t
+    return None
+
+
+def verify(token: str, tenants: dict, now: float) -> tuple[Tenant, dict]:
+    """parseToken: JWT checks, then the store. Returns (tenant, claims) or raises 15xx.
+
+    A token signed by no tenant's secret is 1505 "signature is invalid", as a wrong secret is.
+    """
+    header, claims = unverified(token)
+    tenant = find_tenant(token, tenants)
+    candidates = [tenant] if tenant is not None else list(tenants.values())
+    signer = None
+    for t in candidates:
+        if signature_ok(token, header, t.secret):
+            signer = t
+            break
+    if signer is None:
+        raise OpenIMError(TOKEN_UNKNOWN, "signature is invalid")
+    check_claims(claims, now)
+    uid = claims.get("UserID", "")
+    if signer.is_admin(uid) and signer.setting("admin_tokens_stateless"):
+        return signer, claims       # v3.8.3: admin tokens are not kept in the store
+    row = signer.tokens.get(token)
+    if row is None:
+        until = signer.temp_tokens.get(token)
+        if until is not None and signer.is_admin(uid) and now < until:
+            return signer, claims
+        raise OpenIMError(TOKEN_NOT_EXIST)
+    if row[2] == NORMAL:
+        return signer, claims
+    if row[2] == KICKED:
+        raise OpenIMError(TOKEN_KICKED)
+    raise OpenIMError(TOKEN_UNKNOWN)
+
+
+def issue(t: Tenant, user_id: str, platform_id: int, now: float) -> tuple[str, int]:
+    """CreateToken with multiLogin policy 1 (AllLoginButSameTermKick): every other platform keeps
+    only its newest token, the platform logged into keeps none; admin tokens are not kicked but
+    the older ones move to a temporary set valid admin_token_grace_seconds."""
+    expire_s = int(t.setting("token_expire_days")) * 86400
+    now_i = int(now)
+    claims = {"UserID": user_id, "PlatformID": platform_id, "exp": now_i + expire_s,
+              "iat": now_i - IAT_SKEW_SECONDS}
+    token = _sign(claims, t.secret)
+    while token in t.tokens or token in t.temp_tokens:   # same second: keep tokens distinct
+        claims["iat"] -= 1
+        token = _sign(claims, t.secret)
+    _purge(t, now)
+    if t.is_admin(user_id):
+        key = f"{user_id}\x00{platform_id}"
+        grace = now + int(t.setting("admin_token_grace_seconds"))
+        for old in t.user_tokens.pop(key, []):
+            del t.tokens[old]
+            t.temp_tokens[old] = grace
+    else:
+        prefix = f"{user_id}\x00"
+        for key in [k for k in t.user_tokens if k.startswith(prefix)]:
+            live = [tok for tok in t.user_tokens[key] if t.tokens[tok][2] == NORMAL]
+            same = key == f"{user_id}\x00{platform_id}"
+            for tok in (live if same else live[:-1]):
+                t.tokens[tok][2] = KICKED
+    t.tokens[token] = [user_id, platform_id, NORMAL, claims["exp"]]
+    t.user_tokens.setdefault(f"{user_id}\x00{platform_id}", []).append(token)
+    return token, expire_s
+
+
+def force_logout(t: Tenant, user_id: str, platform_id: int) -> None:
+    for tok in t.user_tokens.get(f"{user_id}\x00{platform_id}", []):
+        t.tokens[tok][2] = KICKED
+
+
+def _purge(t: Tenant, now: float) -> None:
+    """Drop expired entries (Redis TTL) so the store does not grow without bound."""
+    for tok in [k for k, until in t.temp_tokens.items() if until <= now]:
+        del t.temp_tokens[tok]
+    if len(t.tokens) < 1024:
+        return
+    for tok in [k for k, row in t.tokens.items() if row[3] <= now]:
+        row = t.tokens.pop(tok)
+        lst = t.user_tokens.get(f"{row[0]}\x00{row[1]}")
+        if lst is not None:
+            lst.remove(tok)
+            if not lst:
+                del t.user_tokens[f"{row[0]}\x00{row[1]}"]
+
+
+def _sign(claims: dict, secret: str) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InsecureKeyLengthWarning)
+        return jwt.encode(claims, secret, algorithm="HS256")

@@ -1,0 +1,357 @@
+"""OpenIM state: tenants (keyed by secret), users, groups, members, join requests, tokens and
+the version logs behind the incremental sync routes. Plain data, JSON round-trip exact.
+
+Rules live in models_users.py / models_groups.py / models_sync.py / auth.py; this module holds
+the records, the indexes that keep them consistent and the scenario seeding.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from emulator.core.errors import SeedError
+from emulator.providers.base import TenantBackend
+
+# Role levels, group status and version-log states ([proto] constant/constant.go;
+# [srv-p16] pkg/common/storage/model/version_log.go).
+OWNER, ADMIN, ORDINARY = 100, 60, 20
+STATUS_OK, STATUS_DISMISSED, STATUS_MUTED = 0, 2, 3
+V_INSERT, V_DELETE, V_UPDATE = 1, 2, 3
+V_GROUP_CHANGE_ID = ""                       # model.VersionGroupChangeID
+V_SORT_CHANGE_ID = "____S_O_R_T_I_D____"     # model.VersionSortChangeID
+FIRST_VERSION = 1                            # database.FirstVersion
+
+# Tenant settings: documented default + source; quirks of v3.8.3 are on by default and each can
+# be switched off to get the behaviour the docs describe instead.
+DEFAULT_SETTINGS: dict = {
+    "token_expire_days": 90,            # config/openim-rpc-auth.yml tokenPolicy.expire
+    "admin_token_grace_seconds": 300,   # older admin tokens stay valid 5 min (main, cache/redis/token.go)
+    "admin_tokens_stateless": False,    # True = v3.8.3: admin tokens are never stored, any signed one passes
+    "rate_limit": 0,                    # requests/s per api; 0 = off (api.ratelimiter.enable: false)
+    "empty_lists_null": True,           # empty repeated fields come back as null over gRPC
+    "quirk_create_member_count_includes_op": True,   # create_group reply counts the op user
+    "quirk_creator_user_id_from_request": True,      # creatorUserID stored verbatim from groupInfo
+    "quirk_blank_group_name_silent_success": True,   # set_group_info_ex with blank groupName: ok, no change
+    "quirk_member_list_keyword_swap": True,          # get_group_member_list keyword/groupID swapped
+    "quirk_join_group_inviter_is_applicant": True,   # join_group applies for inviterUserID
+    "quirk_invite_existing_member_500": True,        # invite of a member: Mongo E11000 -> 500
+    "quirk_users_req_list_null_user_info": True,     # get_group_users_req_application_list userInfo null
+}
+
+
+@dataclass(slots=True)
+class Member:
+    roleLevel: int
+    joinTime: int
+    joinSource: int = 0
+    operatorUserID: str = ""
+    inviterUserID: str = ""
+    nickname: str = ""
+    faceURL: str = ""
+    ex: str = ""
+    muteEndTime: int = 0
+
+
+@dataclass(slots=True)
+class GroupRequest:
+    reqMsg: str
+    reqTime: int
+    joinSource: int = 0
+    inviterUserID: str = ""
+    ex: str = ""
+    handleResult: int = 0
+    handledMsg: str = ""
+    handleUserID: str = ""
+    handledTime: int = 0
+
+
+@dataclass(slots=True)
+class VersionLog:
+    """One version document (mgo/version_log.go): logs map element id -> version*4 + state."""
+    id: str
+    version: int = FIRST_VERSION
+    logs: dict = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class User:
+    userID: str
+    nickname: str = ""
+    faceURL: str = ""
+    ex: str = ""
+    createTime: int = 0
+    appMangerLevel: int = 0
+    globalRecvMsgOpt: int = 0
+
+
+GROUP_FIELDS = ("groupID", "groupName", "notification", "introduction", "faceURL", "createTime",
+                "ex", "status", "creatorUserID", "groupType", "needVerification", "lookMemberInfo",
+                "applyMemberFriend", "notificationUpdateTime", "notificationUserID")
+
+
+@dataclass(slots=True)
+class Group:
+    groupID: str
+    groupName: str = ""
+    notification: str = ""
+    introduction: str = ""
+    faceURL: str = ""
+    createTime: int = 0
+    ex: str = ""
+    status: int = 0
+    creatorUserID: str = ""
+    groupType: int = 2
+    needVerification: int = 0
+    lookMemberInfo: int = 0
+    applyMemberFriend: int = 0
+    notificationUpdateTime: int = 0
+    notificationUserID: str = ""
+    members: dict = field(default_factory=dict)     # userID -> Member, join order
+    requests: dict = field(default_factory=dict)    # userID -> GroupRequest
+    owner: str = ""                                 # derived: the member with roleLevel 100
+
+    def member_count(self) -> int:
+        return len(self.members)
+
+
+@dataclass
+class Tenant:
+    secret: str
+    admins: list
+    settings: dict
+    users: dict = field(default_factory=dict)         # userID -> User, registration order
+    groups: dict = field(default_factory=dict)        # groupID -> Group, creation order
+    user_groups: dict = field(default_factory=dict)   # userID -> {groupID: None}, join order
+    user_requests: dict = field(default_factory=dict)  # userID -> {groupID: None}, request order
+    tokens: dict = field(default_factory=dict)        # token -> [userID, platformID, state, exp]
+    temp_tokens: dict = field(default_factory=dict)   # token -> valid-until seconds (admin grace)
+    member_versions: dict = field(default_factory=dict)  # groupID -> VersionLog
+    join_versions: dict = field(default_factory=dict)    # userID -> VersionLog
+    user_tokens: dict = field(default_factory=dict)   # derived: "uid\x00pid" -> [token...]
+
+    def setting(self, name: str):
+        return self.settings.get(name, DEFAULT_SETTINGS[name])
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self.admins
+
+    # --- membership with its indexes and version logs -------------------------------------
+    def add_member(self, group: Group, user_id: str, member: Member) -> None:
+        group.members[user_id] = member
+        if member.roleLevel == OWNER:
+            group.owner = user_id
+        self.user_groups.setdefault(user_id, {})[group.groupID] = None
+
+    def remove_member(self, group: Group, user_id: str) -> None:
+        member = group.members.pop(user_id)
+        if member.roleLevel == OWNER:
+            group.owner = ""
+        joined = self.user_groups.get(user_id)
+        if joined is not None:
+            joined.pop(group.groupID, None)
+            if not joined:
+                del self.user_groups[user_id]
+
+    def bump(self, logs: dict, key: str, eids, state: int) -> VersionLog:
+        """IncrVersion: one new version for ``key`` recording ``eids`` with ``state``."""
+        vl = logs.get(key)
+        if vl is None:
+            vl = logs[key] = VersionLog(new_object_id())
+        else:
+            vl.version += 1
+        for eid in eids:
+            vl.logs.pop(eid, None)
+            vl.logs[eid] = vl.version * 4 + state
+        return vl
+
+    def member_changed(self, group_id: str, eids, state: int) -> None:
+        self.bump(self.member_versions, group_id, eids, state)
+
+    def joins_changed(self, user_id: str, group_ids, state: int) -> None:
+        self.bump(self.join_versions, user_id, group_ids, state)
+
+
+def new_object_id() -> str:
+    """A Mongo ObjectID's hex form: the version log's ID that clients echo as versionID."""
+    return os.urandom(12).hex()
+
+
+# --- scenario schema --------------------------------------------------------------------------
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class SeedUserSchema(_Strict):
+    userID = fields.String(required=True, validate=validate.Length(min=1))
+    nickname = fields.String(load_default="")
+    faceURL = fields.String(load_default="")
+    ex = fields.String(load_default="")
+    appMangerLevel = fields.Integer(load_default=0)
+    globalRecvMsgOpt = fields.Integer(load_default=0)
+
+
+class SeedGroupSchema(_Strict):
+    groupID = fields.String(required=True, validate=validate.Length(min=1))
+    groupName = fields.String(load_default="")
+    notification = fields.String(load_default="")
+    introduction = fields.String(load_default="")
+    faceURL = fields.String(load_default="")
+    ex = fields.String(load_default="")
+    status = fields.Integer(load_default=0, validate=validate.OneOf([0, 1, 2, 3]))
+    creatorUserID = fields.String(load_default="")
+    needVerification = fields.Integer(load_default=0)
+    lookMemberInfo = fields.Integer(load_default=0)
+    applyMemberFriend = fields.Integer(load_default=0)
+    ownerUserID = fields.String(required=True, validate=validate.Length(min=1))
+    adminUserIDs = fields.List(fields.String(), load_default=list)
+    memberUserIDs = fields.List(fields.String(), load_default=list)
+
+
+class SettingsSchema(_Strict):
+    token_expire_days = fields.Integer(validate=validate.Range(min=1))
+    admin_token_grace_seconds = fields.Integer(validate=validate.Range(min=0))
+    admin_tokens_stateless = fields.Boolean()
+    rate_limit = fields.Float(validate=validate.Range(min=0))
+    empty_lists_null = fields.Boolean()
+    quirk_create_member_count_includes_op = fields.Boolean()
+    quirk_creator_user_id_from_request = fields.Boolean()
+    quirk_blank_group_name_silent_success = fields.Boolean()
+    quirk_member_list_keyword_swap = fields.Boolean()
+    quirk_join_group_inviter_is_applicant = fields.Boolean()
+    quirk_invite_existing_member_500 = fields.Boolean()
+    quirk_users_req_list_null_user_info = fields.Boolean()
+
+
+class TenantSpecSchema(_Strict):
+    secret = fields.String(required=True, validate=validate.Length(min=1))
+    admins = fields.List(fields.String(validate=validate.Length(min=1)), load_default=lambda: ["imAdmin"])
+    settings = fields.Nested(SettingsSchema, load_default=dict)
+    users = fields.List(fields.Nested(SeedUserSchema), load_default=list)
+    groups = fields.List(fields.Nested(SeedGroupSchema), load_default=list)
+
+
+class OpenIMScenarioSchema(_Strict):
+    tenants = fields.List(fields.Nested(TenantSpecSchema), load_default=list)
+
+
+# --- backend ----------------------------------------------------------------------------------
+class OpenIMBackend(TenantBackend):
+    section_key = "tenants"
+
+    def tenant_id(self, spec: dict) -> str:
+        return spec["secret"]
+
+    def build_tenant(self, spec: dict) -> Tenant:
+        now = self.clock.now_ms()
+        t = Tenant(secret=spec["secret"], admins=list(spec.get("admins") or ["imAdmin"]),
+                   settings=dict(spec.get("settings") or {}))
+        for i, u in enumerate(spec.get("users") or []):
+            if u["userID"] in t.users:
+                raise SeedError(f"users[{i}].userID", f"duplicate userID {u['userID']!r}")
+            t.users[u["userID"]] = User(createTime=now, **u)
+        for admin in t.admins:   # the server registers its admins at start (user.go Start)
+            t.users.setdefault(admin, User(admin, nickname=admin, createTime=now, appMangerLevel=2))
+        for i, g in enumerate(spec.get("groups") or []):
+            self._seed_group(t, g, i, now)
+        return t
+
+    def _seed_group(self, t: Tenant, g: dict, i: int, now: int) -> None:
+        gid = g["groupID"]
+        if gid in t.groups:
+            raise SeedError(f"groups[{i}].groupID", f"duplicate groupID {gid!r}")
+        ids = [("ownerUserID", g["ownerUserID"], OWNER)]
+        ids += [(f"adminUserIDs[{j}]", u, ADMIN) for j, u in enumerate(g["adminUserIDs"])]
+        ids += [(f"memberUserIDs[{j}]", u, ORDINARY) for j, u in enumerate(g["memberUserIDs"])]
+        seen = set()
+        for path, uid, _ in ids:
+            if uid not in t.users:
+                raise SeedError(f"groups[{i}].{path}", f"unknown userID {uid!r}")
+            if uid in seen:
+                raise SeedError(f"groups[{i}].{path}", f"userID {uid!r} listed twice")
+            seen.add(uid)
+        group = Group(groupID=gid, createTime=now, **{k: g[k] for k in GROUP_FIELDS if k in g})
+        t.groups[gid] = group
+        for _, uid, role in ids:
+            t.add_member(group, uid, Member(role, now, joinSource=2, operatorUserID=g["ownerUserID"],
+                                            inviterUserID=g["ownerUserID"]))
+        t.member_changed(gid, [uid for _, uid, _ in ids], V_INSERT)
+        for _, uid, _ in ids:
+            t.joins_changed(uid, [gid], V_INSERT)
+
+    def tenant_to_json(self, t: Tenant) -> dict:
+        groups = []
+        for g in t.groups.values():
+            d = {k: getattr(g, k) for k in GROUP_FIELDS}
+            d["members"] = [[uid, m.roleLevel, m.joinTime, m.joinSource, m.operatorUserID,
+                             m.inviterUserID, m.nickname, m.faceURL, m.ex, m.muteEndTime]
+                            for uid, m in g.members.items()]
+            d["requests"] = [[uid, r.reqMsg, r.reqTime, r.joinSource, r.inviterUserID, r.ex,
+                              r.handleResult, r.handledMsg, r.handleUserID, r.handledTime]
+                             for uid, r in g.requests.items()]
+            groups.append(d)
+        return {
+            "secret": t.secret, "admins": list(t.admins), "settings": dict(t.settings),
+            "users": [[u.userID, u.nickname, u.faceURL, u.ex, u.createTime, u.appMangerLevel,
+                       u.globalRecvMsgOpt] for u in t.users.values()],
+            "groups": groups,
+            "user_requests": {k: list(v) for k, v in t.user_requests.items()},
+            "tokens": {k: list(v) for k, v in t.tokens.items()},
+            "temp_tokens": dict(t.temp_tokens),
+            "member_versions": {k: [v.id, v.version, list(v.logs.items())] for k, v in t.member_versions.items()},
+            "join_versions": {k: [v.id, v.version, list(v.logs.items())] for k, v in t.join_versions.items()},
+        }
+
+    def tenant_from_json(self, d: dict) -> Tenant:
+        t = Tenant(secret=d["secret"], admins=list(d["admins"]), settings=dict(d.get("settings") or {}))
+        for row in d.get("users") or []:
+            t.users[row[0]] = User(*row)
+        for gd in d.get("groups") or []:
+            g = Group(**{k: gd[k] for k in GROUP_FIELDS})
+            t.groups[g.groupID] = g
+            for row in gd.get("members") or []:
+                t.add_member(g, row[0], Member(*row[1:]))
+            for row in gd.get("requests") or []:
+                g.requests[row[0]] = GroupRequest(*row[1:])
+        t.user_requests = {k: dict.fromkeys(v) for k, v in (d.get("user_requests") or {}).items()}
+        for tok, row in (d.get("tokens") or {}).items():
+            t.tokens[tok] = list(row)
+            t.user_tokens.setdefault(f"{row[0]}\x00{row[1]}", []).append(tok)
+        t.temp_tokens = dict(d.get("temp_tokens") or {})
+        for name in ("member_versions", "join_versions"):
+            target = getattr(t, name)
+            for k, (vid, ver, logs) in (d.get(name) or {}).items():
+                target[k] = VersionLog(vid, ver, {e: s for e, s in logs})
+        return t
+
+    def check_tenant(self, tenant_id: str, t: Tenant) -> list[str]:
+        problems = []
+        for admin in t.admins:
+            if admin not in t.users:
+                problems.append(f"admin {admin} is not a registered user")
+        index_count = 0
+        for gid, g in t.groups.items():
+            owners = [u for u, m in g.members.items() if m.roleLevel == OWNER]
+            if g.members and len(owners) != 1:
+                problems.append(f"group {gid} has {len(owners)} owners")
+            if g.owner != (owners[0] if owners else ""):
+                problems.append(f"group {gid} owner cache {g.owner!r} is stale")
+            for uid in g.members:
+                if uid not in t.users:
+                    problems.append(f"group {gid} member {uid} is not a user")
+                if gid not in t.user_groups.get(uid, {}):
+                    problems.append(f"index misses {uid} in {gid}")
+            for uid in g.requests:
+                if gid not in t.user_requests.get(uid, {}):
+                    problems.append(f"request index misses {uid} -> {gid}")
+            index_count += len(g.members)
+        for uid, gids in t.user_groups.items():
+            for gid in gids:
+                if gid not in t.groups or uid not in t.groups[gid].members:
+                    problems.append(f"index has {uid} in {gid} but the group does not")
+        if index_count != sum(len(v) for v in t.user_groups.values()):
+            problems.append("member counts disagree with the user -> groups index")
+        return problems

@@ -1,0 +1,257 @@
+"""Group lifecycle and group-level settings (reference openim.md section 5.3;
+[srv-p16] internal/rpc/group/group.go, db_map.go, statistics.go, convert/group.go).
+Each function takes (tenant, op userID, request, now ms) and checks everything before it writes."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+
+from .errors import (DATA_ERROR, GROUP_ID_EXISTED, USER_ID_NOT_FOUND, OpenIMError, args,
+                     no_permission, not_found, wrap_msg)
+from .models import (ADMIN, ORDINARY, OWNER, STATUS_DISMISSED, STATUS_MUTED, STATUS_OK,
+                     V_DELETE, V_GROUP_CHANGE_ID, V_INSERT, V_SORT_CHANGE_ID, V_UPDATE, Group,
+                     Member, Tenant)
+from .models_common import (check_admin_or_in_group, check_group_admin, check_list_len,
+                            group_info, not_dismissed, take_group, take_member)
+from .models_users import check_access, check_admin, check_pagination, paginate
+
+WORKING_GROUP = 2           # constant.WorkingGroup: the only type CreateGroup accepts
+GROUP_ID_ATTEMPTS = 10      # GenGroupID retries before 90007 "group id gen error"
+_rng = random.Random()
+
+
+def gen_group_id(t: Tenant) -> str:
+    """First 8 hex digits of an MD5 as a decimal number: 0..4294967295, up to 10 digits."""
+    for _ in range(GROUP_ID_ATTEMPTS):
+        gid = str(_rng.getrandbits(32))
+        if gid not in t.groups:
+            return gid
+    raise OpenIMError(DATA_ERROR, detail="group id gen error")
+
+
+def create_group(t: Tenant, op: str, req: dict, now: int):
+    info = req["groupInfo"]
+    if info is None:
+        raise args("groupInfo is empty")
+    if not 0 <= info["groupType"] <= 2:
+        raise args("GroupType is invalid")
+    owner = req["ownerUserID"]
+    if owner == "":
+        raise args("ownerUserID is empty")
+    check_list_len(req["memberUserIDs"], "MemberUserIDs")
+    if info["groupType"] != WORKING_GROUP:
+        raise args("group type only supports 2")
+    check_access(t, op, owner)
+    members, admins = req["memberUserIDs"] or [], req["adminUserIDs"] or []
+    ids = members + admins + [owner]
+    if op not in ids:
+        ids.append(op)
+    if len(set(ids)) != len(ids):
+        raise args("group member repeated")
+    if any(uid not in t.users for uid in ids):
+        raise OpenIMError(USER_ID_NOT_FOUND, detail="user not found")
+    gid = info["groupID"]
+    if gid:
+        if gid in t.groups:
+            raise OpenIMError(GROUP_ID_EXISTED, detail=f"group id existed {gid}")
+    else:
+        gid = gen_group_id(t)
+    creator = info["creatorUserID"] if t.setting("quirk_creator_user_id_from_request") else op
+    g = Group(gid, info["groupName"], info["notification"], info["introduction"], info["faceURL"],
+              now, info["ex"], info["status"], creator, info["groupType"],
+              info["needVerification"], info["lookMemberInfo"], info["applyMemberFriend"],
+              info["notificationUpdateTime"], info["notificationUserID"])
+    t.groups[gid] = g
+    added = [(owner, OWNER)] + [(u, ADMIN) for u in admins] + [(u, ORDINARY) for u in members]
+    for uid, role in added:
+        t.add_member(g, uid, Member(role, now, joinSource=2, operatorUserID=op, inviterUserID=op))
+        t.joins_changed(uid, [gid], V_INSERT)
+    t.member_changed(gid, [uid for uid, _ in added], V_INSERT)
+    count = len(ids) if t.setting("quirk_create_member_count_includes_op") else len(g.members)
+    return {"groupInfo": group_info(g, count)}
+
+
+def get_groups_info(t: Tenant, op: str, req: dict, now: int):
+    """No permission check: any token reads any group; unknown IDs are left out."""
+    ids = req["groupIDs"]
+    if ids is None:
+        raise args("GroupIDs is empty")
+    if not ids:
+        raise args("groupID is empty")
+    out = [group_info(t.groups[gid]) for gid in dict.fromkeys(ids) if gid in t.groups]
+    return {"groupInfos": out}
+
+
+def _check_set_permission(t: Tenant, op: str, gid: str) -> Group:
+    if not t.is_admin(op):
+        m = take_member(t, gid, op)
+        if m.roleLevel not in (OWNER, ADMIN):
+            raise no_permission("no group owner or admin")
+    g = take_group(t, gid)
+    not_dismissed(g)
+    if not g.owner:
+        raise not_found()     # TakeGroupOwner
+    return g
+
+
+def _apply(t: Tenant, g: Group, changes: dict, op: str, now: int) -> None:
+    if "notification" in changes:
+        changes["notificationUserID"] = op
+        changes["notificationUpdateTime"] = now
+    for k, v in changes.items():
+        setattr(g, k, v)
+    t.member_changed(g.groupID, [V_GROUP_CHANGE_ID], V_UPDATE)
+
+
+def set_group_info_ex(t: Tenant, op: str, req: dict, now: int):
+    g = _check_set_permission(t, op, req["groupID"])
+    changes: dict = {}
+    name = req["groupName"]
+    if name is not None:
+        if not name.strip():
+            if t.setting("quirk_blank_group_name_silent_success"):
+                return None   # the handler tests "nothing to update" before the error
+            raise args("group name is empty")
+        changes["groupName"] = name
+    if req["notification"] is not None:
+        changes["notification"] = req["notification"].strip()
+    for k in ("introduction", "faceURL", "needVerification", "lookMemberInfo", "applyMemberFriend", "ex"):
+        if req[k] is not None:
+            changes[k] = req[k]
+    if changes:
+        _apply(t, g, changes, op, now)
+    return None
+
+
+def set_group_info(t: Tenant, op: str, req: dict, now: int):
+    info = req["groupInfoForSet"]
+    if info is None:
+        raise args("GroupInfoForSets is empty")
+    if info["groupID"] == "":
+        raise args("GroupID is empty")
+    g = _check_set_permission(t, op, info["groupID"])
+    changes = {k: info[k] for k in ("groupName", "notification", "introduction", "faceURL") if info[k]}
+    for k in ("ex", "needVerification", "lookMemberInfo", "applyMemberFriend"):
+        if info[k] is not None:
+            changes[k] = info[k]
+    if changes:
+        _apply(t, g, changes, op, now)
+    return None
+
+
+def dismiss_group(t: Tenant, op: str, req: dict, now: int):
+    g = t.groups.get(req["groupID"])
+    if g is None or not g.owner:
+        raise not_found()
+    if not t.is_admin(op) and op != g.owner:
+        raise no_permission("not group owner")
+    if g.status == STATUS_DISMISSED and not req["deleteMember"]:
+        raise OpenIMError(1204, detail="group status is dismissed")
+    g.status = STATUS_DISMISSED
+    if req["deleteMember"]:
+        for uid in list(g.members):
+            t.remove_member(g, uid)
+            t.joins_changed(uid, [g.groupID], V_DELETE)
+    else:
+        t.member_changed(g.groupID, [V_GROUP_CHANGE_ID], V_UPDATE)
+    return None
+
+
+def _set_status(t: Tenant, op: str, gid: str, status: int) -> None:
+    check_group_admin(t, op, gid)
+    g = take_group(t, gid)   # an admin op reaches the update, which matches no row: 1004
+    g.status = status        # dismissed status is not checked: muting overwrites 2 with 3
+    t.member_changed(gid, [V_GROUP_CHANGE_ID], V_UPDATE)
+
+
+def mute_group(t: Tenant, op: str, req: dict, now: int):
+    _set_status(t, op, req["groupID"], STATUS_MUTED)
+    return None
+
+
+def cancel_mute_group(t: Tenant, op: str, req: dict, now: int):
+    _set_status(t, op, req["groupID"], STATUS_OK)
+    return None
+
+
+def transfer_group(t: Tenant, op: str, req: dict, now: int):
+    gid, old, new = req["groupID"], req["oldOwnerUserID"], req["newOwnerUserID"]
+    if gid == "":
+        raise args("groupID is empty")
+    if old == "":
+        raise args("oldOwnerUserID is empty")
+    if new == "":
+        raise args("newOwnerUserID is empty")
+    g = take_group(t, gid)
+    not_dismissed(g)
+    if old == new:
+        raise args("OldOwnerUserID == NewOwnerUserID")
+    missing = [u for u in dict.fromkeys([old, new]) if u not in g.members]
+    if missing:
+        raise args("user not in group " + ",".join(missing))
+    old_m, new_m = g.members[old], g.members[new]
+    if not t.is_admin(op) and not (op == old and old_m.roleLevel == OWNER):
+        raise no_permission("no permission transfer group owner")
+    if new_m.muteEndTime >= now:
+        new_m.muteEndTime = 0
+    old_m.roleLevel, new_m.roleLevel = new_m.roleLevel, OWNER
+    g.owner = new
+    t.member_changed(gid, [V_SORT_CHANGE_ID, old, new], V_UPDATE)
+    return None
+
+
+def get_joined_group_list(t: Tenant, op: str, req: dict, now: int):
+    """Owner groups first, then admin, then member; dismissed-but-kept groups stay (status 2)."""
+    check_pagination(req["pagination"])
+    uid = req["fromUserID"]
+    if uid == "":
+        raise args("fromUserID is empty")
+    check_access(t, op, uid)
+    joined = t.user_groups.get(uid, {})
+    rank = {OWNER: 0, ADMIN: 1}
+    ordered = sorted(joined, key=lambda gid: rank.get(t.groups[gid].members[uid].roleLevel, 2))
+    page = paginate(ordered, req["pagination"])
+    return {"total": len(ordered), "groups": [group_info(t.groups[gid]) for gid in page]}
+
+
+def get_groups(t: Tenant, op: str, req: dict, now: int):
+    """CMS search: by groupID, or groupName regex over non-dismissed groups, newest first.
+    No admin check in v3.8.3 (any token)."""
+    if req["groupID"]:
+        found = [t.groups[req["groupID"]]] if req["groupID"] in t.groups else []
+        total = len(found)
+    else:
+        check_pagination(req["pagination"])
+        import re
+        try:
+            pat = re.compile(req["groupName"])
+        except re.error:
+            raise OpenIMError(500, detail="invalid regular expression") from None
+        matched = [g for g in reversed(t.groups.values())
+                   if g.status != STATUS_DISMISSED and pat.search(g.groupName)]
+        total = len(matched)
+        found = paginate(matched, req["pagination"])
+    out = []
+    for g in found:
+        owner = g.members.get(g.owner)
+        out.append({"groupInfo": group_info(g), "groupOwnerUserName": owner.nickname if owner else "",
+                    "groupOwnerUserID": g.owner})
+    return {"total": total, "groups": out}
+
+
+def group_create_count(t: Tenant, op: str, req: dict, now: int):
+    """/statistics/group/create: total, before start, and per-day counts in [start, end)."""
+    from .provider import GoMap
+    start, end = req["start"], req["end"]
+    if start > end:
+        raise args(wrap_msg("start > end: %d > %d", start, end))
+    check_admin(t, op)
+    total = len(t.groups)
+    before = sum(1 for g in t.groups.values() if g.createTime < start)
+    count: dict = GoMap()
+    for g in t.groups.values():
+        if start <= g.createTime < end:
+            day = datetime.fromtimestamp(g.createTime / 1000, timezone.utc).strftime("%Y-%m-%d")
+            count[day] = count.get(day, 0) + 1
+    return {"total": total, "before": before, "count": count}

@@ -1,0 +1,235 @@
+"""Member edits, abstract info and the version-log sync routes (incremental / full ID lists).
+Sources: [srv-p16] internal/rpc/group/group.go SetGroupMemberInfo, GetGroupAbstractInfo;
+sync.go; internal/rpc/incrversion/option.go; pkg/util/hashutil/id.go."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import orjson
+
+from .errors import DISMISSED_ALREADY, GROUP_ID_NOT_FOUND, OpenIMError, args, no_permission
+from .models import (ADMIN, ORDINARY, OWNER, STATUS_DISMISSED, V_DELETE, V_GROUP_CHANGE_ID,
+                     V_INSERT, V_SORT_CHANGE_ID, V_UPDATE, Tenant, VersionLog)
+from .models_common import (check_admin_or_in_group, check_list_len, group_info, member_info,
+                            take_group)
+from .models_users import check_access
+
+SYNC_LIMIT = 200            # incrversion syncLimit: more changes than this -> full sync
+BATCH_SYNC_LIMIT = 500      # versionSyncLimit of BatchGetIncrementalGroupMember
+_OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
+
+
+def set_group_member_info(t: Tenant, op: str, req: dict, now: int):
+    members = req["members"]
+    if members is None:
+        raise args("members is empty")
+    check_list_len(members, "Members")
+    if not members:
+        raise args("members empty")
+    members = [m if m is not None else _zero_member() for m in members]
+    admin = t.is_admin(op)
+    by_group: dict = {}
+    for m in members:
+        if m["roleLevel"] is not None:
+            if m["roleLevel"] == OWNER:
+                raise no_permission("cannot set ungroup owner")
+            if m["roleLevel"] not in (ADMIN, ORDINARY):
+                raise args("invalid role level")
+        by_group.setdefault(m["groupID"], []).append(m)
+    req_self = next((m for m in members if m["userID"] == op), None)
+    for gid, items in by_group.items():
+        uids = []
+        for m in items:
+            if m["userID"] in uids:
+                raise args(f"repeat group {gid} user {m['userID']}")
+            uids.append(m["userID"])
+        if op not in uids:
+            uids.append(op)
+        g = t.groups.get(gid)
+        found = {u: g.members[u] for u in uids if u in g.members} if g is not None else {}
+        missing = len(uids) - len(found)
+        if missing == 1:
+            if op in found:
+                raise args("user not in group")
+            if not admin:
+                raise no_permission("user not in group")
+        elif missing:
+            raise args("user not in group")
+        elif not admin:
+            role = found[op].roleLevel
+            for uid, m in found.items():
+                if role == ADMIN:
+                    if m.roleLevel == OWNER:
+                        raise no_permission("admin can not change group owner")
+                    if m.roleLevel == ADMIN and uid != op:
+                        raise no_permission("admin can not change other group admin")
+                elif role == ORDINARY:
+                    if not (m.roleLevel == ORDINARY and uid == op):
+                        raise no_permission("ordinary users can not change other role level")
+                elif role != OWNER and m.roleLevel >= role:
+                    raise no_permission("can not change higher role level")
+            if req_self is not None and req_self["roleLevel"] is not None:
+                if req_self["roleLevel"] > found[op].roleLevel:
+                    raise no_permission("can not improve role level by self")
+                if role == OWNER:
+                    raise args("group owner can not change own role level")
+    for m in members:   # everything checked: apply
+        rec = t.groups[m["groupID"]].members[m["userID"]]
+        eids = [m["userID"]]
+        for k in ("nickname", "faceURL", "ex"):
+            if m[k] is not None:
+                setattr(rec, k, m[k])
+        if m["roleLevel"] is not None and m["roleLevel"] != rec.roleLevel:
+            rec.roleLevel = m["roleLevel"]
+            eids.insert(0, V_SORT_CHANGE_ID)
+        t.member_changed(m["groupID"], eids, V_UPDATE)
+    return None
+
+
+def _zero_member() -> dict:
+    return {"groupID": "", "userID": "", "nickname": None, "faceURL": None, "roleLevel": None, "ex": None}
+
+
+def id_hash(ids) -> int:
+    """hashutil.IdHash: big-endian first 8 bytes of MD5(json.Marshal(ids)); 0 for none."""
+    if not ids:
+        return 0
+    return int.from_bytes(hashlib.md5(orjson.dumps(list(ids))).digest()[:8], "big")
+
+
+def get_group_abstract_info(t: Tenant, op: str, req: dict, now: int):
+    ids = req["groupIDs"]
+    if ids is None:
+        raise args("GroupID is empty")
+    check_list_len(ids, "GroupIDs")
+    if len(set(ids)) != len(ids):
+        raise args("groupIDs duplicate")
+    if not t.is_admin(op):
+        for gid in ids:
+            g = t.groups.get(gid)
+            if g is not None and op not in g.members:
+                raise no_permission("op user not in group")
+    missing = [gid for gid in ids if gid not in t.groups]
+    if missing:
+        raise OpenIMError(GROUP_ID_NOT_FOUND, detail="not found group " + ",".join(missing))
+    out = []
+    for gid in ids:
+        members = sorted(t.groups[gid].members)
+        out.append({"groupID": gid, "groupMemberNumber": len(members),
+                    "groupMemberListHash": id_hash(members)})
+    return {"groupAbstractInfos": out}
+
+
+def _version(logs: dict, key: str) -> VersionLog:
+    """FindMaxVersion: the key's version document, created empty at FIRST_VERSION if missing."""
+    vl = logs.get(key)
+    if vl is None:
+        from .models import new_object_id
+        vl = logs[key] = VersionLog(new_object_id())
+    return vl
+
+
+def _build(vl: VersionLog, version_id: str, version: int):
+    """incrversion.Option.Build: (full, insert ids, delete ids, update ids, changed logs)."""
+    valid = bool(_OBJECT_ID.fullmatch(version_id or "")) and int(version_id, 16) != 0 and version > 0
+    if not valid or version_id != vl.id:
+        return True, [], [], [], []
+    if version == vl.version:
+        return False, [], [], [], []
+    changed = [(eid, code & 3) for eid, code in vl.logs.items() if code >> 2 > version]
+    if vl.version < version or len(changed) > SYNC_LIMIT:
+        return True, [], [], [], changed
+    ins = [e for e, s in changed if s == V_INSERT]
+    dele = [e for e, s in changed if s == V_DELETE]
+    upd = [e for e, s in changed if s == V_UPDATE]
+    return False, ins, dele, upd, changed
+
+
+def _incremental_members(t: Tenant, op: str, req: dict):
+    gid = req["groupID"]
+    check_admin_or_in_group(t, op, gid)
+    g = take_group(t, gid)
+    if g.status == STATUS_DISMISSED:
+        raise OpenIMError(DISMISSED_ALREADY)
+    vl = _version(t.member_versions, gid)
+    full, ins, dele, upd, changed = _build(vl, req["versionID"], req["version"])
+    sort_version, group_update = 0, False
+    rest = 0
+    for eid, _ in changed:
+        if eid == V_GROUP_CHANGE_ID:
+            group_update = True
+        elif eid == V_SORT_CHANGE_ID:
+            sort_version = vl.logs[eid] >> 2
+        else:
+            rest += 1
+    if rest:
+        group_update = True
+    special = (V_GROUP_CHANGE_ID, V_SORT_CHANGE_ID)
+    ins = [u for u in ins if u not in special]
+    upd = [u for u in upd if u not in special]
+    dele = [u for u in dele if u not in special]
+
+    def find(uids):
+        return [member_info(t, gid, u, g.members[u]) for u in uids if u in g.members]
+
+    return {"version": vl.version, "versionID": vl.id, "full": full, "delete": dele,
+            "insert": find(ins), "update": find(upd),
+            "group": group_info(g) if full or group_update else None, "sortVersion": sort_version}
+
+
+def get_incremental_group_members(t: Tenant, op: str, req: dict, now: int):
+    return _incremental_members(t, op, req)
+
+
+def get_incremental_group_members_batch(t: Tenant, op: str, req: dict, now: int):
+    from .provider import GoMap
+    out: dict = GoMap()
+    num = 0
+    for item in req["reqList"] or []:
+        if item is None or item["groupID"] in out:
+            continue
+        try:
+            resp = _incremental_members(t, op, item)
+        except OpenIMError as err:
+            if err.code == DISMISSED_ALREADY:
+                continue
+            raise
+        out[item["groupID"]] = resp
+        num += len(resp["insert"]) + len(resp["update"]) + len(resp["delete"])
+        if num >= BATCH_SYNC_LIMIT:
+            break
+    return {"respList": out}
+
+
+def get_incremental_join_groups(t: Tenant, op: str, req: dict, now: int):
+    uid = req["userID"]
+    check_access(t, op, uid)
+    vl = _version(t.join_versions, uid)
+    full, ins, dele, upd, _ = _build(vl, req["versionID"], req["version"])
+
+    def find(gids):
+        return [group_info(t.groups[x]) for x in gids if x in t.groups]
+
+    return {"version": vl.version, "versionID": vl.id, "full": full, "delete": dele,
+            "insert": find(ins), "update": find(upd), "sortVersion": 0}
+
+
+def get_full_group_member_user_ids(t: Tenant, op: str, req: dict, now: int):
+    g = t.groups.get(req["groupID"])
+    ids = list(g.members) if g is not None else []
+    if not t.is_admin(op) and op not in ids:
+        raise no_permission("op user not in group")
+    vl = _version(t.member_versions, req["groupID"])
+    equal = req["idHash"] == id_hash(ids)
+    return {"version": vl.version, "versionID": vl.id, "equal": equal, "userIDs": [] if equal else ids}
+
+
+def get_full_join_group_ids(t: Tenant, op: str, req: dict, now: int):
+    uid = req["userID"]
+    check_access(t, op, uid)
+    vl = _version(t.join_versions, uid)
+    ids = list(t.user_groups.get(uid, {}))
+    equal = req["idHash"] == id_hash(ids)
+    return {"version": vl.version, "versionID": vl.id, "equal": equal, "groupIDs": [] if equal else ids}

@@ -1,0 +1,126 @@
+"""/user/* rules (reference openim.md section 4; [srv-p16] internal/rpc/user/user.go,
+[proto] user/user.go Check methods). Each function takes (tenant, op userID, request, now ms)."""
+
+from __future__ import annotations
+
+from .errors import REGISTERED_ALREADY, OpenIMError, args, no_permission, not_found
+from .models import Tenant, User
+
+REGISTERED, UNREGISTERED = 1, 0     # constant.Registered / UnRegistered
+
+
+def check_admin(t: Tenant, op: str) -> None:
+    """authverify.CheckAdmin: the op user must be in the tenant's admin list."""
+    if not t.is_admin(op):
+        raise no_permission(f"user {op} is not admin userID")
+
+
+def check_access(t: Tenant, op: str, owner: str) -> None:
+    """authverify.CheckAccess: self or admin; errDlt as WrapMsg renders ("ownerUserID", owner)."""
+    if op != owner and not t.is_admin(op):
+        raise no_permission(f"ownerUserID, {owner}=MISSING")
+
+
+def paginate(items, pagination: dict):
+    """tools' Paginate/FindPage: skip (pageNumber-1)*showNumber; showNumber <= 0 is an empty page."""
+    show = pagination["showNumber"]
+    if show <= 0:
+        return []
+    start = (pagination["pageNumber"] - 1) * show
+    return items[start:start + show]
+
+
+def check_pagination(pagination) -> None:
+    if pagination is None:
+        raise args("pagination is empty")
+    if pagination["pageNumber"] < 1:
+        raise args("pageNumber is invalid")
+
+
+def user_info(u: User) -> dict:
+    return {"userID": u.userID, "nickname": u.nickname, "faceURL": u.faceURL, "ex": u.ex,
+            "createTime": u.createTime, "appMangerLevel": u.appMangerLevel,
+            "globalRecvMsgOpt": u.globalRecvMsgOpt}
+
+
+def legal_user_id(uid: str) -> bool:
+    """datautil.IsLegalUserID: letters, digits and '_' only (the empty ID passes here)."""
+    return all(c.isalnum() or c == "_" for c in uid)
+
+
+def user_register(t: Tenant, op: str, req: dict, now: int):
+    """No batch cap in code ([docs] say arrays are limited to 1000; not enforced by the server)."""
+    users = req["users"]
+    if users is None:
+        raise args("users are empty")
+    for u in users:
+        if u is None:
+            raise args("user is empty")
+        if not legal_user_id(u["userID"]):
+            raise args("userID is legal")
+    for u in users:
+        if u["nickname"] == "":
+            raise args("user name is empty")
+    if not users:
+        raise args("users is empty")
+    check_admin(t, op)
+    ids = [u["userID"] for u in users]
+    if len(set(ids)) != len(ids):
+        raise args("userID repeated")
+    for uid in ids:
+        if uid == "":
+            raise args("userID is empty")
+        if ":" in uid:
+            raise args("userID contains ':' is invalid userID")
+    if any(uid in t.users for uid in ids):
+        raise OpenIMError(REGISTERED_ALREADY, detail="userID registered already")
+    for u in users:
+        t.users[u["userID"]] = User(u["userID"], u["nickname"], u["faceURL"], u["ex"], now,
+                                    u["appMangerLevel"], u["globalRecvMsgOpt"])
+    return None
+
+
+def get_users_info(t: Tenant, op: str, req: dict, now: int):
+    ids = req["userIDs"]
+    if ids is None:
+        raise args("UserIDs is empty")
+    seen, out = set(), []
+    for uid in ids:
+        u = t.users.get(uid)
+        if u is not None and uid not in seen:
+            seen.add(uid)
+            out.append(user_info(u))
+    return {"usersInfo": out}
+
+
+def get_all_users_uid(t: Tenant, op: str, req: dict, now: int):
+    check_pagination(req["pagination"])
+    ids = list(t.users)
+    return {"total": len(ids), "userIDs": paginate(ids, req["pagination"])}
+
+
+def update_user_info_ex(t: Tenant, op: str, req: dict, now: int):
+    info = req["userInfo"]
+    if info is None:
+        raise args("userInfo is empty")
+    if info["userID"] == "":
+        raise args("userID is empty")
+    check_access(t, op, info["userID"])
+    u = t.users.get(info["userID"])
+    if u is None:
+        raise not_found()
+    for name in ("nickname", "faceURL", "ex", "globalRecvMsgOpt"):
+        if info[name] is not None:
+            setattr(u, name, info[name])
+    return None
+
+
+def account_check(t: Tenant, op: str, req: dict, now: int):
+    ids = req["checkUserIDs"]
+    if ids is None:
+        raise args("CheckUserIDs is empty")
+    if len(set(ids)) != len(ids):
+        raise args("userID repeated")
+    check_admin(t, op)
+    return {"results": [{"userID": uid, "accountStatus": REGISTERED if uid in t.users else UNREGISTERED}
+                        for uid in ids]}

@@ -1,0 +1,155 @@
+"""The OpenIM envelope (reference openim.md section 1): POST JSON, operationID then token
+headers, HTTP 200 with {errCode, errMsg, errDlt, data}, data omitted on errors and empty replies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from marshmallow import ValidationError
+
+from emulator.providers.base import Call, Provider, Route
+
+from . import auth
+from .errors import ARGS, INTERNAL, NOT_FOUND, TOO_MANY_REQUESTS, OpenIMError
+from .models import OpenIMBackend, OpenIMScenarioSchema
+from .schemas_base import go_error_text
+
+OPERATION_ID = "operationID"
+TOKEN = "token"
+# Paths the token middleware lets through (router.go Whitelist, prefix match).
+TOKEN_WHITELIST = ("/auth/get_admin_token", "/auth/parse_token")
+CORS = {"Access-Control-Allow-Origin": "*"}
+
+
+class Empty:
+    """A reply message with no exported fields: the envelope omits ``data``."""
+
+
+EMPTY = Empty()
+OPTIONS_REPLY = object()
+
+
+class GoMap(dict):
+    """A proto map field: an empty one comes back as null like an empty list."""
+
+
+class OpenIMProvider(Provider):
+    name = "openim"
+    error_type = OpenIMError
+    scenario_schema = OpenIMScenarioSchema
+
+    def __init__(self, clock) -> None:
+        super().__init__(clock, OpenIMBackend(clock))
+
+    # --- routing -------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        from .urls import build_routes
+        return build_routes(self)
+
+    def resolve(self, call: Call) -> Route:
+        method = call.request.method
+        if method == "OPTIONS":
+            return self._options_route
+        if call.route.api == "not_found" and method != "POST":
+            return self._not_found_get   # gin's middleware acts on POST only
+        return call.route
+
+    # --- auth ----------------------------------------------------------------------------
+    def tenant_hint(self, call: Call) -> str | None:
+        if call.request.path.startswith("/auth/get_admin_token"):
+            try:
+                body = orjson.loads(call.raw)
+            except orjson.JSONDecodeError:
+                return None
+            if isinstance(body, dict):
+                for k, v in body.items():
+                    if isinstance(k, str) and k.lower() == "secret" and v in self.backend.tenants:
+                        return v
+            return None
+        token = call.request.headers.get(TOKEN)
+        t = auth.find_tenant(token, self.backend.tenants) if token else None
+        return t.secret if t is not None else None
+
+    def authenticate(self, call: Call) -> None:
+        if not call.request.headers.get(OPERATION_ID):
+            raise OpenIMError(ARGS, detail="header must have operationID")
+        if call.request.path.startswith(TOKEN_WHITELIST):
+            hint = self.tenant_hint(call)
+            if hint is not None:
+                call.tenant_id, call.tenant = hint, self.backend.tenants[hint]
+            return
+        token = call.request.headers.get(TOKEN)
+        if not token:
+            raise OpenIMError(ARGS, detail="header must have token")
+        tenant, claims = auth.verify(token, self.backend.tenants, call.now)
+        call.tenant_id, call.tenant = tenant.secret, tenant
+        call.caller = claims.get("UserID", "")
+        call.extra["platformID"] = claims.get("PlatformID", 0)
+
+    def rate_limit(self, call: Call) -> float | None:
+        return call.tenant.setting("rate_limit") if call.tenant is not None else None
+
+    def rate_limited(self, call: Call) -> OpenIMError:
+        return OpenIMError(TOO_MANY_REQUESTS)
+
+    # --- body ----------------------------------------------------------------------------
+    def parse_body(self, call: Call) -> Any:
+        if call.route.api in ("options", "not_found"):
+            return None
+        if not call.raw.strip():
+            raise OpenIMError(ARGS, "unexpected end of JSON input")
+        try:
+            return orjson.loads(call.raw)
+        except orjson.JSONDecodeError as exc:
+            raise OpenIMError(ARGS, f"invalid character in JSON input: {exc}") from None
+
+    def validation_error(self, call: Call, exc: ValidationError) -> OpenIMError:
+        struct = type(call.route.schema).__name__.removesuffix("Schema")
+        return OpenIMError(ARGS, go_error_text(exc.messages, struct))
+
+    # --- rendering -----------------------------------------------------------------------
+    def render_ok(self, call: Call, result: Any) -> tuple[int, Any]:
+        call.response_headers = CORS
+        if result is OPTIONS_REPLY:
+            return 200, "Options Request!"
+        body: dict = {"errCode": 0, "errMsg": "", "errDlt": ""}
+        if result is not None and result is not EMPTY:
+            null = call.tenant.setting("empty_lists_null") if call.tenant is not None else True
+            body["data"] = go_nulls(result) if null else result
+        return 200, body
+
+    def render_error(self, call: Call, err) -> tuple[int, Any]:
+        call.response_headers = CORS
+        if err.code == TOO_MANY_REQUESTS:
+            return err.http_status, {"errCode": err.code, "errMsg": err.message}
+        return err.http_status, {"errCode": err.code, "errMsg": err.message, "errDlt": err.detail}
+
+    def internal_error(self, call: Call) -> OpenIMError:
+        return OpenIMError(INTERNAL)
+
+    # --- special routes --------------------------------------------------------------------
+    @property
+    def _options_route(self) -> Route:
+        return Route("OPTIONS", "", "options", handler=lambda call: OPTIONS_REPLY, auth=False,
+                     summary="CORS preflight")
+
+    @property
+    def _not_found_get(self) -> Route:
+        return Route("GET", "", "not_found", handler=not_found, auth=False, summary="unknown path")
+
+
+def not_found(call: Call):
+    raise OpenIMError(NOT_FOUND)
+
+
+def go_nulls(value):
+    """Empty lists and maps become null, as a nil slice/map does after a gRPC hop."""
+    if isinstance(value, dict):
+        if not value and isinstance(value, GoMap):
+            return None
+        return {k: go_nulls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [go_nulls(v) for v in value] if value else None
+    return value

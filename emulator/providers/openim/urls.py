@@ -1,0 +1,138 @@
+"""OpenIM routes: path -> rule function, request schema and one-line summary (the coverage
+table in the README is generated from this list)."""
+
+from __future__ import annotations
+
+from emulator.providers.base import Call, Route
+
+from . import handlers_auth as A
+from . import models_groups as G
+from . import models_members as M
+from . import models_sync as S
+from . import models_users as U
+from . import schemas as s
+
+
+def rule(fn):
+    """Adapt a rule function (tenant, op userID, request, now ms) to a pipeline handler."""
+    from .provider import EMPTY
+
+    def handler(call: Call):
+        result = fn(call.tenant, call.caller, call.data, int(call.now * 1000))
+        return EMPTY if result is None else result
+
+    handler.__name__ = fn.__name__
+    handler.__doc__ = fn.__doc__
+    return handler
+
+
+def call_handler(fn):
+    from .provider import EMPTY
+
+    def handler(call: Call):
+        result = fn(call)
+        return EMPTY if result is None else result
+
+    return handler
+
+
+# (path, handler, schema class, summary)
+TABLE = [
+    ("/auth/get_admin_token", call_handler(A.get_admin_token), s.GetAdminTokenReqSchema,
+     "Admin token for an admin userID, from the tenant secret"),
+    ("/auth/get_user_token", call_handler(A.get_user_token), s.GetUserTokenReqSchema,
+     "User token for a platform (admin only; kicks the user's older token on that platform)"),
+    ("/auth/parse_token", call_handler(A.parse_token), s.ParseTokenReqSchema,
+     "Validate a token against signature, expiry and the token store"),
+    ("/auth/force_logout", call_handler(A.force_logout), s.ForceLogoutReqSchema,
+     "Mark a user's tokens on a platform as kicked (admin only)"),
+    ("/user/user_register", rule(U.user_register), s.UserRegisterReqSchema,
+     "Register users (admin only; whole batch refused if one exists)"),
+    ("/user/get_users_info", rule(U.get_users_info), s.GetDesignateUsersReqSchema,
+     "Users' profiles; unknown IDs omitted"),
+    ("/user/get_all_users_uid", rule(U.get_all_users_uid), s.GetAllUserIDReqSchema,
+     "Page over every registered userID"),
+    ("/user/update_user_info_ex", rule(U.update_user_info_ex), s.UpdateUserInfoExReqSchema,
+     "Update nickname/faceURL/ex/globalRecvMsgOpt (self or admin)"),
+    ("/user/account_check", rule(U.account_check), s.AccountCheckReqSchema,
+     "Registered (1) or not (0) per userID (admin only)"),
+    ("/group/create_group", rule(G.create_group), s.CreateGroupReqSchema,
+     "Create a working group (type 2) with owner, admins and members"),
+    ("/group/set_group_info", rule(G.set_group_info), s.SetGroupInfoReqSchema,
+     "Update group fields (older form; empty strings leave fields unchanged)"),
+    ("/group/set_group_info_ex", rule(G.set_group_info_ex), s.SetGroupInfoExReqSchema,
+     "Update group fields present in the body (owner/admin)"),
+    ("/group/join_group", rule(M.join_group), s.JoinGroupReqSchema,
+     "Apply to join, or join directly when needVerification is 2"),
+    ("/group/quit_group", rule(M.quit_group), s.QuitGroupReqSchema,
+     "Leave a group (not the owner)"),
+    ("/group/group_application_response", rule(M.group_application_response),
+     s.GroupApplicationResponseReqSchema, "Accept (1) or refuse (-1) a join request"),
+    ("/group/transfer_group", rule(G.transfer_group), s.TransferGroupOwnerReqSchema,
+     "Hand ownership to another member"),
+    ("/group/get_recv_group_applicationList", rule(M.get_recv_group_application_list),
+     s.GetGroupApplicationListReqSchema, "Join requests to the groups a user manages"),
+    ("/group/get_user_req_group_applicationList", rule(M.get_user_req_group_application_list),
+     s.GetUserReqApplicationListReqSchema, "Join requests a user has sent"),
+    ("/group/get_group_users_req_application_list", rule(M.get_group_users_req_application_list),
+     s.GetGroupUsersReqApplicationListReqSchema, "Join requests of given users to one group"),
+    ("/group/get_specified_user_group_request_info", rule(M.get_specified_user_group_request_info),
+     s.GetSpecifiedUserGroupRequestInfoReqSchema, "One user's join request to one group"),
+    ("/group/get_groups_info", rule(G.get_groups_info), s.GetGroupsInfoReqSchema,
+     "Groups' info; unknown IDs omitted"),
+    ("/group/kick_group", rule(M.kick_group), s.KickGroupMemberReqSchema,
+     "Remove members (owner/admin rules)"),
+    ("/group/get_group_members_info", rule(M.get_group_members_info), s.GetGroupMembersInfoReqSchema,
+     "Given members' info"),
+    ("/group/get_group_member_list", rule(M.get_group_member_list), s.GetGroupMemberListReqSchema,
+     "Page over members, owner and admins first"),
+    ("/group/invite_user_to_group", rule(M.invite_user_to_group), s.InviteUserToGroupReqSchema,
+     "Add users (or create requests when the group needs verification)"),
+    ("/group/get_joined_group_list", rule(G.get_joined_group_list), s.GetJoinedGroupListReqSchema,
+     "Page over a user's groups: owned, administered, then member"),
+    ("/group/dismiss_group", rule(G.dismiss_group), s.DismissGroupReqSchema,
+     "Dismiss (status 2), optionally deleting the members"),
+    ("/group/mute_group_member", rule(M.mute_group_member), s.MuteGroupMemberReqSchema,
+     "Mute a member for mutedSeconds"),
+    ("/group/cancel_mute_group_member", rule(M.cancel_mute_group_member),
+     s.CancelMuteGroupMemberReqSchema, "Unmute a member"),
+    ("/group/mute_group", rule(G.mute_group), s.GroupIDReqSchema, "Mute the group (status 3)"),
+    ("/group/cancel_mute_group", rule(G.cancel_mute_group), s.GroupIDReqSchema,
+     "Unmute the group (status 0)"),
+    ("/group/set_group_member_info", rule(S.set_group_member_info), s.SetGroupMemberInfoReqSchema,
+     "Edit members' nickname/faceURL/ex/roleLevel"),
+    ("/group/get_group_abstract_info", rule(S.get_group_abstract_info),
+     s.GetGroupAbstractInfoReqSchema, "Member count and member-list hash per group"),
+    ("/group/get_groups", rule(G.get_groups), s.GetGroupsReqSchema,
+     "CMS search by groupID or groupName, newest first"),
+    ("/group/get_group_member_user_id", rule(M.get_group_member_user_id), s.GroupIDReqSchema,
+     "All member userIDs of a group"),
+    ("/group/get_incremental_join_groups", rule(S.get_incremental_join_groups),
+     s.GetIncrementalJoinGroupReqSchema, "Joined-group changes since a version"),
+    ("/group/get_incremental_group_members", rule(S.get_incremental_group_members),
+     s.GetIncrementalGroupMemberReqSchema, "Member changes of a group since a version"),
+    ("/group/get_incremental_group_members_batch", rule(S.get_incremental_group_members_batch),
+     s.BatchGetIncrementalGroupMemberReqSchema, "Member changes of several groups"),
+    ("/group/get_full_group_member_user_ids", rule(S.get_full_group_member_user_ids),
+     s.GetFullGroupMemberUserIDsReqSchema, "All member IDs unless idHash matches"),
+    ("/group/get_full_join_group_ids", rule(S.get_full_join_group_ids),
+     s.GetFullJoinGroupIDsReqSchema, "All joined group IDs unless idHash matches"),
+    ("/group/get_group_application_unhandled_count", rule(M.get_group_application_unhandled_count),
+     s.GetGroupApplicationUnhandledCountReqSchema, "Pending requests to a user's managed groups"),
+    ("/statistics/group/create", rule(G.group_create_count), s.GroupCreateCountReqSchema,
+     "Groups created: total, before start, per day (admin only)"),
+]
+
+# Catch-alls under the OpenIM modules: OPTIONS preflight and unknown paths (404 after the
+# operationID/token middleware, as gin runs global middleware before NoRoute).
+MODULES = ("auth", "user", "group", "statistics")
+
+
+def build_routes(provider) -> list[Route]:
+    from .provider import not_found
+    routes = [Route("POST", path, path.strip("/").replace("/", "."), handler=h, schema=sch(),
+                    summary=summary) for path, h, sch, summary in TABLE]
+    for module in MODULES:
+        routes.append(Route("*", f"/{module}/{{tail:.*}}", "not_found", handler=not_found,
+                            schema=s.EmptySchema(), summary=f"unknown /{module} path: 404; OPTIONS: 200"))
+    return routes

@@ -1,0 +1,171 @@
+"""OpenIM envelope and auth: headers, token store, token errors, rate limit, 404/OPTIONS."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+
+from tests.openim_support import (ADMIN, SECRET, decode, get_admin_token, get_user_token,
+                                  openim_call, openim_settings)
+
+
+@pytest.fixture
+def settings():
+    return openim_settings()
+
+
+async def test_operation_id_checked_before_token(client):
+    status, body = await openim_call(client, "/group/get_groups_info", {"groupIDs": ["x"]}, operation_id=None)
+    assert status == 200
+    assert body == {"errCode": 1001, "errMsg": "ArgsError", "errDlt": "header must have operationID"}
+
+
+async def test_missing_token(client):
+    _, body = await openim_call(client, "/group/get_groups_info", {"groupIDs": ["x"]})
+    assert body == {"errCode": 1001, "errMsg": "ArgsError", "errDlt": "header must have token"}
+
+
+async def test_admin_token_claims_and_expiry(client):
+    _, body = await openim_call(client, "/auth/get_admin_token", {"secret": SECRET, "userID": ADMIN})
+    assert body["errCode"] == 0 and body["data"]["expireTimeSeconds"] == 7776000
+    claims = decode(body["data"]["token"])
+    assert claims["UserID"] == ADMIN and claims["PlatformID"] == 10
+    assert claims["exp"] - claims["iat"] == 7776000 + 5 and "nbf" not in claims
+
+
+async def test_admin_token_errors(client):
+    _, body = await openim_call(client, "/auth/get_admin_token", {"secret": SECRET, "userID": ""})
+    assert (body["errCode"], body["errDlt"]) == (1001, "userID is empty")
+    _, body = await openim_call(client, "/auth/get_admin_token", {"secret": "nope", "userID": ADMIN})
+    assert (body["errCode"], body["errMsg"], body["errDlt"]) == (1002, "NoPermissionError", "secret invalid")
+    _, body = await openim_call(client, "/auth/get_admin_token", {"secret": SECRET, "userID": "bob"})
+    assert (body["errCode"], body["errDlt"]) == (1001, "userID is error., userID=bob, adminUserID=[imAdmin]")
+    _, body = await openim_call(client, "/auth/get_admin_token", {"secret": SECRET, "userID": ADMIN}, operation_id=None)
+    assert body["errDlt"] == "header must have operationID"
+
+
+async def test_user_token_rules(client, openim_admin_token):
+    tok = await get_user_token(client, openim_admin_token, "bob", 2)
+    assert decode(tok)["UserID"] == "bob" and decode(tok)["PlatformID"] == 2
+    cases = [({"userID": "bob", "platformID": 10}, 1002, "platformID invalid. platformID must not be adminPlatformID"),
+             ({"userID": ADMIN, "platformID": 1}, 1002, "don't get Admin token"),
+             ({"userID": "ghost", "platformID": 1}, 1004, "record not found")]
+    for req, code, dlt in cases:
+        _, body = await openim_call(client, "/auth/get_user_token", req, token=openim_admin_token)
+        assert (body["errCode"], body["errDlt"]) == (code, dlt)
+    _, body = await openim_call(client, "/auth/get_user_token", {"userID": "tommy", "platformID": 1}, token=tok)
+    assert (body["errCode"], body["errDlt"]) == (1002, "user bob is not admin userID")
+
+
+async def test_relogin_kicks_old_token_1506(client, openim_admin_token):
+    first = await get_user_token(client, openim_admin_token, "bob", 1)
+    other = await get_user_token(client, openim_admin_token, "bob", 2)
+    second = await get_user_token(client, openim_admin_token, "bob", 1)
+    assert first != second
+    _, body = await openim_call(client, "/group/get_groups_info", {"groupIDs": ["x"]}, token=first)
+    assert (body["errCode"], body["errMsg"], body["errDlt"]) == (1506, "TokenKickedError", "")
+    for tok in (second, other):
+        _, body = await openim_call(client, "/group/get_groups_info", {"groupIDs": ["x"]}, token=tok)
+        assert body["errCode"] == 0
+
+
+async def test_force_logout(client, openim_admin_token):
+    tok = await get_user_token(client, openim_admin_token, "bob", 5)
+    _, body = await openim_call(client, "/auth/force_logout", {"userID": "bob", "platformID": 11}, token=openim_admin_token)
+    assert (body["errCode"], body["errDlt"]) == (1001, "platformID is invalidate")
+    _, body = await openim_call(client, "/auth/force_logout", {"userID": "bob", "platformID": 5}, token=tok)
+    assert body["errCode"] == 1002
+    _, body = await openim_call(client, "/auth/force_logout", {"userID": "bob", "platformID": 5}, token=openim_admin_token)
+    assert body == {"errCode": 0, "errMsg": "", "errDlt": ""}
+    _, body = await openim_call(client, "/auth/parse_token", {"token": tok})
+    assert body["errCode"] == 1506
+
+
+async def test_token_errors(client, openim_admin_token):
+    claims = decode(openim_admin_token)
+    forged = jwt.encode(claims | {"iat": claims["iat"] - 1}, SECRET, algorithm="HS256")
+    wrong = jwt.encode(claims, "other-secret-xxxxxxxxxxxxxxxxxxxxxxxxxx", algorithm="HS256")
+    cases = [("abc", 1503, "TokenMalformedError"), ("a.b.c", 1503, "TokenMalformedError"),
+             (wrong, 1505, "signature is invalid"), (forged, 1507, "TokenNotExistError")]
+    for tok, code, msg in cases:
+        _, body = await openim_call(client, "/user/get_users_info", {"userIDs": []}, token=tok)
+        assert (body["errCode"], body["errMsg"], body["errDlt"]) == (code, msg, ""), tok
+
+
+async def test_expired_token_1501(client, openim_admin_token):
+    status, _ = await _clock(client, {"advance_s": 90 * 86400 + 1})
+    assert status == 200
+    _, body = await openim_call(client, "/user/get_users_info", {"userIDs": []}, token=openim_admin_token)
+    assert (body["errCode"], body["errMsg"]) == (1501, "TokenExpiredError")
+
+
+async def _clock(client, body):
+    resp = await client.post("/_emulator/clock", json=body)
+    return resp.status, await resp.json()
+
+
+async def test_older_admin_token_valid_five_minutes(client):
+    old = await get_admin_token(client)
+    await _clock(client, {"advance_s": 2})
+    new = await get_admin_token(client)
+    assert old != new
+    _, body = await openim_call(client, "/user/get_users_info", {"userIDs": []}, token=old)
+    assert body["errCode"] == 0
+    await _clock(client, {"advance_s": 301})
+    _, body = await openim_call(client, "/user/get_users_info", {"userIDs": []}, token=old)
+    assert body["errCode"] == 1507
+    _, body = await openim_call(client, "/user/get_users_info", {"userIDs": []}, token=new)
+    assert body["errCode"] == 0
+
+
+async def test_parse_token(client, openim_admin_token):
+    _, body = await openim_call(client, "/auth/parse_token", {"token": openim_admin_token})
+    assert body["data"] == {"userID": ADMIN, "platformID": 10, "expireTimeSeconds": decode(openim_admin_token)["exp"]}
+    _, body = await openim_call(client, "/auth/parse_token", {"token": ""})
+    assert (body["errCode"], body["errDlt"]) == (1001, "userID is empty")
+
+
+async def test_body_errors(client, openim_admin_token):
+    for raw in (b"", b"{", b"[1]"):
+        _, body = await openim_call(client, "/group/create_group", raw=raw, token=openim_admin_token)
+        assert body["errCode"] == 1001 and body["errDlt"] == "" and body["errMsg"] != "ArgsError"
+    _, body = await openim_call(client, "/group/create_group", {"groupInfo": {"groupType": "2"}}, token=openim_admin_token)
+    assert body["errCode"] == 1001 and "cannot unmarshal string" in body["errMsg"]
+
+
+async def test_keys_case_insensitive_unknown_ignored(client, openim_admin_token):
+    _, body = await openim_call(client, "/user/get_users_info", {"USERIDS": ["bob"], "zzz": 1}, token=openim_admin_token)
+    assert [u["userID"] for u in body["data"]["usersInfo"]] == ["bob"]
+
+
+async def test_unknown_path_and_options(client, openim_admin_token):
+    status, body = await openim_call(client, "/group/no_such_route", {}, token=openim_admin_token)
+    assert status == 404 and body["errCode"] == 404
+    status, body = await openim_call(client, "/group/no_such_route", {}, operation_id=None)
+    assert status == 200 and body["errDlt"] == "header must have operationID"
+    resp = await client.options("/group/create_group")
+    assert resp.status == 200 and await resp.text() == '"Options Request!"'
+    resp = await client.get("/group/create_group")
+    assert resp.status == 404 and (await resp.json())["errCode"] == 404
+
+
+async def test_rate_limit_429(client, runtime, openim_admin_token):
+    runtime.providers["openim"].backend.tenants[SECRET].settings["rate_limit"] = 2
+    await _clock(client, {"freeze_at": 1_800_000_000})
+    tok = await get_admin_token(client)
+    codes = []
+    for _ in range(3):
+        status, body = await openim_call(client, "/user/get_users_info", {"userIDs": []}, token=tok)
+        codes.append(status)
+    assert codes == [200, 200, 429]
+    assert body == {"errCode": 429, "errMsg": "too many requests, please try again later"}
+
+
+async def test_state_round_trip(client, runtime, openim_admin_token):
+    await openim_call(client, "/group/create_group", {"ownerUserID": "bob", "memberUserIDs": ["tommy"],
+                      "groupInfo": {"groupType": 2}}, token=openim_admin_token)
+    backend = runtime.providers["openim"].backend
+    dumped = backend.dump()
+    backend.load(dumped)
+    assert backend.dump() == dumped
+    assert backend.check() == []
