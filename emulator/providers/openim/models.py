@@ -7,7 +7,7 @@ the records, the indexes that keep them consistent and the scenario seeding.
 
 from __future__ import annotations
 
-import os
+import hashlib
 from dataclasses import dataclass, field
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -131,6 +131,14 @@ class Tenant:
     member_versions: dict = field(default_factory=dict)  # groupID -> VersionLog
     join_versions: dict = field(default_factory=dict)    # userID -> VersionLog
     user_tokens: dict = field(default_factory=dict)   # derived: "uid\x00pid" -> [token...]
+    # Source of generated ids (group IDs, version-log IDs). Deterministic, and kept in the state,
+    # so replaying the same requests gives the same state (tests/test_concurrency.py).
+    id_seq: int = 0
+
+    def next_digest(self) -> str:
+        """A fresh MD5 hex digest from (secret, sequence number)."""
+        self.id_seq += 1
+        return hashlib.md5(f"{self.secret}:{self.id_seq}".encode()).hexdigest()
 
     def setting(self, name: str):
         return self.settings.get(name, DEFAULT_SETTINGS[name])
@@ -155,11 +163,16 @@ class Tenant:
             if not joined:
                 del self.user_groups[user_id]
 
+    def new_object_id(self) -> str:
+        """A Mongo ObjectID's hex form (24 hex digits): the version log's ID that clients echo
+        as versionID."""
+        return self.next_digest()[:24]
+
     def bump(self, logs: dict, key: str, eids, state: int) -> VersionLog:
         """IncrVersion: one new version for ``key`` recording ``eids`` with ``state``."""
         vl = logs.get(key)
         if vl is None:
-            vl = logs[key] = VersionLog(new_object_id())
+            vl = logs[key] = VersionLog(self.new_object_id())
         else:
             vl.version += 1
         for eid in eids:
@@ -174,9 +187,6 @@ class Tenant:
         self.bump(self.join_versions, user_id, group_ids, state)
 
 
-def new_object_id() -> str:
-    """A Mongo ObjectID's hex form: the version log's ID that clients echo as versionID."""
-    return os.urandom(12).hex()
 
 
 # --- scenario schema --------------------------------------------------------------------------
@@ -303,6 +313,7 @@ class OpenIMBackend(TenantBackend):
             "temp_tokens": dict(t.temp_tokens),
             "member_versions": {k: [v.id, v.version, list(v.logs.items())] for k, v in t.member_versions.items()},
             "join_versions": {k: [v.id, v.version, list(v.logs.items())] for k, v in t.join_versions.items()},
+            "id_seq": t.id_seq,
         }
 
     def tenant_from_json(self, d: dict) -> Tenant:
@@ -321,6 +332,7 @@ class OpenIMBackend(TenantBackend):
             t.tokens[tok] = list(row)
             t.user_tokens.setdefault(f"{row[0]}\x00{row[1]}", []).append(tok)
         t.temp_tokens = dict(d.get("temp_tokens") or {})
+        t.id_seq = int(d.get("id_seq", 0))
         for name in ("member_versions", "join_versions"):
             target = getattr(t, name)
             for k, (vid, ver, logs) in (d.get(name) or {}).items():

@@ -4,7 +4,6 @@ Each function takes (tenant, op userID, request, now ms) and checks everything b
 
 from __future__ import annotations
 
-import random
 from datetime import datetime, timezone
 
 from .errors import (DATA_ERROR, GROUP_ID_EXISTED, USER_ID_NOT_FOUND, OpenIMError, args,
@@ -18,13 +17,12 @@ from .models_users import check_access, check_admin, check_pagination, paginate
 
 WORKING_GROUP = 2           # constant.WorkingGroup: the only type CreateGroup accepts
 GROUP_ID_ATTEMPTS = 10      # GenGroupID retries before 90007 "group id gen error"
-_rng = random.Random()
 
 
 def gen_group_id(t: Tenant) -> str:
     """First 8 hex digits of an MD5 as a decimal number: 0..4294967295, up to 10 digits."""
     for _ in range(GROUP_ID_ATTEMPTS):
-        gid = str(_rng.getrandbits(32))
+        gid = str(int(t.next_digest()[:8], 16))
         if gid not in t.groups:
             return gid
     raise OpenIMError(DATA_ERROR, detail="group id gen error")

@@ -122,12 +122,11 @@ def get_group_abstract_info(t: Tenant, op: str, req: dict, now: int):
     return {"groupAbstractInfos": out}
 
 
-def _version(logs: dict, key: str) -> VersionLog:
+def _version(t, logs: dict, key: str) -> VersionLog:
     """FindMaxVersion: the key's version document, created empty at FIRST_VERSION if missing."""
     vl = logs.get(key)
     if vl is None:
-        from .models import new_object_id
-        vl = logs[key] = VersionLog(new_object_id())
+        vl = logs[key] = VersionLog(t.new_object_id())
     return vl
 
 
@@ -153,7 +152,7 @@ def _incremental_members(t: Tenant, op: str, req: dict):
     g = take_group(t, gid)
     if g.status == STATUS_DISMISSED:
         raise OpenIMError(DISMISSED_ALREADY)
-    vl = _version(t.member_versions, gid)
+    vl = _version(t, t.member_versions, gid)
     full, ins, dele, upd, changed = _build(vl, req["versionID"], req["version"])
     sort_version, group_update = 0, False
     rest = 0
@@ -206,7 +205,7 @@ def get_incremental_group_members_batch(t: Tenant, op: str, req: dict, now: int)
 def get_incremental_join_groups(t: Tenant, op: str, req: dict, now: int):
     uid = req["userID"]
     check_access(t, op, uid)
-    vl = _version(t.join_versions, uid)
+    vl = _version(t, t.join_versions, uid)
     full, ins, dele, upd, _ = _build(vl, req["versionID"], req["version"])
 
     def find(gids):
@@ -221,7 +220,7 @@ def get_full_group_member_user_ids(t: Tenant, op: str, req: dict, now: int):
     ids = list(g.members) if g is not None else []
     if not t.is_admin(op) and op not in ids:
         raise no_permission("op user not in group")
-    vl = _version(t.member_versions, req["groupID"])
+    vl = _version(t, t.member_versions, req["groupID"])
     equal = req["idHash"] == id_hash(ids)
     return {"version": vl.version, "versionID": vl.id, "equal": equal, "userIDs": [] if equal else ids}
 
@@ -229,7 +228,7 @@ def get_full_group_member_user_ids(t: Tenant, op: str, req: dict, now: int):
 def get_full_join_group_ids(t: Tenant, op: str, req: dict, now: int):
     uid = req["userID"]
     check_access(t, op, uid)
-    vl = _version(t.join_versions, uid)
+    vl = _version(t, t.join_versions, uid)
     ids = list(t.user_groups.get(uid, {}))
     equal = req["idHash"] == id_hash(ids)
     return {"version": vl.version, "versionID": vl.id, "equal": equal, "groupIDs": [] if equal else ids}
