@@ -1,0 +1,98 @@
+"""RongCloud request signatures (reference 1.1-1.3).
+
+Every request carries App-Key, Nonce, Timestamp and Signature (or their RC- forms; names are
+case-insensitive), with Signature = hex(SHA1(AppSecret + Nonce + Timestamp)). The official SDKs
+send timestamps in seconds or milliseconds and the Node SDK reuses one nonce for its whole life,
+so by default neither freshness nor nonce reuse is checked; the tenant settings
+``signature_max_age_s`` and ``reject_replayed_nonce`` turn those checks on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Mapping
+
+from .errors import RongCloudError
+
+HEADER_NAMES = {
+    "app_key": ("App-Key", "RC-App-Key"),
+    "nonce": ("Nonce", "RC-Nonce"),
+    "timestamp": ("Timestamp", "RC-Timestamp"),
+    "signature": ("Signature", "RC-Signature"),
+}
+
+# Timestamps above this are milliseconds (1e11 s is the year 5138).
+MS_THRESHOLD = 10 ** 11
+
+
+def sign(app_secret: str, nonce: str, timestamp: str) -> str:
+    """hex(SHA1(AppSecret + Nonce + Timestamp)), the documented signature."""
+    return hashlib.sha1((app_secret + nonce + timestamp).encode("utf-8")).hexdigest()
+
+
+def header(headers: Mapping[str, str], key: str) -> str | None:
+    """The plain or RC- form of one signature header (aiohttp's headers are case-insensitive)."""
+    for name in HEADER_NAMES[key]:
+        value = headers.get(name)
+        if value is not None:
+            return value.strip()
+    return None
+
+
+def timestamp_seconds(raw: str) -> float | None:
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value / 1000 if value >= MS_THRESHOLD else float(value)
+
+
+class NonceCache:
+    """Nonces seen per App-Key within the freshness window (only with reject_replayed_nonce)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, dict[str, float]] = {}
+
+    def seen_before(self, app_key: str, nonce: str, now: float, keep_s: float) -> bool:
+        seen = self._seen.setdefault(app_key, {})
+        if len(seen) > 10_000:  # bound memory: forget nonces older than the window
+            for old in [n for n, t in seen.items() if t < now - keep_s]:
+                del seen[old]
+        if nonce in seen and seen[nonce] >= now - keep_s:
+            return True
+        seen[nonce] = now
+        return False
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+
+def verify(headers: Mapping[str, str], tenants: Mapping, now: float, nonces: NonceCache):
+    """Return (app_key, tenant) or raise 1004 with HTTP 401 (also for an unknown App-Key)."""
+    app_key = header(headers, "app_key")
+    nonce = header(headers, "nonce")
+    timestamp = header(headers, "timestamp")
+    signature = header(headers, "signature")
+    if not app_key:
+        raise RongCloudError(1004, "Signature verification failed: App-Key header is missing.")
+    if nonce is None or timestamp is None or not signature:
+        raise RongCloudError(1004, "Signature verification failed: Nonce, Timestamp and "
+                                   "Signature headers are required.")
+    tenant = tenants.get(app_key)
+    if tenant is None:
+        raise RongCloudError(1004, "Signature verification failed: unknown App-Key.")
+    expected = sign(tenant.app_secret, nonce, timestamp)
+    if not hmac.compare_digest(expected, signature.lower()):
+        raise RongCloudError(1004)
+    settings = tenant.settings
+    if settings.signature_max_age_s:
+        ts = timestamp_seconds(timestamp)
+        if ts is None or abs(now - ts) > settings.signature_max_age_s:
+            raise RongCloudError(1004, "Signature verification failed: Timestamp is outside "
+                                       f"the {settings.signature_max_age_s} s window.")
+    if settings.reject_replayed_nonce:
+        keep = float(settings.signature_max_age_s or 300)
+        if nonces.seen_before(app_key, nonce, now, keep):
+            raise RongCloudError(1004, "Signature verification failed: Nonce already used.")
+    return app_key, tenant

@@ -1,0 +1,120 @@
+"""The RongCloud envelope: signed headers, form bodies, {"code": ...} answers (reference 1-3)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from emulator.providers.base import Call, Provider, Route
+
+from . import auth, urls
+from .errors import OK, RongCloudError
+from .models import RongCloudBackend
+
+# "HTTP request body too large, must be < 100 KB" (code 1508, [NODE] docs/errorcode.md).
+MAX_BODY_BYTES = 100 * 1024
+
+
+class GroupSeedSchema(Schema):
+    """A seed group: with an ``owner`` it is a hosted (entrust) group, without one a legacy group."""
+    groupId = fields.String(required=True, validate=validate.Length(1, 64))
+    name = fields.String(required=True, validate=validate.Length(1, 255))
+    owner = fields.String(validate=validate.Length(1, 64))
+    members = fields.List(fields.String(validate=validate.Length(1, 64)), load_default=list)
+    managers = fields.List(fields.String(validate=validate.Length(1, 64)), load_default=list)
+    groupProfile = fields.Dict(keys=fields.String(), values=fields.String())
+    permissions = fields.Dict(keys=fields.String(), values=fields.Integer())
+    groupExtProfile = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class AppSchema(Schema):
+    """One App-Key: credentials, per-app settings (documented defaults) and seed groups."""
+    app_key = fields.String(required=True, validate=validate.Length(min=1))
+    app_secret = fields.String(required=True, validate=validate.Length(min=1))
+    rate_limit = fields.Integer(validate=validate.Range(min=0))          # per API per second; 0 = off
+    max_members = fields.Integer(validate=validate.Range(min=1))
+    max_managers = fields.Integer(validate=validate.Range(min=0))
+    max_follows = fields.Integer(validate=validate.Range(min=0))
+    max_ext_pairs = fields.Integer(validate=validate.Range(min=0))
+    signature_max_age_s = fields.Integer(validate=validate.Range(min=0))  # 0 = no freshness window
+    reject_replayed_nonce = fields.Boolean()
+    groups = fields.List(fields.Nested(GroupSeedSchema), load_default=list)
+
+
+class RongCloudScenarioSchema(Schema):
+    apps = fields.List(fields.Nested(AppSchema), load_default=list)
+
+
+class RongCloudProvider(Provider):
+    name = "rongcloud"
+    error_type = RongCloudError
+    scenario_schema: ClassVar[type[Schema]] = RongCloudScenarioSchema
+
+    def __init__(self, clock) -> None:
+        super().__init__(clock, RongCloudBackend(clock))
+        self.nonces = auth.NonceCache()
+
+    def routes(self) -> list[Route]:
+        return urls.routes()
+
+    def tenant_hint(self, call: Call) -> str | None:
+        return auth.header(call.request.headers, "app_key")
+
+    def authenticate(self, call: Call) -> None:
+        call.tenant_id, call.tenant = auth.verify(call.request.headers, self.backend.tenants,
+                                                  call.now, self.nonces)
+
+    def rate_limit(self, call: Call) -> float | None:
+        return call.tenant.settings.rate_limit
+
+    def rate_limited(self, call: Call) -> RongCloudError:
+        return RongCloudError(1008)
+
+    def parse_body(self, call: Call) -> dict[str, list[str]]:
+        """Form-urlencoded, keys may repeat: {name: [values]}. Over 100 KB is 1508; no data 1003."""
+        raw = call.raw
+        if len(raw) > MAX_BODY_BYTES:
+            raise RongCloudError(1508)
+        if not raw.strip():
+            if call.api in urls.EMPTY_BODY_OK:
+                return {}
+            raise RongCloudError(1003)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RongCloudError(1002, "The request body is not UTF-8.") from None
+        form: dict[str, list[str]] = {}
+        for key, value in parse_qsl(text, keep_blank_values=True):
+            form.setdefault(key, []).append(value)
+        if not form:
+            raise RongCloudError(1003)
+        return form
+
+    def validation_error(self, call: Call, exc: ValidationError) -> RongCloudError:
+        """The first failing field, in the schema's order; its message may carry a code."""
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        order = list(call.route.schema.fields) + ["_schema"] if call.route.schema else []
+        for name in order + [k for k in messages if k not in order]:
+            if name not in messages:
+                continue
+            msg = messages[name]
+            while isinstance(msg, (list, dict)):
+                msg = (list(msg.values()) if isinstance(msg, dict) else msg)[0]
+            code, sep, text = str(msg).partition("|")
+            if sep and code.isdigit():
+                return RongCloudError(int(code), text)
+            if msg == "Missing data for required field.":
+                return RongCloudError(1002, f"{name} is required.")
+            return RongCloudError(1002, f"{name}: {msg}")
+        return RongCloudError(1002)
+
+    def render_ok(self, call: Call, result: Any) -> tuple[int, Any]:
+        return 200, {"code": OK, **(result or {})}
+
+    def render_error(self, call: Call, err) -> tuple[int, Any]:
+        return err.http_status, {"code": err.code, "errorMessage": err.message, **err.extra}
+
+    def internal_error(self, call: Call) -> RongCloudError:
+        return RongCloudError(1000)

@@ -1,0 +1,83 @@
+"""Every RongCloud path the emulator serves: POST <path>.json, form-urlencoded, signed.
+The README coverage table is generated from ROUTES."""
+
+from __future__ import annotations
+
+from emulator.providers.base import Route
+
+from . import handlers_entrust as he
+from . import handlers_legacy as hl
+from . import handlers_members as hm
+from . import schemas_entrust as se
+from . import schemas_legacy as sl
+
+# (path, handler, schema class, summary)
+ENTRUST = [
+    ("/entrust/group/create.json", he.create, se.CreateSchema, "Create a hosted group (owner + up to 30 userIds)"),
+    ("/entrust/group/profile/update.json", he.update_profile, se.ProfileUpdateSchema,
+     "Update name, groupProfile, permissions, groupExtProfile"),
+    ("/entrust/group/profile/query.json", he.query_profiles, se.ProfileQuerySchema, "Query up to 50 group profiles"),
+    ("/entrust/group/quit.json", he.quit, se.QuitSchema, "Users quit a group (isDelBan/isDelWhite/isDelFollowed)"),
+    ("/entrust/group/member/kick.json", he.kick, se.QuitSchema, "Kick members (isDelBan/isDelWhite/isDelFollowed)"),
+    ("/entrust/group/member/kick/all.json", he.kick_all, se.UserIdSchema, "Remove a non-owner from all groups"),
+    ("/entrust/group/dismiss.json", he.dismiss, se.GroupIdSchema, "Dismiss a hosted group"),
+    ("/entrust/group/join.json", he.join, se.JoinSchema, "Add up to 100 users; answers the group info"),
+    ("/entrust/group/transfer/owner.json", he.transfer_owner, se.TransferSchema, "Transfer ownership (isQuit)"),
+    ("/entrust/group/import.json", he.import_group, se.ImportSchema, "Import a legacy group into profile hosting"),
+    ("/entrust/group/manager/add.json", he.add_managers, se.ManagerAddSchema, "Add managers (at most 10 per group)"),
+    ("/entrust/group/manager/remove.json", he.remove_managers, se.ManagerRemoveSchema, "Remove up to 10 managers"),
+    ("/entrust/group/member/query.json", hm.query_members, se.MemberQuerySchema, "Page members by type (pageToken)"),
+    ("/entrust/group/member/specific/query.json", hm.query_specific_members, se.MemberSpecificQuerySchema,
+     "Query up to 100 given members"),
+    ("/entrust/group/member/set.json", hm.set_member, se.MemberSetSchema, "Set a member's nickname and extra"),
+    ("/entrust/group/remarkname/set.json", hm.set_remark_name, se.RemarkNameSetSchema,
+     "Set a user's remark name for a group"),
+    ("/entrust/group/remarkname/delete.json", hm.delete_remark_name, se.GroupUserSchema,
+     "Delete a user's remark name for a group"),
+    ("/entrust/group/remarkname/query.json", hm.query_remark_name, se.GroupUserSchema,
+     "Query a user's remark name for a group"),
+    ("/entrust/group/member/follow.json", hm.follow, se.FollowSchema, "Follow up to 100 members"),
+    ("/entrust/group/member/unfollow.json", hm.unfollow, se.FollowSchema, "Unfollow up to 100 members"),
+    ("/entrust/group/member/followed/get.json", hm.followed, se.GroupUserSchema, "List the members a user follows"),
+    ("/entrust/group/query.json", he.query_groups, se.GroupQuerySchema, "Page all hosted groups of the app"),
+    ("/entrust/joined/group/query.json", he.query_joined_groups, se.JoinedGroupQuerySchema,
+     "Page the hosted groups a user joined"),
+]
+
+LEGACY = [
+    ("/group/create.json", hl.create, sl.MembersSchema, "Create a group with up to 1000 userId (alias of join)"),
+    ("/group/join.json", hl.join, sl.MembersSchema, "Add up to 1000 userId to a group"),
+    ("/group/quit.json", hl.quit, sl.QuitSchema, "Remove up to 1000 userId from a group"),
+    ("/group/dismiss.json", hl.dismiss, sl.DismissSchema, "Dismiss a group (any operator)"),
+    ("/group/refresh.json", hl.refresh, sl.RefreshSchema, "Rename a group"),
+    ("/group/sync.json", hl.sync, sl.SyncSchema, "Replace a user's groups with group[<id>]=<name>"),
+    ("/group/user/query.json", hl.group_users, sl.GroupIdSchema, "List a group's members"),
+    ("/user/group/query.json", hl.user_groups, sl.UserGroupQuerySchema, "List a user's groups (page/size)"),
+    ("/group/user/gag/add.json", hl.gag_add, sl.GagAddSchema, "Mute members for up to 43200 minutes"),
+    ("/group/user/gag/rollback.json", hl.gag_rollback, sl.GagRollbackSchema, "Unmute members"),
+    ("/group/user/gag/list.json", hl.gag_list, sl.GagListSchema, "List muted members and mute end times"),
+    ("/group/ban/add.json", hl.ban_add, sl.BanAddSchema, "Mute whole groups"),
+    ("/group/ban/rollback.json", hl.ban_rollback, sl.BanRollbackSchema, "Unmute whole groups"),
+    ("/group/ban/query.json", hl.ban_query, sl.BanQuerySchema, "Query whole-group mute status"),
+    ("/group/user/ban/whitelist/add.json", hl.whitelist_add, sl.WhitelistSchema, "Add users to the mute allowlist"),
+    ("/group/user/ban/whitelist/rollback.json", hl.whitelist_rollback, sl.WhitelistSchema,
+     "Remove users from the mute allowlist"),
+    ("/group/user/ban/whitelist/query.json", hl.whitelist_query, sl.GroupIdSchema, "List the mute allowlist"),
+    ("/group/remarks/set.json", hl.remark_set, sl.RemarkSetSchema, "Set a user's remark for a group"),
+    ("/group/remarks/del.json", hl.remark_del, sl.UserGroupSchema, "Delete a user's remark for a group"),
+    ("/group/remarks/get.json", hl.remark_get, sl.UserGroupSchema, "Get a user's remark for a group"),
+]
+
+def api_name(path: str) -> str:
+    return path.strip("/").removesuffix(".json")
+
+
+# APIs whose parameters are all optional accept an empty body ([JAVA] Ban.getList posts nothing);
+# every other API answers 1003 to one.
+EMPTY_BODY_OK = {api_name(path) for path, _, schema, _ in ENTRUST + LEGACY
+                 if not any(f.required for f in schema().fields.values())}
+
+
+def routes() -> list[Route]:
+    return [Route("POST", path, api_name(path), handler, schema(), summary=summary)
+            for path, handler, schema, summary in ENTRUST + LEGACY]
