@@ -43,16 +43,19 @@ async def run_concurrently(client, requests: list[dict]) -> list[tuple[int, byte
     return results
 
 
-async def freeze(client) -> None:
-    """Freeze the clock, then rebuild the seed state so its timestamps are the frozen time too."""
+async def freeze(client, scenario: dict | None) -> None:
+    """Freeze the clock, then (re)load the seed state so its timestamps are the frozen time too."""
     await client.post("/_emulator/clock", json={"freeze_at": FROZEN_AT})
+    if scenario is not None:
+        resp = await client.post("/_emulator/scenario?mode=merge", json=scenario)
+        assert resp.status == 200, await resp.text()
     await client.post("/_emulator/reset")
     await client.delete("/_emulator/journal")
 
 
-async def replay(aiohttp_client, settings: Settings, entries) -> dict:
+async def replay(aiohttp_client, settings: Settings, scenario, entries) -> dict:
     client = await aiohttp_client(create_app(settings))
-    await freeze(client)
+    await freeze(client, scenario)
     for e in entries:
         headers = {k: v for k, v in e.headers if k.lower() not in SKIP_HEADERS}
         resp = await client.request(e.method, e.path + (f"?{e.query}" if e.query else ""),
@@ -62,11 +65,11 @@ async def replay(aiohttp_client, settings: Settings, entries) -> dict:
     return client.app[RUNTIME].dump_state()
 
 
-async def check_run(aiohttp_client, provider: str, setup, make_ops):
+async def check_run(aiohttp_client, provider: str, setup, make_ops, scenario: dict | None = None):
     settings = Settings(port=0, journal_size=10_000)
     client = await aiohttp_client(create_app(settings))
     rt = client.app[RUNTIME]
-    await freeze(client)
+    await freeze(client, scenario)
     ctx = await setup(client)
     ops = make_ops(ctx, random.Random(20261121))
     assert len(ops) == OPERATIONS
@@ -75,13 +78,15 @@ async def check_run(aiohttp_client, provider: str, setup, make_ops):
     assert all(status < 500 for status, _ in results)
     oks = sum(1 for _, body in results if ctx["is_ok"](orjson.loads(body)))
     assert oks > OPERATIONS // 10, f"only {oks} successes: the mix does not exercise the state"
+    if "is_cap_error" in ctx:   # the mix must run into the member cap, or the cap is untested
+        assert any(ctx["is_cap_error"](orjson.loads(body)) for _, body in results)
     problems = rt.check_invariants()
     assert not any(problems.values()), problems
     final = rt.dump_state()
     entries = rt.journal.entries()
     assert {e.provider for e in entries} == {provider}
     assert len(entries) == len(ops) + ctx["setup_calls"]   # nothing lost: every call journaled
-    assert await replay(aiohttp_client, settings, entries) == final
+    assert await replay(aiohttp_client, settings, scenario, entries) == final
 
 
 # --- OpenIM ----------------------------------------------------------------------------------
@@ -124,3 +129,53 @@ def openim_ops(ctx, rng: random.Random) -> list[dict]:
 
 async def test_openim_concurrent_mix_equals_serial_replay(aiohttp_client):
     await check_run(aiohttp_client, "openim", openim_setup, openim_ops)
+
+
+# --- RongCloud -------------------------------------------------------------------------------
+
+RC_KEY, RC_SECRET = "uwd1c0sxdlx2", "Y1W2MeFwwwRxa0"
+# No rate limit (2,000 calls share one frozen second) and a small cap the mix runs into.
+RC_SCENARIO = {"rongcloud": {"apps": [{"app_key": RC_KEY, "app_secret": RC_SECRET,
+                                        "rate_limit": 0, "max_members": 12}]}}
+
+
+def rc_headers() -> dict:
+    import hashlib
+    nonce, ts = "4242", str(FROZEN_AT)
+    return {"App-Key": RC_KEY, "Nonce": nonce, "Timestamp": ts,
+            "Signature": hashlib.sha1(f"{RC_SECRET}{nonce}{ts}".encode()).hexdigest(),
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
+async def rc_setup(client) -> dict:
+    groups = ["g1", "g2", "g3"]
+    for gid in groups:
+        resp = await client.post("/entrust/group/create.json", headers=rc_headers(),
+                                 data=f"groupId={gid}&name={gid}&owner=leckie&userIds=bob")
+        assert (await resp.json())["code"] == 200
+    return {"users": [f"u{i:02d}" for i in range(40)], "groups": groups, "setup_calls": len(groups),
+            "is_ok": lambda b: b.get("code") == 200, "is_cap_error": lambda b: b.get("code") == 25411}
+
+
+def rc_ops(ctx, rng: random.Random) -> list[dict]:
+    from urllib.parse import urlencode
+    ops = []
+    for n in range(OPERATIONS):
+        gid, uids = rng.choice(ctx["groups"]), ",".join(rng.sample(ctx["users"], rng.randint(1, 3)))
+        kind = rng.random()
+        if kind < 0.45:
+            path, form = "/entrust/group/join.json", {"groupId": gid, "userIds": uids}
+        elif kind < 0.75:
+            path, form = "/entrust/group/quit.json", {"groupId": gid, "userIds": uids}
+        elif kind < 0.9:
+            path, form = "/entrust/group/member/set.json", {
+                "groupId": gid, "userId": uids.split(",")[0], "nickname": f"n{n}"}
+        else:
+            path, form = "/entrust/group/profile/update.json", {
+                "groupId": gid, "groupProfile": orjson.dumps({"introduction": f"intro {n}"}).decode()}
+        ops.append({"method": "POST", "path": path, "data": urlencode(form), "headers": rc_headers()})
+    return ops
+
+
+async def test_rongcloud_concurrent_mix_equals_serial_replay(aiohttp_client):
+    await check_run(aiohttp_client, "rongcloud", rc_setup, rc_ops, RC_SCENARIO)

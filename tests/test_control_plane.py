@@ -100,7 +100,7 @@ async def test_post_scenario_replace_and_merge(client):
 # --- state, reset --------------------------------------------------------------------------
 
 async def test_state_round_trip_is_identical(client):
-    assert (await rc_create(client, "g-round"))[1]["code"] == 200
+    assert (await rc_create(client, "ground"))[1]["code"] == 200
     dump1 = await (await client.get("/_emulator/state")).json()
     assert (await client.post("/_emulator/reset")).status == 200
     assert await (await client.get("/_emulator/state")).json() != dump1
@@ -127,7 +127,7 @@ async def test_state_narrowing_and_bad_inputs(client):
 
 
 async def test_bad_state_dump_changes_nothing(client):
-    assert (await rc_create(client, "keep-me"))[1]["code"] == 200
+    assert (await rc_create(client, "keepme"))[1]["code"] == 200
     before = await (await client.get("/_emulator/state")).json()
     bad = dict(before)
     bad["rongcloud"] = {RC_KEY: {"garbage": True}}
@@ -137,19 +137,19 @@ async def test_bad_state_dump_changes_nothing(client):
 
 
 async def test_reset_narrowed_to_one_provider_and_tenant(client):
-    assert (await rc_create(client, "g-reset"))[1]["code"] == 200
+    assert (await rc_create(client, "greset"))[1]["code"] == 200
     snapshot = await (await client.get("/_emulator/state?provider=rongcloud")).json()
     assert (await client.post("/_emulator/reset?provider=tencent")).status == 200
     assert await (await client.get("/_emulator/state?provider=rongcloud")).json() == snapshot
     assert (await client.post(f"/_emulator/reset?provider=rongcloud&tenant={RC_KEY}")).status == 200
     assert await (await client.get("/_emulator/state?provider=rongcloud")).json() != snapshot
-    status, body = await rc_create(client, "g-reset")   # the group is gone: creating it works again
+    status, body = await rc_create(client, "greset")   # the group is gone: creating it works again
     assert (status, body["code"]) == (200, 200)
     assert (await client.post("/_emulator/reset?provider=nope")).status == 400
 
 
 async def test_state_check_reports_ok(client):
-    await rc_create(client, "g-check")
+    await rc_create(client, "gcheck")
     resp = await client.get("/_emulator/state/check")
     body = await resp.json()
     assert resp.status == 200 and body["ok"] is True
@@ -160,7 +160,7 @@ async def test_state_check_reports_ok(client):
 
 async def test_journal_records_and_masks_secrets(client):
     await client.delete("/_emulator/journal")
-    await rc_create(client, "g-journal")
+    await rc_create(client, "gjournal")
     resp = await client.post("/auth/get_admin_token", json={"secret": "openIM123", "userID": "imAdmin"},
                              headers={"operationID": "op-1"})
     token = (await resp.json())["data"]["token"]
@@ -195,10 +195,10 @@ async def test_journal_records_and_masks_secrets(client):
 async def test_journal_is_a_bounded_ring(aiohttp_client):
     client = await aiohttp_client(create_app(Settings(port=0, journal_size=5)))
     for i in range(12):
-        await rc_create(client, f"ring-{i}")
+        await rc_create(client, f"ring{i}")
     body = await (await client.get("/_emulator/journal")).json()
     assert body["size"] == 5 and body["count"] == 5
-    assert [e["request"]["body"] for e in body["entries"]][-1] == "groupId=ring-11&name=n&owner=leckie"
+    assert [e["request"]["body"] for e in body["entries"]][-1] == "groupId=ring11&name=n&owner=leckie"
     seqs = [e["seq"] for e in body["entries"]]
     assert seqs == sorted(seqs) and seqs[-1] == 12
 
@@ -282,7 +282,7 @@ async def test_clock_drives_provider_timestamps(client):
     import jwt
     token = (await resp.json())["data"]["token"]
     claims = jwt.decode(token, "openIM123", algorithms=["HS256"], options={"verify_exp": False})
-    assert claims["iat"] == 1_600_000_000
+    assert claims["iat"] == 1_600_000_000 - 5   # BuildClaims: iat = now - 5 s
 
 
 # --- rate limit ----------------------------------------------------------------------------
@@ -293,7 +293,7 @@ async def test_rate_limit_per_tenant_and_api_uses_the_clock(client):
     statuses = [(await rc_create(client, f"r{i}"))[0] for i in range(101)]
     assert statuses[:100] == [200] * 100 and statuses[100] == 429
     await client.post("/_emulator/clock", json={"advance_s": 1})
-    assert (await rc_create(client, "r-next"))[0] == 200
+    assert (await rc_create(client, "rnext"))[0] == 200
 
 
 # --- admin token ---------------------------------------------------------------------------
