@@ -95,16 +95,61 @@ CONTROL = [
 ]
 
 
+INT_BOUNDS = {"int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1), "uint32": (0, 2**32 - 1)}
+
+
+def custom_field_properties(self, field, ret=None, **kwargs) -> dict:
+    props = _custom_properties(self, field)
+    if props and isinstance(props.get("type"), str) and (field.allow_none or field.load_default is None):
+        props["type"] = [props["type"], "null"]   # a default of None must validate
+    return props
+
+
+def _custom_properties(self, field) -> dict:
+    """OpenAPI properties of the providers' own marshmallow fields, which apispec cannot infer.
+
+    Matched by class name (and duck-typed attributes) so this module needs no provider import:
+    OpenIM's Go-typed fields (schemas_base.py) and RongCloud's form fields (schemas.py).
+    """
+    names = {c.__name__ for c in type(field).__mro__}
+    if "GoNested" in names:
+        return {"anyOf": [self.resolve_nested_schema(field.schema_cls), {"type": "null"}]}
+    if "GoList" in names:
+        inner = self.field2property(field.inner) if "GoNested" not in {c.__name__ for c in type(field.inner).__mro__} \
+            else self.resolve_nested_schema(field.inner.schema_cls)
+        return {"type": ["array", "null"], "items": inner}
+    if "GoString" in names:
+        return {"type": ["string", "null"]}
+    if "GoBool" in names:
+        return {"type": ["boolean", "null"]}
+    if "GoInt" in names:
+        lo, hi = INT_BOUNDS.get(getattr(field, "kind", "int64"), INT_BOUNDS["int64"])
+        return {"type": ["integer", "null"], "minimum": lo, "maximum": hi}
+    if "Num" in names:
+        return {"type": "integer", **({"minimum": field.lo} if hasattr(field, "lo") else {}),
+                **({"maximum": field.hi} if hasattr(field, "hi") else {})}
+    if "Ids" in names:
+        return {"type": "array", "items": {"type": "string"},
+                "description": "repeated keys or one comma-joined value"}
+    if "JsonObject" in names:
+        return {"type": "string", "contentMediaType": "application/json", "description": "a JSON object"}
+    if "Text" in names:
+        return {"type": "string", **({"maxLength": field.max_len} if getattr(field, "max_len", None) else {})}
+    return {}
+
+
 def _schema_name(schema) -> str:
     cls = schema if isinstance(schema, type) else type(schema)
     return cls.__name__.removesuffix("Schema") or cls.__name__
 
 
 def build(providers: dict) -> dict:
+    plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(title="im-emulator", version=__version__, openapi_version="3.1.0",
-                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+                   plugins=[plugin],
                    info={"description": "Local emulator of the Tencent Cloud Chat, OpenIM and "
                                         "RongCloud server REST APIs, at their real paths."})
+    plugin.converter.add_attribute_function(custom_field_properties)
     seen: dict[str, dict] = {}
     for name, provider in providers.items():
         for route in provider.api_routes():
