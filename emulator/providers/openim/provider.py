@@ -65,7 +65,8 @@ class OpenIMProvider(Provider):
                 return None
             if isinstance(body, dict):
                 for k, v in body.items():
-                    if isinstance(k, str) and k.lower() == "secret" and v in self.backend.tenants:
+                    if isinstance(k, str) and k.lower() == "secret" and isinstance(v, str) \
+                            and v in self.backend.tenants:
                         return v
             return None
         token = call.request.headers.get(TOKEN)
