@@ -11,6 +11,11 @@ from emulator.settings import Settings
 pytest_plugins = ["tests.tencent_support", "tests.openim_support", "tests.rongcloud_support"]
 
 
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true", default=False,
+                     help="run the long fuzz mode (100 examples per operation)")
+
+
 @pytest.fixture
 def settings() -> Settings:
     """Default scenario, all providers; tests may override this fixture or mutate the object."""
