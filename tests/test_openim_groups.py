@@ -148,3 +148,27 @@ async def test_get_groups_and_statistics(client, openim_admin_token, openim_user
     assert await err(client, "/statistics/group/create", {"start": 0, "end": 1}, bob) == (1002, "user bob is not admin userID")
     assert await err(client, "/statistics/group/create", {"start": 5, "end": 1}, openim_admin_token) == \
         (1001, "start > end: %d > %d, 5=1")
+
+
+async def test_seeded_groups_from_a_scenario(aiohttp_client, tmp_path):
+    """Groups declared in a scenario exist with their members and roles; bad seeds name a path."""
+    from emulator.app import create_app
+    from emulator.core.errors import ScenarioError
+    from emulator.settings import Settings
+    from tests.openim_support import get_admin_token, openim_call
+
+    scenario = tmp_path / "seeded.yaml"
+    scenario.write_text(
+        "openim:\n  tenants:\n    - secret: openIM123\n      users: [{userID: leckie}, {userID: bob}]\n"
+        "      groups:\n        - {groupID: '900', groupName: seeded, ownerUserID: leckie,"
+        " memberUserIDs: [bob]}\n")
+    client = await aiohttp_client(create_app(Settings(port=0, providers=("openim",), scenario=scenario)))
+    token = await get_admin_token(client)
+    status, body = await openim_call(client, "/group/get_groups_info", {"groupIDs": ["900"]}, token=token)
+    info = body["data"]["groupInfos"][0]
+    assert (info["groupName"], info["ownerUserID"], info["memberCount"]) == ("seeded", "leckie", 2)
+
+    scenario.write_text(scenario.read_text().replace("memberUserIDs: [bob]", "memberUserIDs: [nobody]"))
+    with pytest.raises(ScenarioError) as exc:
+        create_app(Settings(port=0, providers=("openim",), scenario=scenario))
+    assert exc.value.errors[0][0] == "openim.tenants[0].groups[0].memberUserIDs[0]"

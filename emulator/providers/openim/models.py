@@ -283,7 +283,9 @@ class OpenIMBackend(TenantBackend):
             if uid in seen:
                 raise SeedError(f"groups[{i}].{path}", f"userID {uid!r} listed twice")
             seen.add(uid)
-        group = Group(groupID=gid, createTime=now, **{k: g[k] for k in GROUP_FIELDS if k in g})
+        values = {k: g[k] for k in GROUP_FIELDS if k in g}
+        values.setdefault("createTime", now)
+        group = Group(**values)
         t.groups[gid] = group
         for _, uid, role in ids:
             t.add_member(group, uid, Member(role, now, joinSource=2, operatorUserID=g["ownerUserID"],
