@@ -1,0 +1,65 @@
+"""UserSig (TLS sig v2) verification, reference tencent.md §2.
+
+The signer (tls-sig-api-v2) writes: JSON {TLS.ver, TLS.identifier, TLS.sdkappid, TLS.expire,
+TLS.time, [TLS.userbuf], TLS.sig} -> zlib -> base64 with ``+/=`` replaced by ``*-_``. TLS.sig is
+base64(HMAC-SHA256(key, "TLS.identifier:..\\nTLS.sdkappid:..\\nTLS.time:..\\nTLS.expire:..\\n
+[TLS.userbuf:..\\n]")). TLS.expire is a duration: the sig is valid until TLS.time + TLS.expire.
+
+The server's check order is not documented (§2.2, UNKNOWN); the emulator checks: empty 70002,
+undecodable 70003, identifier 70013, sdkappid 70014, HMAC 70009, expiry 70001.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import zlib
+
+from .errors import TencentError
+
+_TO_STD = str.maketrans("*-_", "+/=")
+
+
+def decode_usersig(usersig: str) -> dict:
+    """The JSON document inside a UserSig, or 70003."""
+    try:
+        raw = base64.b64decode(usersig.translate(_TO_STD).encode("ascii"), validate=True)
+        doc = json.loads(zlib.decompress(raw).decode("utf-8"))
+    except (ValueError, binascii.Error, zlib.error, UnicodeError):
+        raise TencentError(70003) from None
+    if not isinstance(doc, dict):
+        raise TencentError(70003)
+    for name, kind in (("TLS.identifier", str), ("TLS.sig", str), ("TLS.time", int),
+                       ("TLS.expire", int), ("TLS.sdkappid", (int, str))):
+        if not isinstance(doc.get(name), kind) or isinstance(doc.get(name), bool):
+            raise TencentError(70003, f"UserSig invalid, {name} missing or malformed")
+    return doc
+
+
+def expected_sig(key: str, doc: dict) -> str:
+    text = (f"TLS.identifier:{doc['TLS.identifier']}\n"
+            f"TLS.sdkappid:{doc['TLS.sdkappid']}\n"
+            f"TLS.time:{doc['TLS.time']}\n"
+            f"TLS.expire:{doc['TLS.expire']}\n")
+    if "TLS.userbuf" in doc:
+        text += f"TLS.userbuf:{doc['TLS.userbuf']}\n"
+    digest = hmac.new(key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def verify_usersig(usersig: str, identifier: str, sdkappid: str, key: str, now: float) -> None:
+    """Raise the documented 700xx code when ``usersig`` does not authorise ``identifier``."""
+    if not usersig:
+        raise TencentError(70002)
+    doc = decode_usersig(usersig)
+    if doc["TLS.identifier"] != identifier:
+        raise TencentError(70013)
+    if str(doc["TLS.sdkappid"]) != sdkappid:
+        raise TencentError(70014)
+    if not hmac.compare_digest(expected_sig(key, doc), doc["TLS.sig"]):
+        raise TencentError(70009)
+    if now > doc["TLS.time"] + doc["TLS.expire"]:
+        raise TencentError(70001)

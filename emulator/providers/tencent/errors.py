@@ -1,0 +1,60 @@
+"""Tencent Cloud Chat error codes (reference tencent.md §1.4, §1.5, §3.2).
+
+Every REST answer is HTTP 200 (§1.3); the code and a short English ErrorInfo go in the body.
+The texts are the emulator's own short English reasons, in the style of the real ones
+("invalid owner id"); handlers pass a more specific message when they have one.
+"""
+
+from __future__ import annotations
+
+from emulator.core.errors import ProviderError
+
+
+class TencentError(ProviderError):
+    table = {
+        # gateway / envelope (§1.4)
+        60002: ("HTTP parse error, check the request URL format", 200),
+        60003: ("HTTP request json parse error", 200),
+        60007: ("REST API call frequency over the limit", 200),
+        60009: ("request resource error, check the request URL", 200),
+        60010: ("the identifier must be an app admin account", 200),
+        60012: ("sdkappid is required in the request URL", 200),
+        60015: ("account type is wrong, accounts must be strings", 200),
+        # accounts and UserSig (§1.5)
+        70001: ("UserSig expired", 200),
+        70002: ("UserSig is empty", 200),
+        70003: ("UserSig invalid, decode failed", 200),
+        70009: ("UserSig verification failed", 200),
+        70013: ("identifier does not match the UserSig", 200),
+        70014: ("sdkappid does not match the UserSig", 200),
+        70020: ("sdkappid not found", 200),
+        70107: ("account not imported", 200),
+        70206: ("invalid batch quantity", 200),
+        70402: ("invalid parameter", 200),
+        70500: ("internal server error", 200),
+        # group service (§3.2)
+        10002: ("internal server error, retry", 200),
+        10003: ("invalid command", 200),
+        10004: ("invalid parameter", 200),
+        10005: ("too many accounts in the request", 200),
+        10006: ("operation frequency limit", 200),
+        10007: ("no permission for this operation", 200),
+        10009: ("the group owner cannot quit the group", 200),
+        10010: ("group does not exist or has been dismissed", 200),
+        10014: ("group is full", 200),
+        10015: ("invalid group id", 200),
+        10019: ("account not imported", 200),
+        10021: ("group id already in use", 200),
+        10025: ("group id already in use and you are the owner", 200),
+        10050: ("group attribute key does not exist", 200),
+    }
+
+
+class GatewayError(ProviderError):
+    """The seed-000 admin wrapper's own codes ({code, message, result, success, timestamp})."""
+
+    table = {
+        400: ("invalid request body", 200),
+        401: ("token invalid, please log in again", 200),
+        500: ("operation failed", 200),
+    }

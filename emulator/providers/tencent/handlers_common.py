@@ -1,0 +1,82 @@
+"""Helpers shared by the handler modules: per-call limits, member/group rendering."""
+
+from __future__ import annotations
+
+from .errors import TencentError
+from .models import App, Group, Member
+
+CUSTOM_ID_BYTES = 48     # §4.3 custom GroupId: printable ASCII, <= 48 bytes
+GENERATED_PREFIX = "@TGS#"
+COMMUNITY_PREFIX = "@TGS#_"
+
+BASE_INFO_FIELDS = ("GroupId", "Type", "Name", "Introduction", "Notification", "FaceUrl",
+                    "Owner_Account", "CreateTime", "InfoSeq", "LastInfoTime", "LastMsgTime",
+                    "NextMsgSeq", "MemberNum", "MaxMemberNum", "ApplyJoinOption",
+                    "InviteJoinOption", "MuteAllMember")
+COMMUNITY_FIELDS = ("SupportTopic", "EnablePermission", "DefaultPermission")
+MEMBER_FIELDS = ("Member_Account", "Role", "JoinTime", "MsgSeq", "MsgFlag", "LastSendMsgTime",
+                 "MuteUntil", "NameCard")
+SELF_INFO_FIELDS = ("Role", "JoinTime", "MsgFlag", "UnreadMsgNum", "MsgSeq", "MuteUntil", "NameCard")
+
+
+def check_batch(app: App, name: str, count: int, code: int = 10005) -> None:
+    """Per-call limit from the tenant's ``limits`` (defaults in models.DEFAULT_LIMITS)."""
+    limit = app.limits.get(name)
+    if limit and count > limit:
+        raise TencentError(code, f"at most {limit} items per request, got {count}")
+
+
+def check_custom_group_id(gid: str, gtype: str) -> None:
+    """§4.3: printable ASCII, <= 48 bytes, no @TGS# prefix (Community: must start @TGS#_)."""
+    if not gid or len(gid.encode("utf-8")) > CUSTOM_ID_BYTES or any(not (0x20 <= ord(c) <= 0x7e) for c in gid):
+        raise TencentError(10015, "group id must be printable ASCII of at most 48 bytes")
+    if gtype == "Community":
+        if not gid.startswith(COMMUNITY_PREFIX):
+            raise TencentError(10015, "a Community group id must start with @TGS#_")
+    elif gid.startswith(GENERATED_PREFIX):
+        raise TencentError(10015, "a custom group id must not start with @TGS#")
+
+
+def mute_until(g: Group, account: str, now: float) -> int:
+    until = g.muted.get(account, 0)
+    return until if until > now else 0
+
+
+def base_info(g: Group, wanted=None, app_keys=None) -> dict:
+    """get_group_info's base fields, optionally only ``wanted`` (GroupBaseInfoFilter)."""
+    out: dict = {}
+    names = BASE_INFO_FIELDS + (COMMUNITY_FIELDS if g.Type == "Community" else ())
+    for name in names:
+        if wanted is not None and name not in wanted and name != "GroupId":
+            continue
+        out[name] = len(g.members) if name == "MemberNum" else getattr(g, name)
+    if app_keys is None:
+        data = g.AppDefinedData.items()
+    else:
+        data = [(k, g.AppDefinedData[k]) for k in app_keys if k in g.AppDefinedData]
+    if data:
+        out["AppDefinedData"] = [{"Key": k, "Value": v} for k, v in data]
+    return out
+
+
+def member_info(g: Group, account: str, m: Member, now: float, wanted=None, app_keys=None) -> dict:
+    out: dict = {}
+    for name in MEMBER_FIELDS:
+        if wanted is not None and name not in wanted and name != "Member_Account":
+            continue
+        if name == "Member_Account":
+            out[name] = account
+        elif name == "MuteUntil":
+            out[name] = mute_until(g, account, now)
+        else:
+            out[name] = getattr(m, name)
+    data = m.AppMemberDefinedData or {}
+    if app_keys is not None:
+        data = {k: data[k] for k in app_keys if k in data}
+    if data:
+        out["AppMemberDefinedData"] = [{"Key": k, "Value": v} for k, v in data.items()]
+    return out
+
+
+def kv_dict(items) -> dict:
+    return {kv["Key"]: kv["Value"] for kv in items or []}

@@ -1,0 +1,145 @@
+"""Tencent Cloud Chat envelope: /v4/<service>/<command>?sdkappid=&identifier=&usersig=...
+
+Always HTTP 200 with ActionStatus / ErrorCode / ErrorInfo (reference tencent.md §1.3). Check
+order: route (unknown service 60009) -> sdkappid (60012 missing, 70020 unknown) -> UserSig
+(70002/70003/70013/70014/70009/70001) -> admin (60010) -> rate limit (60007) -> JSON body
+(60003) -> schema (60015 for an account of the wrong type, else 10004 / 70402) -> handler.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from marshmallow import ValidationError
+
+from emulator.core.errors import ProviderError
+from emulator.providers.base import Call, Provider, Route, TenantBackend
+
+from . import urls
+from .auth import verify_usersig
+from .errors import TencentError
+from .gateway import GATEWAY_PATH, TencentGatewayProvider, gateway_route
+from .models import App, app_from_spec, app_to_json, check_app
+from .schemas import schema_error
+from .schemas_scenario import AppSpec, TencentSection
+
+CATCH_ALL = "/v4/{service}/{command}"
+
+
+class TencentBackend(TenantBackend):
+    section_key = "apps"
+
+    def __init__(self, clock) -> None:
+        super().__init__(clock)
+        self.gateway: dict | None = None
+
+    def tenant_id(self, spec: dict) -> str:
+        return str(spec["sdkappid"])
+
+    def build_tenant(self, spec: dict) -> App:
+        return app_from_spec(spec, self.clock.now())
+
+    def tenant_to_json(self, tenant: App) -> dict:
+        return app_to_json(tenant)
+
+    def tenant_from_json(self, data: dict) -> App:
+        return app_from_spec(AppSpec().load(data), self.clock.now())
+
+    def check_tenant(self, tenant_id: str, tenant: App) -> list[str]:
+        return check_app(tenant)
+
+    def configure_extra(self, section: dict, merge: bool) -> None:
+        if not merge or section.get("gateway") is not None:
+            self.gateway = section.get("gateway")
+
+
+def _unknown(code: int, message: str):
+    def handler(call: Call):
+        raise TencentError(code, message)
+    return handler
+
+
+class TencentProvider(Provider):
+    name = "tencent"
+    error_type = TencentError
+    scenario_schema = TencentSection
+
+    def __init__(self, clock) -> None:
+        super().__init__(clock, TencentBackend(clock))
+        self.gateway = TencentGatewayProvider(clock, self.backend)
+
+    # --- routing -------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        """Every API at its real path, the catch-all for the rest, and the seed-000 wrapper."""
+        return [*urls.API_ROUTES,
+                Route("POST", CATCH_ALL, api="unknown", summary="Any other command: 60009 / 10003"),
+                Route("*", CATCH_ALL, api="unknown", auth=False,
+                      summary="Non-POST methods: 60002 (REST API is POST only)"),
+                gateway_route(self.gateway)]
+
+    def resolve(self, call: Call) -> Route:
+        req = call.request
+        if req.method != "POST":
+            raise TencentError(60002, "REST API only accepts POST")
+        if call.route.path != CATCH_ALL:
+            return call.route
+        service, command = req.match_info["service"], req.match_info["command"]
+        route = urls.TABLE.get((service, command))
+        if route is not None:
+            return route
+        code = urls.UNKNOWN_COMMAND_CODE.get(service)
+        if code is None:
+            raise TencentError(60009, f"unknown service {service}")
+        if command in urls.NOT_EMULATED.get(service, ()):
+            message = f"command {command} is not emulated"
+        else:
+            message = f"invalid command {command}"
+        return Route("POST", call.route.path, api="unknown", handler=_unknown(code, message))
+
+    # --- pipeline hooks --------------------------------------------------------------------
+    def tenant_hint(self, call: Call) -> str | None:
+        return call.request.query.get("sdkappid") or None
+
+    def authenticate(self, call: Call) -> None:
+        query = call.request.query
+        sdkappid = query.get("sdkappid", "")
+        if not sdkappid:
+            raise TencentError(60012)
+        app = self.backend.tenants.get(sdkappid)
+        if app is None:
+            raise TencentError(70020)
+        identifier = query.get("identifier", "")
+        verify_usersig(query.get("usersig", ""), identifier, sdkappid, app.key, call.now)
+        if identifier not in app.admins:
+            raise TencentError(60010)
+        call.tenant_id, call.tenant, call.caller = sdkappid, app, identifier
+
+    def rate_limit(self, call: Call) -> float | None:
+        return call.tenant.rate_limit if call.tenant is not None else None
+
+    def rate_limited(self, call: Call) -> ProviderError:
+        return TencentError(60007)
+
+    def parse_body(self, call: Call) -> Any:
+        """The body must be JSON (``{}`` when a command needs nothing) -> else 60003."""
+        try:
+            return orjson.loads(call.raw)
+        except orjson.JSONDecodeError:
+            raise TencentError(60003) from None
+
+    def validation_error(self, call: Call, exc: ValidationError) -> ProviderError:
+        return schema_error(exc, 70402 if urls.SERVICE_OF.get(call.api) == urls.LOGIN else 10004)
+
+    def render_ok(self, call: Call, result: Any) -> tuple[int, Any]:
+        return 200, {"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0, **(result or {})}
+
+    def render_error(self, call: Call, err: ProviderError) -> tuple[int, Any]:
+        return err.http_status or 200, {"ActionStatus": "FAIL", "ErrorInfo": err.message,
+                                        "ErrorCode": err.code}
+
+    def internal_error(self, call: Call) -> ProviderError:
+        return TencentError(70500 if urls.SERVICE_OF.get(call.api) == urls.LOGIN else 10002)
+
+
+__all__ = ["TencentProvider", "TencentBackend", "GATEWAY_PATH"]

@@ -1,0 +1,99 @@
+"""Every emulated Tencent REST API: /v4/<service>/<command> -> handler + body schema.
+
+``API_ROUTES`` is the coverage table (README and OpenAPI are generated from it); each Route's
+``path`` is the real path of the API. The provider also serves a catch-all
+``/v4/{service}/{command}`` that answers the documented errors for anything not listed here.
+"""
+
+from __future__ import annotations
+
+from emulator.providers.base import Route
+
+from . import handlers_accounts as acc
+from . import handlers_attrs as attrs
+from . import handlers_groups as grp
+from . import handlers_members as mem
+from . import schemas as s
+
+LOGIN = "im_open_login_svc"
+GROUP = "group_open_http_svc"
+GROUP_ATTR = "group_open_attr_http_svc"
+
+# service -> command -> (handler, body schema class, one-line summary)
+SERVICES = {
+    LOGIN: {
+        "account_import": (acc.h_account_import, s.AccountImport, "Import one account"),
+        "multiaccount_import": (acc.h_multiaccount_import, s.MultiaccountImport,
+                                "Import up to 100 accounts"),
+        "account_delete": (acc.h_account_delete, s.AccountDelete, "Delete accounts (per-item ResultCode)"),
+        "account_check": (acc.h_account_check, s.AccountCheck, "Check whether accounts are imported"),
+    },
+    GROUP: {
+        "create_group": (grp.h_create_group, s.CreateGroup, "Create a group (custom or generated GroupId)"),
+        "get_appid_group_list": (grp.h_get_appid_group_list, s.GetAppidGroupList,
+                                 "Page through the app's groups (Limit/Next/GroupType)"),
+        "get_group_info": (grp.h_get_group_info, s.GetGroupInfo,
+                           "Group profiles with per-group ErrorCode and ResponseFilter"),
+        "get_group_member_info": (mem.h_get_group_member_info, s.GetGroupMemberInfo,
+                                  "Members with Limit/Offset (Next for Community) and filters"),
+        "get_specified_group_member_info": (mem.h_get_specified_group_member_info,
+                                            s.GetSpecifiedGroupMemberInfo, "Profiles of the listed members"),
+        "modify_group_base_info": (grp.h_modify_group_base_info, s.ModifyGroupBaseInfo,
+                                   "Modify a group's profile"),
+        "add_group_member": (mem.h_add_group_member, s.AddGroupMember,
+                             "Add up to 300 members (per-member Result)"),
+        "delete_group_member": (mem.h_delete_group_member, s.DeleteGroupMember, "Remove members"),
+        "modify_group_member_info": (mem.h_modify_group_member_info, s.ModifyGroupMemberInfo,
+                                     "Modify a member's role, name card, flags, mute"),
+        "destroy_group": (grp.h_destroy_group, s.DestroyGroup, "Dismiss a group"),
+        "get_joined_group_list": (grp.h_get_joined_group_list, s.GetJoinedGroupList,
+                                  "Groups an account has joined"),
+        "get_role_in_group": (grp.h_get_role_in_group, s.GetRoleInGroup, "Roles of accounts in a group"),
+        "forbid_send_msg": (mem.h_forbid_send_msg, s.ForbidSendMsg, "Mute or unmute up to 500 members"),
+        "get_group_muted_account": (mem.h_get_group_muted_account, s.GetGroupMutedAccount,
+                                    "Muted members and until when"),
+        "get_group_shutted_uin": (mem.h_get_group_shutted_uin, s.GetGroupMutedAccount,
+                                  "Old name of get_group_muted_account"),
+        "change_group_owner": (grp.h_change_group_owner, s.ChangeGroupOwner, "Transfer group ownership"),
+        "import_group": (grp.h_import_group, s.ImportGroup, "Import a group with its CreateTime"),
+        "import_group_member": (mem.h_import_group_member, s.ImportGroupMember,
+                                "Import up to 300 members with JoinTime (per-member Result)"),
+        "set_unread_msg_num": (mem.h_set_unread_msg_num, s.SetUnreadMsgNum, "Set a member's unread count"),
+        "get_online_member_num": (grp.h_get_online_member_num, s.GetOnlineMemberNum,
+                                  "Online members of an AVChatRoom"),
+        "modify_group_attr": (attrs.h_modify_group_attr, s.GroupAttr, "Add or overwrite group attributes"),
+        "clear_group_attr": (attrs.h_clear_group_attr, s.ClearGroupAttr, "Remove all group attributes"),
+        "set_group_attr": (attrs.h_set_group_attr, s.GroupAttr, "Replace all group attributes"),
+        "ban_group_member": (mem.h_ban_group_member, s.BanGroupMember, "Ban AVChatRoom members"),
+        "unban_group_member": (mem.h_unban_group_member, s.UnbanGroupMember, "Lift AVChatRoom bans"),
+        "get_group_ban_member": (mem.h_get_group_ban_member, s.GetGroupBanMember,
+                                 "List AVChatRoom bans (Offset/Limit)"),
+    },
+    GROUP_ATTR: {
+        "get_group_attr": (attrs.h_get_group_attr, s.GetGroupAttr, "Read group attributes"),
+    },
+}
+
+# Real commands of the services above that the emulator does not implement: answered with the
+# service's invalid-command code and a message saying so, never with a fake success.
+NOT_EMULATED = {
+    GROUP: {"send_group_msg", "send_group_system_notification", "group_msg_recall", "import_group_msg",
+            "delete_group_msg_by_sender", "group_msg_get_simple", "send_broadcast_msg",
+            "group_msg_receipt", "get_group_msg_receipt", "get_group_msg_receipt_detail",
+            "import_topic", "get_group_counter", "update_group_counter", "delete_group_counter"},
+}
+
+# Unknown command of a known service: 10003 for the group services (issue 3); the login service
+# answers 60009 like an unknown URL (UNKNOWN, emulator choice).
+UNKNOWN_COMMAND_CODE = {LOGIN: 60009, GROUP: 10003, GROUP_ATTR: 10003}
+
+
+def _route(service: str, command: str, handler, schema_cls, summary: str) -> Route:
+    return Route("POST", f"/v4/{service}/{command}", api=command, handler=handler,
+                 schema=schema_cls(), summary=summary)
+
+
+API_ROUTES: list[Route] = [_route(svc, cmd, *spec) for svc, cmds in SERVICES.items()
+                           for cmd, spec in cmds.items()]
+TABLE: dict[tuple[str, str], Route] = {(r.path.split("/")[2], r.api): r for r in API_ROUTES}
+SERVICE_OF: dict[str, str] = {r.api: r.path.split("/")[2] for r in API_ROUTES}
