@@ -179,3 +179,46 @@ def rc_ops(ctx, rng: random.Random) -> list[dict]:
 
 async def test_rongcloud_concurrent_mix_equals_serial_replay(aiohttp_client):
     await check_run(aiohttp_client, "rongcloud", rc_setup, rc_ops, RC_SCENARIO)
+
+
+# --- Tencent Cloud Chat ----------------------------------------------------------------------
+
+TC_SCENARIO = {"tencent": {"apps": [{
+    "sdkappid": 1400000000, "key": "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e",
+    "admins": ["administrator"], "rate_limit": 0,
+    "accounts": [{"UserID": "leckie"}] + [{"UserID": f"u{i:02d}"} for i in range(40)]}]}}
+
+
+async def tc_setup(client) -> dict:
+    from tests.tencent_support import tencent_query
+    query = tencent_query()
+    groups = ["grp1", "grp2", "grp3"]
+    for gid in groups:
+        resp = await client.post("/v4/group_open_http_svc/create_group", params=query, data=orjson.dumps(
+            {"Owner_Account": "leckie", "Type": "Public", "GroupId": gid, "Name": gid, "MaxMemberCount": 12}))
+        assert (await resp.json())["ErrorCode"] == 0
+    return {"query": query, "users": [f"u{i:02d}" for i in range(40)], "groups": groups,
+            "setup_calls": len(groups),
+            "is_ok": lambda b: b.get("ErrorCode") == 0, "is_cap_error": lambda b: b.get("ErrorCode") == 10014}
+
+
+def tc_ops(ctx, rng: random.Random) -> list[dict]:
+    ops = []
+    for n in range(OPERATIONS):
+        gid, uids = rng.choice(ctx["groups"]), rng.sample(ctx["users"], rng.randint(1, 3))
+        kind = rng.random()
+        if kind < 0.45:
+            cmd, body = "add_group_member", {"GroupId": gid, "MemberList": [{"Member_Account": u} for u in uids]}
+        elif kind < 0.75:
+            cmd, body = "delete_group_member", {"GroupId": gid, "MemberToDel_Account": uids}
+        elif kind < 0.9:
+            cmd, body = "modify_group_member_info", {"GroupId": gid, "Member_Account": uids[0], "NameCard": f"n{n}"}
+        else:
+            cmd, body = "modify_group_base_info", {"GroupId": gid, "Introduction": f"intro {n}"}
+        ops.append({"method": "POST", "path": f"/v4/group_open_http_svc/{cmd}", "params": ctx["query"],
+                    "data": orjson.dumps(body), "headers": {"Content-Type": "application/json"}})
+    return ops
+
+
+async def test_tencent_concurrent_mix_equals_serial_replay(aiohttp_client):
+    await check_run(aiohttp_client, "tencent", tc_setup, tc_ops, TC_SCENARIO)
