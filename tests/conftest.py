@@ -8,7 +8,7 @@ from emulator.app import RUNTIME, create_app
 from emulator.settings import Settings
 
 # Each provider's signed-client fixtures live in its own module.
-pytest_plugins = ["tests.tencent_support", "tests.openim_support", "tests.rongcloud_support"]
+pytest_plugins = ["tests.tencent_support", "tests.openim_support", "tests.rongcloud_support", "pytester"]
 
 
 def pytest_addoption(parser):
