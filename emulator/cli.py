@@ -61,13 +61,13 @@ async def serve(settings: Settings) -> None:
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # the real port when --port 0
-    print(f"im-emulator listening on http://{settings.host}:{port}", flush=True)
-
+    # Handlers first: a signal sent as soon as the line appears must stop the server cleanly.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    port = site._server.sockets[0].getsockname()[1]  # the real port when --port 0
+    print(f"im-emulator listening on http://{settings.host}:{port}", flush=True)
     await stop.wait()
     await runner.cleanup()  # runs on_shutdown: the state file is written here
 
@@ -87,6 +87,6 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     except ValueError as exc:  # a state file that is not JSON
-        print(f"im-emulator: cannot start: {exc}", file=sys.stderr)
+        print(f"im-emulator: cannot read state file {settings.state_file}: {exc}", file=sys.stderr)
         return 2
     return 0
