@@ -1,0 +1,186 @@
+"""(4) Scaling: per-call cost must not grow with the state.
+
+In-process app per provider, signed calls through the whole pipeline, median of several calls:
+- add 300 members to a group that has 0, 3,000 and 5,700 members (Tencent add_group_member x300,
+  OpenIM invite_user_to_group x300, RongCloud entrust join 3 x 100: its per-call maximum);
+- read one page (100) of members: the first page and the last page of a 6,000-member group,
+  beside the first page of a 300-member group;
+- the joined-group list of a user in 1,000 groups beside a user in 10 groups (the whole list,
+  and a first page of 100 where the API pages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bench import clients
+from bench.common import median, table, verdict
+from bench.inproc import app_client, ok
+
+SIZES = (1, 3000, 5700)   # members including the owner (1 = the owner alone)
+ADD = 300
+CAP = 6000
+TARGET = 1.5
+PAGE = 100
+BIG_USER_GROUPS, SMALL_USER_GROUPS = 1000, 100
+
+
+def _scenario(provider: str, reps: int) -> dict:
+    """Users bu0..bu5999; groups s<size>k<k> (owner only) for the adds; j<i> for joined lists."""
+    doc = clients.scenario([provider], CAP, 0)
+    sec = doc[provider]
+    tenant = sec["apps" if provider != "openim" else "tenants"][0]
+    add_groups = [f"s{n}k{k}" for n in SIZES for k in range(reps)]
+    joined = [(f"j{i}", ["bj"] + (["bk"] if i < SMALL_USER_GROUPS else []))
+              for i in range(BIG_USER_GROUPS)]
+    if provider == "tencent":
+        tenant["accounts"] += [{"UserID": "bj"}, {"UserID": "bk"}]
+        tenant["groups"] = [{"GroupId": g, "Type": "Public", "Name": g, "Owner_Account": clients.OWNER,
+                             "MaxMemberNum": CAP} for g in add_groups]
+        tenant["groups"] += [{"GroupId": g, "Type": "Public", "Name": g, "Owner_Account": clients.OWNER,
+                              "MemberList": [{"Member_Account": u} for u in ms]} for g, ms in joined]
+    elif provider == "openim":
+        tenant["users"] += [{"userID": "bj"}, {"userID": "bk"}]
+        tenant["groups"] = [{"groupID": g, "groupName": g, "ownerUserID": clients.OWNER} for g in add_groups]
+        tenant["groups"] += [{"groupID": g, "groupName": g, "ownerUserID": clients.OWNER,
+                              "memberUserIDs": ms} for g, ms in joined]
+    else:
+        tenant["max_members"] = CAP
+        tenant["groups"] = [{"groupId": g, "name": g, "owner": clients.OWNER} for g in add_groups]
+        tenant["groups"] += [{"groupId": g, "name": g, "owner": clients.OWNER, "members": ms}
+                             for g, ms in joined]
+    return doc
+
+
+async def _add(provider: str, s, gid: str, first: int, n: int) -> bool:
+    """Add bu<first> .. bu<first+n-1> to gid with the provider's own add API, in its batch size."""
+    ids = [f"bu{i}" for i in range(first, first + n)]
+    if provider == "tencent":
+        for i in range(0, n, 300):
+            r = await s.tencent("add_group_member", {"GroupId": gid, "Silence": 1, "MemberList": [
+                {"Member_Account": u} for u in ids[i:i + 300]]})
+            if r.get("ActionStatus") != "OK" or any(x.get("Result") != 1 for x in r.get("MemberList", [])):
+                return False
+    elif provider == "openim":
+        for i in range(0, n, 1000):
+            r = await s.openim("/group/invite_user_to_group", {"groupID": gid, "reason": "",
+                                                               "invitedUserIDs": ids[i:i + 1000]})
+            if r.get("errCode") != 0:
+                return False
+    else:
+        for i in range(0, n, 100):
+            r = await s.rongcloud("/entrust/group/join.json", {"groupId": gid, "userIds": ",".join(ids[i:i + 100])})
+            if r.get("code") != 200:
+                return False
+    return True
+
+
+async def _page(provider: str, s, gid: str, index: int, size: int, cache: dict) -> dict:
+    """Members page ``index`` (0-based) of ``size``."""
+    if provider == "tencent":
+        return await s.tencent("get_group_member_info", {"GroupId": gid, "Limit": size, "Offset": index * size})
+    if provider == "openim":
+        return await s.openim("/group/get_group_member_list", {
+            "groupID": gid, "pagination": {"pageNumber": index + 1, "showNumber": size}})
+    # RongCloud pages by an opaque pageToken: walk once to find the token of page ``index``
+    key = (gid, index, size)
+    if key not in cache:
+        token = ""
+        for _ in range(index):
+            r = await s.rongcloud("/entrust/group/member/query.json",
+                                  {"groupId": gid, "size": size, "pageToken": token} if token else
+                                  {"groupId": gid, "size": size})
+            token = r.get("pageToken", "")
+        cache[key] = token
+    form = {"groupId": gid, "size": size}
+    if cache[key]:
+        form["pageToken"] = cache[key]
+    return await s.rongcloud("/entrust/group/member/query.json", form)
+
+
+async def _joined(provider: str, s, user: str, size: int | None) -> dict:
+    if provider == "tencent":
+        body = {"Member_Account": user}
+        if size:
+            body.update(Limit=size, Offset=0)
+        return await s.tencent("get_joined_group_list", body)
+    if provider == "openim":
+        return await s.openim("/group/get_joined_group_list", {
+            "fromUserID": user, "pagination": {"pageNumber": 1, "showNumber": size or BIG_USER_GROUPS}})
+    return await s.rongcloud("/entrust/joined/group/query.json", {"userId": user, "size": size or 100})
+
+
+async def _timed(fn, reps: int) -> tuple[float, bool]:
+    times, good = [], True
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        r = await fn()
+        times.append((time.perf_counter() - t0) * 1000)
+        good = good and r
+    return median(times), good
+
+
+async def _provider(provider: str, reps: int, read_reps: int) -> list[list]:
+    rows = []
+    async with app_client([provider], _scenario(provider, reps), journal_size=1) as (client, rt, s):
+        # fill: group s<n>k<k> gets bu0..bu<n-2> beside its owner: n members (not timed)
+        for n in SIZES:
+            for k in range(reps):
+                if n > 1 and not await _add(provider, s, f"s{n}k{k}", 0, n - 1):
+                    raise RuntimeError(f"{provider}: filling s{n}k{k} failed")
+        base = None
+        for n in SIZES:
+            times = []
+            good = True
+            for k in range(reps):
+                t0 = time.perf_counter()
+                good &= await _add(provider, s, f"s{n}k{k}", n - 1, ADD)
+                times.append((time.perf_counter() - t0) * 1000)
+            m = median(times)
+            base = base or m
+            ratio = m / base
+            check = verdict(ratio <= TARGET) if n == SIZES[-1] else ""
+            what = "the owner alone" if n == 1 else f"{n:,} members"
+            rows.append([provider, f"add {ADD} members to a group of {what}", f"{m:.2f}",
+                         f"{ratio:.2f}x", f"<= {TARGET}x" if n == SIZES[-1] else "",
+                         check if good else "FAILED calls"])
+        cache: dict = {}
+        big, small = f"s{SIZES[-1]}k0", f"s{SIZES[0]}k0"     # 6,000 and 301 members now
+        last = (SIZES[-1] + ADD) // PAGE - 1
+        ref = None
+        for label, gid, idx in ((f"members page 1 of a {ADD + 1}-member group", small, 0),
+                                (f"members page 1 of a {SIZES[-1] + ADD:,}-member group", big, 0),
+                                (f"members last page of a {SIZES[-1] + ADD:,}-member group", big, last)):
+            await _page(provider, s, gid, idx, PAGE, cache)
+            m, good = await _timed(lambda: _wrap(provider, _page(provider, s, gid, idx, PAGE, cache)), read_reps)
+            ref = ref or m
+            rows.append([provider, label, f"{m:.2f}", f"{m / ref:.2f}x", "flat", "" if good else "FAILED calls"])
+        ref = None
+        joined_rows = [(f"joined groups: page of {PAGE}, user in {SMALL_USER_GROUPS} groups", "bk", PAGE),
+                       (f"joined groups: page of {PAGE}, user in {BIG_USER_GROUPS:,} groups", "bj", PAGE)]
+        if provider != "rongcloud":   # RongCloud pages at most 100 per call
+            joined_rows.append((f"joined groups: all, user in {BIG_USER_GROUPS:,} groups", "bj", None))
+        for label, user, size in joined_rows:
+            m, good = await _timed(lambda: _wrap(provider, _joined(provider, s, user, size)), read_reps)
+            ref = ref or m
+            rows.append([provider, label, f"{m:.2f}", f"{m / ref:.2f}x", "", "" if good else "FAILED calls"])
+        problems = rt.check_invariants()[provider]
+        if problems:
+            rows.append([provider, "invariant problems after the run", str(len(problems)), "", "", problems[0][:60]])
+    return rows
+
+
+async def _wrap(provider: str, coro) -> bool:
+    return ok(provider, await coro)
+
+
+def run(providers: list[str], reps: int = 5, read_reps: int = 20) -> str:
+    rows = []
+    for p in providers:
+        rows += asyncio.run(_provider(p, reps, read_reps))
+    return table("Scaling: per-call cost as the state grows (in-process, signed, median ms per call)",
+                 ["provider", "call", "ms", "vs first row", "target", "verdict"], rows,
+                 "Tencent and OpenIM add 300 in one call; RongCloud's join takes at most 100, so its "
+                 "row is 3 calls. Joined groups 'all' answers 1,000 entries, so it grows with the "
+                 "answer; the two 'page of 100' rows must match.")
