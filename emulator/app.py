@@ -15,10 +15,9 @@ from aiohttp import web
 from emulator import __version__
 from emulator.core import scenario as scenario_mod
 from emulator.core.clock import Clock
-from emulator.core.errors import ScenarioError
 from emulator.core.faults import FaultTable
 from emulator.core.journal import Journal
-from emulator.core.pipeline import JSON_CT, dumps, make_handler
+from emulator.core.pipeline import dumps, make_handler
 from emulator.core.ratelimit import RateLimiter
 from emulator.providers.base import Provider
 from emulator.settings import Settings
@@ -155,5 +154,3 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
         app.on_shutdown.append(_save)
     return app
 
-
-__all__ = ["create_app", "Runtime", "RUNTIME", "ScenarioError", "JSON_CT"]

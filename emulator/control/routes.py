@@ -12,8 +12,14 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from emulator import __version__
 from emulator.core.errors import ScenarioError
+from emulator.core.faults import FaultSchema
 from emulator.core.pipeline import dumps
 from emulator.core.scenario import flatten_errors, parse_document
+
+
+def error_details(messages) -> list[dict]:
+    """marshmallow errors as [{path, reason}], the shape scenario errors use too."""
+    return [{"path": p, "reason": r} for p, r in flatten_errors(messages)]
 
 if TYPE_CHECKING:
     from emulator.app import Runtime
@@ -86,8 +92,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         if tenant is not None:
             if provider is None:
                 raise ControlError(400, "tenant needs provider")
-            if tenant not in rt.providers[provider].backend.tenants and \
-                    tenant not in rt.providers[provider].backend._specs:
+            if not rt.providers[provider].backend.knows(tenant):
                 raise ControlError(404, f"unknown {provider} tenant {tenant!r}")
         return provider, tenant
 
@@ -144,7 +149,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         try:
             q = JournalQuery().load(dict(request.query))
         except ValidationError as exc:
-            raise ControlError(400, "bad journal query", details=flatten_errors(exc.messages)) from None
+            raise ControlError(400, "bad journal query", details=error_details(exc.messages)) from None
         entries = rt.journal.entries(q.get("provider"), q.get("api"), q.get("tenant"), q.get("limit"))
         return reply({"size": rt.journal.size, "count": len(entries),
                       "entries": [rt.journal.render(e) for e in entries]})
@@ -164,11 +169,10 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         specs = data if isinstance(data, list) else [data]
         try:
             # validate all first so a list is taken whole or not at all
-            from emulator.core.faults import FaultSchema
             for spec in specs:
                 FaultSchema().load(spec)
         except ValidationError as exc:
-            raise ControlError(400, "invalid fault", details=flatten_errors(exc.messages)) from None
+            raise ControlError(400, "invalid fault", details=error_details(exc.messages)) from None
         added = [rt.faults.add(spec).as_json() for spec in specs]
         return reply({"faults": added} if isinstance(data, list) else added[0], 201)
 
@@ -195,7 +199,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         try:
             q = ClockSchema().load(data)
         except ValidationError as exc:
-            raise ControlError(400, "bad clock request", details=flatten_errors(exc.messages)) from None
+            raise ControlError(400, "bad clock request", details=error_details(exc.messages)) from None
         if "freeze_at" in q:
             rt.clock.freeze_at(q["freeze_at"])
         elif "advance_s" in q:

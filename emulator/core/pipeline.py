@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("emulator.pipeline")
 
-JSON_CT = "application/json; charset=utf-8"
 
 
 def dumps(body) -> bytes:

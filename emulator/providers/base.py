@@ -206,6 +206,10 @@ class TenantBackend(ABC):
             self.tenants[tid] = tenant
         self.configure_extra(section or {}, merge)
 
+    def knows(self, tenant_id: str) -> bool:
+        """A tenant the state holds now, or one the scenario declares (a reset brings it back)."""
+        return tenant_id in self.tenants or tenant_id in self._specs
+
     def reset(self, tenant_id: str | None = None) -> None:
         """Back to the scenario's initial state (one tenant, or all; undeclared tenants go)."""
         if tenant_id is not None:
