@@ -76,6 +76,10 @@ class FaultTable:
     def list(self) -> list[Fault]:
         return list(self._faults)
 
+    def watches(self, provider: str, api: str) -> bool:
+        """Whether any rule names this API; a cheap test before the tenant is worked out."""
+        return (provider, api) in self._keys
+
     def match(self, provider: str, api: str, tenant: str | None) -> Fault | None:
         """Count this request against every matching rule; return the first that fires."""
         if (provider, api) not in self._keys:

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+
+# libyaml's loader when PyYAML was built with it: the same safe subset, parsed several times faster.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 from marshmallow import RAISE, Schema, ValidationError, fields
 
 from emulator.core.errors import ScenarioError, SeedError
@@ -45,7 +48,7 @@ def flatten_errors(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
 
 def parse_document(text: str | bytes, source: str) -> dict:
     try:
-        doc = yaml.safe_load(text)  # JSON is YAML too
+        doc = yaml.load(text, Loader=SafeLoader)  # JSON is YAML too
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
