@@ -142,3 +142,30 @@ async def test_injected_fault_on_the_gateway(client):
     res = await post(client, body(), SEED_TOKEN)
     assert res["success"] is False and res["code"] == 500
     assert res["result"]["errorCode"] == 10002
+
+
+async def test_verified_usersig_cache_still_checks_identifier_and_expiry(client, tim):
+    sig = tencent_sig(expire=600)
+    assert (await tim("get_appid_group_list", {}, sig=sig))["ErrorCode"] == 0   # now cached
+    assert (await tim("get_appid_group_list", {}, sig=sig))["ErrorCode"] == 0
+    fail(await tencent_call(client, "get_appid_group_list", {}, identifier="bob", sig=sig), 70013)
+    await set_clock(client, advance_s=601)
+    fail(await tim("get_appid_group_list", {}, sig=sig), 70001)
+
+
+async def test_key_change_rejects_a_sig_verified_under_the_old_key(client, tim):
+    sig = tencent_sig()
+    assert (await tim("get_appid_group_list", {}, sig=sig))["ErrorCode"] == 0   # cached under KEY
+    scenario = {"tencent": {"apps": [{"sdkappid": SDKAPPID, "key": WRONG_KEY, "admins": [ADMIN]}]}}
+    resp = await client.post("/_emulator/scenario", json=scenario)
+    assert resp.status == 200, await resp.text()
+    fail(await tim("get_appid_group_list", {}, sig=sig), 70009)
+    assert (await tim("get_appid_group_list", {}, sig=tencent_sig(key=WRONG_KEY)))["ErrorCode"] == 0
+
+
+def test_verified_usersig_cache_is_bounded():
+    from emulator.providers.tencent import auth
+    for i in range(auth.VERIFIED_CACHE_SIZE + 10):
+        auth.verify_usersig(tencent_sig(f"u{i}", expire=3600), f"u{i}", str(SDKAPPID), KEY,
+                            time.time())
+    assert len(auth._verified) <= auth.VERIFIED_CACHE_SIZE

@@ -272,3 +272,19 @@ async def test_get_online_member_num(tim):
     assert (await tim("get_online_member_num", {"GroupId": av}))["OnlineMemberNum"] == 0
     pub = await ok_group(tim)
     assert (await tim("get_online_member_num", {"GroupId": pub}))["ErrorCode"] == 10007
+
+
+async def test_get_joined_group_list_paging_with_and_without_avchatroom_in_the_app(tim):
+    """Paging takes only the page from the index; an app with an AVChatRoom takes the filtered
+    path. TotalCount and the page are the same either way."""
+    ids = [await ok_group(tim, Owner_Account="leckie", Name=f"G{i}") for i in range(3)]
+    expect = {"TotalCount": 3, "GroupIdList": [{"GroupId": ids[1]}, {"GroupId": ids[2]}]}
+    body = {"Member_Account": "leckie", "Limit": 5, "Offset": 1}
+    res = await tim("get_joined_group_list", body)
+    assert {k: res[k] for k in expect} == expect
+    await ok_group(tim, Type="AVChatRoom", Name="live")
+    for extra in ({}, {"WithHugeGroups": 1}):
+        res = await tim("get_joined_group_list", {**body, **extra})
+        assert {k: res[k] for k in expect} == expect
+    res = await tim("get_joined_group_list", {"Member_Account": "leckie", "Offset": 3})
+    assert res["TotalCount"] == 3 and res["GroupIdList"] == []

@@ -204,3 +204,18 @@ async def test_import_group_member_limit_is_tenant_setting(client, tim):
     two = [{"Member_Account": "bob"}, {"Member_Account": "tommy"}]
     assert (await tim("import_group_member", {"GroupId": gid, "MemberList": two}))["ErrorCode"] == 10005
     assert (await tim("add_group_member", {"GroupId": gid, "MemberList": two}))["ErrorCode"] == 10005
+
+
+def test_member_info_fast_path_matches_the_filtered_path():
+    """No MemberInfoFilter takes a direct path; it must equal asking for every field."""
+    from emulator.providers.tencent.handlers_common import MEMBER_FIELDS, member_info
+    from emulator.providers.tencent.models import Group, Member
+    g = Group(GroupId="g", Type="Public", Name="g", Owner_Account="o", CreateTime=1, MaxMemberNum=10)
+    m = Member(Role="Admin", JoinTime=5, NameCard="nc", MsgSeq=3, AppMemberDefinedData={"k": "v"})
+    for muted in ({}, {"a": 100}, {"a": 10}):
+        g.muted = muted
+        full = member_info(g, "a", m, 50, set(MEMBER_FIELDS))
+        fast = member_info(g, "a", m, 50)
+        assert fast == full and list(fast) == list(full)
+        assert member_info(g, "a", m, 50, None, ["x"]) == {k: v for k, v in full.items()
+                                                          if k != "AppMemberDefinedData"}

@@ -60,6 +60,25 @@ def base_info(g: Group, wanted=None, app_keys=None) -> dict:
 
 
 def member_info(g: Group, account: str, m: Member, now: float, wanted=None, app_keys=None) -> dict:
+    if wanted is None:
+        # no MemberInfoFilter (the usual call): every field, in MEMBER_FIELDS order, built
+        # directly; this runs once per member of a listed group, so the loop below is avoided
+        until = g.muted.get(account, 0) if g.muted else 0
+        out = {"Member_Account": account, "Role": m.Role, "JoinTime": m.JoinTime,
+               "MsgSeq": m.MsgSeq, "MsgFlag": m.MsgFlag, "LastSendMsgTime": m.LastSendMsgTime,
+               "MuteUntil": until if until > now else 0, "NameCard": m.NameCard}
+    else:
+        out = _filtered_member_info(g, account, m, now, wanted)
+    data = m.AppMemberDefinedData
+    if data:
+        if app_keys is not None:
+            data = {k: data[k] for k in app_keys if k in data}
+        if data:
+            out["AppMemberDefinedData"] = [{"Key": k, "Value": v} for k, v in data.items()]
+    return out
+
+
+def _filtered_member_info(g: Group, account: str, m: Member, now: float, wanted) -> dict:
     out: dict = {}
     for name in MEMBER_FIELDS:
         if wanted is not None and name not in wanted and name != "Member_Account":
@@ -70,11 +89,6 @@ def member_info(g: Group, account: str, m: Member, now: float, wanted=None, app_
             out[name] = mute_until(g, account, now)
         else:
             out[name] = getattr(m, name)
-    data = m.AppMemberDefinedData or {}
-    if app_keys is not None:
-        data = {k: data[k] for k in app_keys if k in data}
-    if data:
-        out["AppMemberDefinedData"] = [{"Key": k, "Value": v} for k, v in data.items()]
     return out
 
 

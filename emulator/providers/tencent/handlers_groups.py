@@ -6,6 +6,9 @@ takes effect whole or not at all.
 
 from __future__ import annotations
 
+import sys
+from itertools import islice
+
 from .errors import TencentError
 from .handlers_common import (base_info, check_batch, check_custom_group_id, kv_dict,
                               member_info)
@@ -77,7 +80,7 @@ def create_group(app: App, data: dict, caller: str, now: float) -> dict:
     check_batch(app, "create_group_members", len(members))
     app.require_accounts(m["Member_Account"] for m in members)
     if g.Owner_Account and g.Type != "AVChatRoom":
-        g.members[g.Owner_Account] = Member(Role="Owner", JoinTime=int(now))
+        g.members[sys.intern(g.Owner_Account)] = Member(Role="Owner", JoinTime=int(now))
     for item in members:
         account = item["Member_Account"]
         if account in g.members:
@@ -88,7 +91,7 @@ def create_group(app: App, data: dict, caller: str, now: float) -> dict:
                    MsgFlag=item.get("MsgFlag", "AcceptAndNotify"), NameCard=item.get("NameCard", ""))
         if item.get("AppMemberDefinedData"):
             m.AppMemberDefinedData = kv_dict(item["AppMemberDefinedData"])
-        g.members[account] = m
+        g.members[sys.intern(account)] = m    # one string per account (see App.add_member)
     if g.MaxMemberNum and len(g.members) > g.MaxMemberNum:
         raise TencentError(10014, f"{len(g.members)} members exceed MaxMemberCount {g.MaxMemberNum}")
     app.add_group(g)
@@ -242,16 +245,27 @@ def h_get_joined_group_list(call) -> dict:
     if data.get("SupportTopic") and gtype != "Community":
         raise TencentError(10004, "SupportTopic needs GroupType Community")
     huge = data.get("WithHugeGroups") == 1
-    groups = [app.groups[gid] for gid in app.joined.get(account, {})]
-    groups = [g for g in groups if (not gtype or g.Type == gtype) and (huge or g.Type != "AVChatRoom")]
-    total = len(groups)
+    joined = app.joined.get(account, {})
     offset = data.get("Offset", 0)
-    limit = data.get("Limit") or total
+
+    def wanted(g: Group) -> bool:
+        return (not gtype or g.Type == gtype) and (huge or g.Type != "AVChatRoom")
+
+    if not gtype and (huge or not app.type_count.get("AVChatRoom")):
+        # nothing to filter out: count the index, build only the page (O(offset + Limit))
+        total = len(joined)
+        limit = data.get("Limit") or total
+        groups = [app.groups[gid] for gid in islice(joined, offset, offset + limit)]
+    else:
+        groups = [g for g in (app.groups[gid] for gid in joined) if wanted(g)]
+        total = len(groups)
+        limit = data.get("Limit") or total
+        groups = groups[offset:offset + limit]
     flt = data.get("ResponseFilter") or {}
     base_wanted = set(flt.get("GroupBaseInfoFilter") or ())
     self_wanted = flt.get("SelfInfoFilter")
     out = []
-    for g in groups[offset:offset + limit]:
+    for g in groups:
         item = {"GroupId": g.GroupId}
         if base_wanted:
             item.update(base_info(g, base_wanted, []))
