@@ -169,3 +169,40 @@ async def test_state_round_trip(client, runtime, openim_admin_token):
     backend.load(dumped)
     assert backend.dump() == dumped
     assert backend.check() == []
+
+
+async def test_cached_token_is_still_checked_for_expiry_and_kick(client, openim_admin_token):
+    """A verified token is remembered; expiry and the token store are checked on every call."""
+    tok = await get_user_token(client, openim_admin_token, "bob", 5)
+    for _ in range(2):   # the second call hits the cache
+        _, body = await openim_call(client, "/group/get_groups_info", {"groupIDs": ["x"]}, token=tok)
+        assert body["errCode"] == 0
+    _, body = await openim_call(client, "/auth/force_logout", {"userID": "bob", "platformID": 5},
+                                token=openim_admin_token)
+    assert body["errCode"] == 0
+    _, body = await openim_call(client, "/group/get_groups_info", {"groupIDs": ["x"]}, token=tok)
+    assert body["errCode"] == 1506
+    assert (await _clock(client, {"advance_s": 90 * 86400 + 1}))[0] == 200
+    _, body = await openim_call(client, "/user/get_users_info", {"userIDs": []}, token=openim_admin_token)
+    assert (body["errCode"], body["errMsg"]) == (1501, "TokenExpiredError")
+
+
+def test_token_cache_is_keyed_by_secret_and_bounded():
+    from emulator.providers.openim import auth
+    from emulator.providers.openim.errors import OpenIMError
+    tok = jwt.encode({"UserID": ADMIN, "PlatformID": 10, "exp": 2**40}, SECRET, algorithm="HS256")
+
+    class T:   # a tenant whose store holds the token
+        def __init__(self, secret):
+            self.secret, self.tokens, self.temp_tokens = secret, {tok: [ADMIN, 10, 0, 2**40]}, {}
+
+        def is_admin(self, uid):
+            return False
+
+    assert auth.verify(tok, {SECRET: T(SECRET)}, 0)[1]["UserID"] == ADMIN   # now cached
+    with pytest.raises(OpenIMError) as err:
+        auth.verify(tok, {"another-secret": T("another-secret")}, 0)
+    assert err.value.code == 1505
+    for i in range(auth.VERIFIED_CACHE_SIZE + 5):
+        auth._signed.remember((str(i), SECRET), None)
+    assert len(auth._signed) <= auth.VERIFIED_CACHE_SIZE

@@ -13,6 +13,8 @@ import warnings
 import jwt
 from jwt.warnings import InsecureKeyLengthWarning
 
+from emulator.core.cache import BoundedCache
+
 from .errors import (TOKEN_EXPIRED, TOKEN_KICKED, TOKEN_MALFORMED, TOKEN_NOT_EXIST,
                      TOKEN_NOT_VALID_YET, TOKEN_UNKNOWN, OpenIMError)
 from .models import Tenant
@@ -92,17 +94,35 @@ def find_tenant(token: str, tenants: dict) -> Tenant | None:
     return None
 
 
+# A client sends the same token on every call: decoding it and verifying the HS256 signature
+# with PyJWT was 60% of a read. Both results depend only on the token (and the secret), so the
+# tokens that decoded and the (token, secret) pairs that verified are remembered, bounded, FIFO.
+# Claims (expiry...) and the token store are still checked on every call; a secret change
+# misses the cache.
+VERIFIED_CACHE_SIZE = 4096
+_decoded = BoundedCache(VERIFIED_CACHE_SIZE)   # token -> (header, claims)
+_signed = BoundedCache(VERIFIED_CACHE_SIZE)    # (token, secret) -> None
+
+
 def verify(token: str, tenants: dict, now: float) -> tuple[Tenant, dict]:
     """parseToken: JWT checks, then the store. Returns (tenant, claims) or raises 15xx.
 
     A token signed by no tenant's secret is 1505 "signature is invalid", as a wrong secret is.
     """
-    header, claims = unverified(token)
+    decoded = _decoded.get(token)
+    if decoded is None:
+        decoded = unverified(token)
+        _decoded.remember(token, decoded)
+    header, claims = decoded
     tenant = find_tenant(token, tenants)
     candidates = [tenant] if tenant is not None else list(tenants.values())
     signer = None
     for t in candidates:
+        if (token, t.secret) in _signed:
+            signer = t
+            break
         if signature_ok(token, header, t.secret):
+            _signed.remember((token, t.secret), None)
             signer = t
             break
     if signer is None:
