@@ -11,6 +11,7 @@ No aiohttp here; every operation validates before it mutates.
 from __future__ import annotations
 
 import base64
+import sys
 from dataclasses import dataclass, field, fields as dc_fields
 from typing import Any, Iterable, Iterator
 
@@ -85,6 +86,9 @@ class Tenant:
 # --- shared operations ---------------------------------------------------------------------
 
 def add_member(t: Tenant, g: Group, uid: str, role: int, now_ms: int) -> None:
+    # One string object per user, shared by every group and the index: a user id parsed from
+    # each request's form is a new string, ~50 bytes a membership otherwise (<= 300 B target).
+    uid = sys.intern(uid)
     g.members[uid] = Member(role, now_ms)
     t.user_groups.setdefault(uid, {})[g.groupId] = None
     if role == ROLE_MANAGER:
@@ -179,7 +183,8 @@ def group_from_json(d: dict) -> Group:
     g = Group(d["groupId"], d["name"], bool(d["entrust"]), int(d["createTime"]), d.get("owner", ""),
               d.get("creator", ""), dict(d.get("groupProfile") or {}), dict(d.get("permissions") or {}),
               dict(d.get("groupExtProfile") or {}))
-    g.members = {m[0]: Member(int(m[1]), int(m[2]), m[3], m[4]) for m in d.get("members", [])}
+    g.members = {sys.intern(m[0]): Member(int(m[1]), int(m[2]), m[3], m[4])
+                 for m in d.get("members", [])}
     g.managers = dict.fromkeys(d.get("managers", []))
     g.follows = {uid: dict(f) for uid, f in (d.get("follows") or {}).items()}
     return g
