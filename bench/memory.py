@@ -64,6 +64,7 @@ async def _child(provider: str, n_groups: int, m: int) -> dict:
         # one warm-up request so the signing and parsing paths have allocated their caches
         await _build(provider, signed, 1, m)
         backend.reset()
+        signed._openim_token = None   # a reset drops issued tokens (OpenIM): fetch a new one
         trim()
         before = rss_bytes()
         t0 = time.perf_counter()
