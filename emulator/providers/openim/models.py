@@ -19,6 +19,7 @@ from emulator.providers.base import TenantBackend
 # Role levels, group status and version-log states ([proto] constant/constant.go;
 # [srv-p16] pkg/common/storage/model/version_log.go).
 OWNER, ADMIN, ORDINARY = 100, 60, 20
+SPECIAL_ROLES = (OWNER, ADMIN)               # listed before everyone else in member/group lists
 STATUS_OK, STATUS_DISMISSED, STATUS_MUTED = 0, 2, 3
 V_INSERT, V_DELETE, V_UPDATE = 1, 2, 3
 V_GROUP_CHANGE_ID = ""                       # model.VersionGroupChangeID
@@ -69,6 +70,16 @@ class GroupRequest:
     handledTime: int = 0
 
 
+# Version stamps above 256 are new int objects (32 bytes): a user's join log holds one per
+# group, each from its own bump, so equal stamps share one object (bounded: versions < 1024).
+SHARED_STAMPS_MAX = 4096
+_stamps: dict = {}
+
+
+def share_stamp(stamp: int) -> int:
+    return _stamps.setdefault(stamp, stamp) if 0 <= stamp < SHARED_STAMPS_MAX else stamp
+
+
 @dataclass(slots=True)
 class VersionLog:
     """One version document (mgo/version_log.go): logs map element id -> version*4 + state."""
@@ -113,6 +124,9 @@ class Group:
     members: dict = field(default_factory=dict)     # userID -> Member, join order
     requests: dict = field(default_factory=dict)    # userID -> GroupRequest
     owner: str = ""                                 # derived: the member with roleLevel 100
+    # derived, never dumped: the members with roleLevel owner/admin in join order (None = to
+    # rebuild), so a member page is owner + admins + the rest without ordering everyone per call
+    special: list | None = field(default=None, repr=False, compare=False)
 
     def member_count(self) -> int:
         return len(self.members)
@@ -132,6 +146,8 @@ class Tenant:
     member_versions: dict = field(default_factory=dict)  # groupID -> VersionLog
     join_versions: dict = field(default_factory=dict)    # userID -> VersionLog
     user_tokens: dict = field(default_factory=dict)   # derived: "uid\x00pid" -> [token...]
+    # derived, never dumped: userID -> the groups where it is owner/admin, join order (see Group.special)
+    special_joins: dict = field(default_factory=dict, repr=False, compare=False)
     # Source of generated ids (group IDs, version-log IDs). Deterministic, and kept in the state,
     # so replaying the same requests gives the same state (tests/test_concurrency.py).
     id_seq: int = 0
@@ -155,17 +171,43 @@ class Tenant:
         group.members[user_id] = member
         if member.roleLevel == OWNER:
             group.owner = user_id
+        if member.roleLevel in SPECIAL_ROLES:
+            self.role_changed(group, user_id)
         self.user_groups.setdefault(user_id, {})[group.groupID] = None
 
     def remove_member(self, group: Group, user_id: str) -> None:
         member = group.members.pop(user_id)
         if member.roleLevel == OWNER:
             group.owner = ""
+        if member.roleLevel in SPECIAL_ROLES:
+            self.role_changed(group, user_id)
         joined = self.user_groups.get(user_id)
         if joined is not None:
             joined.pop(group.groupID, None)
             if not joined:
                 del self.user_groups[user_id]
+
+    def role_changed(self, group: Group, user_id: str) -> None:
+        """Drop the owner/admin orders derived from ``user_id``'s role in ``group``: call it on
+        every roleLevel change (add/remove of an owner or admin do it themselves)."""
+        group.special = None
+        self.special_joins.pop(user_id, None)
+
+    def special_members(self, group: Group) -> list:
+        """User ids of ``group``'s owner/admin-role members, join order (rebuilt after a role change)."""
+        if group.special is None:
+            group.special = [u for u, m in group.members.items() if m.roleLevel in SPECIAL_ROLES]
+        return group.special
+
+    def special_groups(self, user_id: str) -> list:
+        """Group ids where ``user_id`` has an owner/admin role, join order."""
+        gids = self.special_joins.get(user_id)
+        if gids is None:
+            groups = self.groups
+            gids = self.special_joins[user_id] = [
+                gid for gid in self.user_groups.get(user_id, ())
+                if groups[gid].members[user_id].roleLevel in SPECIAL_ROLES]
+        return gids
 
     def new_object_id(self) -> str:
         """A Mongo ObjectID's hex form (24 hex digits): the version log's ID that clients echo
@@ -179,7 +221,7 @@ class Tenant:
             vl = logs[key] = VersionLog(self.new_object_id())
         else:
             vl.version += 1
-        stamp = vl.version * 4 + state    # one int object for every id of this bump
+        stamp = share_stamp(vl.version * 4 + state)    # one int object for every id of this bump
         for eid in eids:
             vl.logs.pop(eid, None)
             vl.logs[sys.intern(eid)] = stamp    # ids shared with the groups, as in add_member
@@ -343,7 +385,7 @@ class OpenIMBackend(TenantBackend):
         for name in ("member_versions", "join_versions"):
             target = getattr(t, name)
             for k, (vid, ver, logs) in (d.get(name) or {}).items():
-                target[k] = VersionLog(vid, ver, {e: s for e, s in logs})
+                target[k] = VersionLog(vid, ver, {sys.intern(e): share_stamp(s) for e, s in logs})
         return t
 
     def check_tenant(self, tenant_id: str, t: Tenant) -> list[str]:

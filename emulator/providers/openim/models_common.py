@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from .errors import DISMISSED_ALREADY, OpenIMError, args, no_permission, not_found
-from .models import ADMIN, OWNER, STATUS_DISMISSED, Group, GroupRequest, Member, Tenant
+from itertools import chain, filterfalse
+
+from .models import (ADMIN, OWNER, STATUS_DISMISSED, Group, GroupRequest, Member,
+                     Tenant)
+from .models_users import paginate_iter
 
 PARAM_MAX_LENGTH = 1000   # constant.ParamMaxLength: Check refuses lists longer than this
 
@@ -100,3 +104,16 @@ def ordered_members(g: Group):
     admins = [(u, m) for u, m in g.members.items() if m.roleLevel == ADMIN]
     rest = [(u, m) for u, m in g.members.items() if m.roleLevel not in (OWNER, ADMIN)]
     return owner + admins + rest
+
+
+def member_page(t: Tenant, g: Group, pagination: dict) -> tuple[int, list]:
+    """(total, page) of ``ordered_members(g)`` without ordering everyone: the owner and the
+    admins come from the group's cached owner/admin list, the rest is read in join order only
+    as far as the page's end."""
+    members = g.members
+    special = t.special_members(g)
+    head = [g.owner] if g.owner in members else []
+    head += [u for u in special if members[u].roleLevel == ADMIN]
+    rest = filterfalse(set(special).__contains__, members)    # skipped in C up to the page
+    page = paginate_iter(chain(head, rest), pagination)
+    return len(head) + len(members) - len(special), [(u, members[u]) for u in page]

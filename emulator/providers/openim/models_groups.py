@@ -5,15 +5,16 @@ Each function takes (tenant, op userID, request, now ms) and checks everything b
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from itertools import chain, filterfalse
 
 from .errors import (DATA_ERROR, GROUP_ID_EXISTED, USER_ID_NOT_FOUND, OpenIMError, args,
                      no_permission, not_found, wrap_msg)
-from .models import (ADMIN, ORDINARY, OWNER, STATUS_DISMISSED, STATUS_MUTED, STATUS_OK,
-                     V_DELETE, V_GROUP_CHANGE_ID, V_INSERT, V_SORT_CHANGE_ID, V_UPDATE, Group,
+from .models import (ADMIN, ORDINARY, OWNER, STATUS_DISMISSED, STATUS_MUTED,
+                     STATUS_OK, V_DELETE, V_GROUP_CHANGE_ID, V_INSERT, V_SORT_CHANGE_ID, V_UPDATE, Group,
                      Member, Tenant)
 from .models_common import (check_admin_or_in_group, check_group_admin, check_list_len,
                             group_info, not_dismissed, take_group, take_member)
-from .models_users import check_access, check_admin, check_pagination, paginate
+from .models_users import check_access, check_admin, check_pagination, paginate, paginate_iter
 
 WORKING_GROUP = 2           # constant.WorkingGroup: the only type CreateGroup accepts
 GROUP_ID_ATTEMPTS = 10      # GenGroupID retries before 90007 "group id gen error"
@@ -195,6 +196,8 @@ def transfer_group(t: Tenant, op: str, req: dict, now: int):
         new_m.muteEndTime = 0
     old_m.roleLevel, new_m.roleLevel = new_m.roleLevel, OWNER
     g.owner = new
+    t.role_changed(g, old)
+    t.role_changed(g, new)
     t.member_changed(gid, [V_SORT_CHANGE_ID, old, new], V_UPDATE)
     return None
 
@@ -206,11 +209,15 @@ def get_joined_group_list(t: Tenant, op: str, req: dict, now: int):
     if uid == "":
         raise args("fromUserID is empty")
     check_access(t, op, uid)
-    joined = t.user_groups.get(uid, {})
-    rank = {OWNER: 0, ADMIN: 1}
-    ordered = sorted(joined, key=lambda gid: rank.get(t.groups[gid].members[uid].roleLevel, 2))
-    page = paginate(ordered, req["pagination"])
-    return {"total": len(ordered), "groups": [group_info(t.groups[gid]) for gid in page]}
+    joined, groups = t.user_groups.get(uid, {}), t.groups
+    # owner groups, then admin groups, then the rest, each in join order (a stable sort by
+    # role), read from the user's cached owner/admin groups and only as far as the page's end
+    special = t.special_groups(uid)
+    head = [gid for gid in special if groups[gid].members[uid].roleLevel == OWNER]
+    head += [gid for gid in special if groups[gid].members[uid].roleLevel == ADMIN]
+    rest = filterfalse(set(special).__contains__, joined)     # skipped in C up to the page
+    page = paginate_iter(chain(head, rest), req["pagination"])
+    return {"total": len(joined), "groups": [group_info(groups[gid]) for gid in page]}
 
 
 def get_groups(t: Tenant, op: str, req: dict, now: int):

@@ -8,7 +8,7 @@ from .errors import (GROUP_ID_NOT_FOUND, GROUP_REQUEST_HANDLED, USER_ID_NOT_FOUN
 from .models import (ADMIN, ORDINARY, OWNER, V_DELETE, V_INSERT, V_UPDATE, GroupRequest, Member,
                      Tenant)
 from .models_common import (check_admin_or_in_group, check_group_admin, check_list_len,
-                            member_info, not_dismissed, ordered_members, request_info,
+                            member_info, member_page, not_dismissed, ordered_members, request_info,
                             take_group, take_member)
 from .models_users import check_access, check_pagination, paginate
 
@@ -297,11 +297,11 @@ def get_group_member_list(t: Tenant, op: str, req: dict, now: int):
                 name = m.nickname or (t.users[uid].nickname if profile and uid in t.users else "")
                 if needle in name:
                     rows.append((uid, m))
+        total, page = len(rows), paginate(rows, req["pagination"])
     else:
         g = t.groups.get(gid)
-        rows = ordered_members(g) if g is not None else []
-    page = paginate(rows, req["pagination"])
-    return {"total": len(rows), "members": [member_info(t, g.groupID, uid, m) for uid, m in page]}
+        total, page = member_page(t, g, req["pagination"]) if g is not None else (0, [])
+    return {"total": total, "members": [member_info(t, g.groupID, uid, m) for uid, m in page]}
 
 
 def get_group_member_user_id(t: Tenant, op: str, req: dict, now: int):

@@ -83,6 +83,7 @@ def set_group_member_info(t: Tenant, op: str, req: dict, now: int):
                 setattr(rec, k, m[k])
         if m["roleLevel"] is not None and m["roleLevel"] != rec.roleLevel:
             rec.roleLevel = m["roleLevel"]
+            t.role_changed(t.groups[m["groupID"]], m["userID"])
             eids.insert(0, V_SORT_CHANGE_ID)
         t.member_changed(m["groupID"], eids, V_UPDATE)
     return None

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 from .errors import REGISTERED_ALREADY, OpenIMError, args, no_permission, not_found
 from .models import Tenant, User
 
@@ -28,6 +30,15 @@ def paginate(items, pagination: dict):
         return []
     start = (pagination["pageNumber"] - 1) * show
     return items[start:start + show]
+
+
+def paginate_iter(items, pagination: dict) -> list:
+    """``paginate`` over an iterable: reads only as far as the page's end."""
+    show = pagination["showNumber"]
+    if show <= 0:
+        return []
+    start = (pagination["pageNumber"] - 1) * show
+    return list(islice(items, start, start + show))
 
 
 def check_pagination(pagination) -> None:
