@@ -33,7 +33,10 @@ def fast_loader(schema: Schema) -> Callable[[Any], Any] | None:
     """The compiled loader of ``schema`` (cached), or None when it must always use marshmallow."""
     hit = _compiled.get(id(schema))
     if hit is None or hit[0] is not schema:
-        hit = (schema, compile_schema(schema))
+        # a schema with its own semantics (hooks, custom fields) may bring its own compiler:
+        # a ``fast_compile()`` method with this module's contract (same result or GiveUp)
+        own = getattr(schema, "fast_compile", None)
+        hit = (schema, own() if own is not None else compile_schema(schema))
         _compiled[id(schema)] = hit
     return hit[1]
 
@@ -46,11 +49,13 @@ def compile_schema(schema: Schema, unknown: str | None = None) -> Callable[[Any]
         return None
     plan = []
     for attr, f in schema.load_fields.items():
-        load = _compile_field(f)
+        load, ctx = _compile_field(f), False
+        if load is None:
+            load, ctx = _compile_custom(f), True
         if load is None or (f.attribute and "." in f.attribute) or "." in attr:
             return None
         plan.append((f.data_key if f.data_key is not None else attr, f.attribute or attr, f.required,
-                     f.load_default, f.allow_none, load))
+                     f.load_default, f.allow_none, load, ctx))
     known = frozenset(p[0] for p in plan)
     raise_unknown = unknown == RAISE
 
@@ -60,7 +65,7 @@ def compile_schema(schema: Schema, unknown: str | None = None) -> Callable[[Any]
         if raise_unknown and not known.issuperset(data):
             raise _GIVE_UP
         out: dict = {}
-        for key, attr, required, default, allow_none, load in plan:
+        for key, attr, required, default, allow_none, load, ctx in plan:
             value = data.get(key, missing)
             if value is missing:
                 if required:
@@ -72,7 +77,7 @@ def compile_schema(schema: Schema, unknown: str | None = None) -> Callable[[Any]
                     raise _GIVE_UP
                 out[attr] = None
             else:
-                out[attr] = load(value)
+                out[attr] = load(value, key, data) if ctx else load(value)
         return out
 
     return load_schema
@@ -148,3 +153,28 @@ def _compile_item(f: fields.Field) -> Callable[[Any], Any] | None:
             return None
         return load(value)
     return item
+
+
+def _compile_custom(f: fields.Field) -> Callable[[Any, str, dict], Any] | None:
+    """A provider's own top-level field (a subclass that only implements ``_deserialize``):
+    Field.deserialize's steps for a non-None value, calling that ``_deserialize`` as marshmallow
+    does; any exception it or a validator raises means marshmallow decides."""
+    kind = type(f)
+    if (kind.__module__.split(".")[0] == "marshmallow" or f.pre_load or f.post_load
+            or kind.deserialize is not fields.Field.deserialize
+            or kind._validate is not fields.Field._validate
+            or kind._validate_missing is not fields.Field._validate_missing
+            or getattr(kind, "_validate_all", None) is not getattr(fields.Field, "_validate_all", None)):
+        return None
+    deserialize, validators = f._deserialize, tuple(f.validators)
+
+    def custom(value, key, data):
+        try:
+            out = deserialize(value, key, data)
+            for v in validators:
+                if v(out) is False:
+                    raise _GIVE_UP
+        except Exception:
+            raise _GIVE_UP from None
+        return out
+    return custom

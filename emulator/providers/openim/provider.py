@@ -145,12 +145,38 @@ def not_found(call: Call):
     raise OpenIMError(NOT_FOUND)
 
 
+_SCALARS = frozenset((str, int, bool, float, type(None)))
+
+
 def go_nulls(value):
-    """Empty lists and maps become null, as a nil slice/map does after a gRPC hop."""
+    """Empty lists and maps become null, as a nil slice/map does after a gRPC hop.
+
+    Containers with nothing to change are returned as they are (the reply is serialised at
+    once), so a reply of scalars costs one type check per value rather than a copy."""
     if isinstance(value, dict):
         if not value and isinstance(value, GoMap):
             return None
-        return {k: go_nulls(v) for k, v in value.items()}
+        out = None
+        for k, v in value.items():
+            if type(v) in _SCALARS:
+                continue
+            new = go_nulls(v)
+            if new is not v:
+                if out is None:
+                    out = dict(value)
+                out[k] = new
+        return value if out is None else out
     if isinstance(value, list):
-        return [go_nulls(v) for v in value] if value else None
+        if not value:
+            return None
+        out = None
+        for i, v in enumerate(value):
+            if type(v) in _SCALARS:
+                continue
+            new = go_nulls(v)
+            if new is not v:
+                if out is None:
+                    out = list(value)
+                out[i] = new
+        return value if out is None else out
     return value

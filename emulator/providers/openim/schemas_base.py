@@ -177,6 +177,11 @@ class GoSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    def fast_compile(self):
+        """core/fastload.py's compiled loader for this schema (fastgo.py), or None."""
+        from .fastgo import compile_go_schema
+        return compile_go_schema(self)
+
     @pre_load
     def fold_keys(self, data, **kwargs):
         if data is None:
