@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass, field, fields as dc_fields
 from typing import Any, Iterable, Iterator
 
+import orjson
+
 from emulator.core.errors import SeedError
 from emulator.providers.base import TenantBackend
 
@@ -303,5 +305,4 @@ class RongCloudBackend(TenantBackend):
 
 def json_param(value: Any) -> str:
     """Profiles and permissions are answered as JSON strings (reference 4.3, 4.14)."""
-    import orjson
     return orjson.dumps(value).decode()

@@ -86,7 +86,12 @@ class RongCloudProvider(Provider):
         except UnicodeDecodeError:
             raise RongCloudError(1002, "The request body is not UTF-8.") from None
         form: dict[str, list[str]] = {}
-        for key, value in parse_qsl(text, keep_blank_values=True):
+        if "%" in text or "+" in text:
+            pairs = parse_qsl(text, keep_blank_values=True)
+        else:   # nothing to unquote: parse_qsl's own split, without its per-pair unquoting
+            pairs = [pair.split("=", 1) if "=" in pair else (pair, "")
+                     for pair in text.split("&") if pair]
+        for key, value in pairs:
             form.setdefault(key, []).append(value)
         if not form:
             raise RongCloudError(1003)
