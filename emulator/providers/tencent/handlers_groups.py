@@ -163,8 +163,18 @@ def h_get_group_info(call) -> dict:
         item = {"GroupId": g.GroupId, "ErrorCode": 0, "ErrorInfo": ""}
         item.update(base_info(g, base_wanted, app_keys))
         if with_members and g.Type != "AVChatRoom":
-            item["MemberList"] = [member_info(g, a, m, now, member_wanted, member_keys)
-                                  for a, m in g.members.items()]
+            if member_wanted is None and member_keys is None and not g.muted:
+                # the usual call, no filters and nobody muted: member_info's rows, built inline
+                # (this runs once per member of every listed group)
+                item["MemberList"] = [
+                    {"Member_Account": a, "Role": m.Role, "JoinTime": m.JoinTime, "MsgSeq": m.MsgSeq,
+                     "MsgFlag": m.MsgFlag, "LastSendMsgTime": m.LastSendMsgTime, "MuteUntil": 0,
+                     "NameCard": m.NameCard}
+                    if not m.AppMemberDefinedData else member_info(g, a, m, now)
+                    for a, m in g.members.items()]
+            else:
+                item["MemberList"] = [member_info(g, a, m, now, member_wanted, member_keys)
+                                      for a, m in g.members.items()]
         out.append(item)
     return {"GroupInfo": out}
 
