@@ -19,32 +19,18 @@ from typing import TYPE_CHECKING
 import orjson
 from aiohttp import web
 
+from emulator.core.call import Call, Route
 from emulator.core.errors import ProviderError
-from emulator.providers.base import Call, Provider, Route
-from emulator.core.fastload import GiveUp, fast_loader
 
 if TYPE_CHECKING:
     from emulator.app import Runtime
+    from emulator.providers.base import Provider
 
 log = logging.getLogger("emulator.pipeline")
 
 
 def dumps(body) -> bytes:
     return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
-
-
-def _validate(provider: "Provider", call: Call):
-    """provider.validate; for the default implementation, the route schema's compiled fast path
-    first (core/fastload.py: same result, and marshmallow itself for anything else)."""
-    schema = call.route.schema
-    if schema is not None and type(provider).validate is Provider.validate:
-        load = fast_loader(schema)
-        if load is not None:
-            try:
-                return load(call.payload)
-            except GiveUp:
-                pass
-    return provider.validate(call)
 
 
 def make_handler(rt: "Runtime", provider: "Provider", route: Route):
@@ -78,7 +64,7 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
                     provider.name, call.tenant_id, call.api, provider.rate_limit(call)):
                 raise provider.rate_limited(call)
         call.payload = provider.parse_body(call)
-        call.data = _validate(provider, call)
+        call.data = provider.validate(call)
         result = route.handler(call)
         status, body = provider.render_ok(call, result)
     except ProviderError as err:

@@ -9,54 +9,18 @@ from __future__ import annotations
 
 import copy
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from marshmallow import Schema, ValidationError
 
+from emulator.core.call import Call, Route
 from emulator.core.errors import ProviderError, SeedError
+from emulator.core.fastload import GiveUp, fast_loader
+
+__all__ = ["Call", "Provider", "Route", "TenantBackend"]
 
 if TYPE_CHECKING:
-    from aiohttp import web
-
     from emulator.core.clock import Clock
-
-
-@dataclass(slots=True)
-class Route:
-    """One emulated API: ``api`` is the name faults, rate limits and the journal use."""
-
-    method: str
-    path: str
-    api: str
-    handler: Callable[["Call"], Any] | None = None
-    schema: Schema | None = None
-    auth: bool = True                  # False: the pipeline skips authenticate()
-    envelope: "Provider | None" = None  # another envelope for this route (Tencent's admin wrapper)
-    summary: str = ""                  # one line for the OpenAPI document
-    response_schema: Schema | None = None
-
-
-class Call:
-    """Everything one request carries through the pipeline."""
-
-    __slots__ = ("request", "provider", "route", "api", "raw", "payload", "data", "tenant_id",
-                 "tenant", "caller", "now", "response_headers", "extra")
-
-    def __init__(self, request: "web.Request", provider: "Provider", route: Route, raw: bytes, now: float):
-        self.request = request
-        self.provider = provider
-        self.route = route
-        self.api = route.api
-        self.raw = raw
-        self.payload: Any = None     # the body as parsed by the provider (JSON value, form multidict)
-        self.data: Any = None        # the body after schema validation
-        self.tenant_id: str | None = None
-        self.tenant: Any = None
-        self.caller: str | None = None   # admin identifier / token user, when auth names one
-        self.now = now
-        self.response_headers: dict[str, str] | None = None
-        self.extra: dict = {}
 
 
 class Provider(ABC):
@@ -106,10 +70,20 @@ class Provider(ABC):
         """Turn call.raw into the provider's payload (JSON value or form fields) or raise."""
 
     def validate(self, call: Call) -> Any:
-        """Run the route's marshmallow schema over the payload; map failures to provider errors."""
+        """Run the route's marshmallow schema over the payload; map failures to provider errors.
+
+        The schema's compiled loader (core/fastload.py) goes first: it returns what
+        ``schema.load`` would for bodies it can vouch for and gives up on anything else, so every
+        error still comes from marshmallow itself."""
         schema = call.route.schema
         if schema is None:
             return call.payload
+        load = fast_loader(schema)
+        if load is not None:
+            try:
+                return load(call.payload)
+            except GiveUp:
+                pass
         try:
             return schema.load(call.payload)
         except ValidationError as exc:
