@@ -122,7 +122,12 @@ def _compile_field(f: fields.Field) -> Callable[[Any], Any] | None:
         base = nested
     else:
         return None
-    validators = tuple(f.validators)
+    return with_validators(base, f.validators)
+
+
+def with_validators(base: Callable[[Any], Any], validators) -> Callable[[Any], Any]:
+    """``base`` followed by a field's validators; any failure gives up (marshmallow decides)."""
+    validators = tuple(validators)
     if not validators:
         return base
 

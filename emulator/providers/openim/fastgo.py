@@ -16,7 +16,7 @@ from typing import Any, Callable
 from marshmallow import EXCLUDE, fields
 from marshmallow.utils import missing
 
-from emulator.core.fastload import GiveUp
+from emulator.core.fastload import GiveUp, with_validators
 
 from .schemas_base import (INT_RANGES, GoBool, GoField, GoInt, GoList, GoNested, GoSchema,
                            GoString)
@@ -147,18 +147,4 @@ def _field(f: fields.Field) -> Callable[[Any], Any] | None:
     base = _decoder(f)
     if base is None:
         return None
-    validators = tuple(f.validators)
-    if not validators:
-        return base
-
-    def validated(value):
-        out = base(value)
-        for v in validators:
-            try:
-                ok = v(out)
-            except Exception:   # ValidationError or anything odd: marshmallow decides
-                raise _GIVE_UP from None
-            if ok is False:
-                raise _GIVE_UP
-        return out
-    return validated
+    return with_validators(base, f.validators)
