@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client as httpclient
-import importlib
 import json
 import os
 import re

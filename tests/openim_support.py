@@ -53,6 +53,12 @@ async def openim_call(client, path: str, body=None, token: str | None = None,
     return resp.status, orjson.loads(text) if text else None
 
 
+async def openim_err(client, path: str, body, token: str) -> tuple[int, str]:
+    """(errCode, errDlt) of one call: what the check-order tests compare."""
+    _, resp = await openim_call(client, path, body, token=token)
+    return resp["errCode"], resp["errDlt"]
+
+
 async def get_admin_token(client, secret: str = SECRET, user_id: str = ADMIN) -> str:
     status, body = await openim_call(client, "/auth/get_admin_token", {"secret": secret, "userID": user_id})
     assert status == 200 and body["errCode"] == 0, body

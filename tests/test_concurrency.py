@@ -12,7 +12,6 @@ import asyncio
 import random
 
 import orjson
-import pytest
 
 from emulator.app import RUNTIME, create_app
 from emulator.settings import Settings

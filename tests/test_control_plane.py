@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from emulator.app import RUNTIME, create_app
+from emulator.app import create_app
 from emulator.settings import Settings, fixtures_dir
 
 RC_KEY, RC_SECRET = "uwd1c0sxdlx2", "Y1W2MeFwwwRxa0"

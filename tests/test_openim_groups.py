@@ -7,16 +7,12 @@ import re
 import pytest
 
 from tests.openim_support import create_group, openim_call, openim_settings
+from tests.openim_support import openim_err as err
 
 
 @pytest.fixture
 def settings():
     return openim_settings()
-
-
-async def err(client, path, body, token):
-    _, resp = await openim_call(client, path, body, token=token)
-    return resp["errCode"], resp["errDlt"]
 
 
 async def test_create_group_reply_and_quirks(client, openim_admin_token):

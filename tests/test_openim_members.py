@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.openim_support import create_group, openim_call, openim_settings
+from tests.openim_support import openim_err as err
 
 PAGE = {"pageNumber": 1, "showNumber": 50}
 
@@ -12,11 +13,6 @@ PAGE = {"pageNumber": 1, "showNumber": 50}
 @pytest.fixture
 def settings():
     return openim_settings()
-
-
-async def err(client, path, body, token):
-    _, resp = await openim_call(client, path, body, token=token)
-    return resp["errCode"], resp["errDlt"]
 
 
 async def test_invite_and_kick(client, openim_admin_token, openim_user_token):

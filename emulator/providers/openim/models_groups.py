@@ -12,7 +12,7 @@ from .errors import (DATA_ERROR, GROUP_ID_EXISTED, USER_ID_NOT_FOUND, OpenIMErro
 from .models import (ADMIN, ORDINARY, OWNER, STATUS_DISMISSED, STATUS_MUTED,
                      STATUS_OK, V_DELETE, V_GROUP_CHANGE_ID, V_INSERT, V_SORT_CHANGE_ID, V_UPDATE, Group,
                      Member, Tenant)
-from .models_common import (check_admin_or_in_group, check_group_admin, check_list_len,
+from .models_common import (check_group_admin, check_list_len,
                             group_info, not_dismissed, take_group, take_member)
 from .models_users import check_access, check_admin, check_pagination, paginate, paginate_iter
 
