@@ -83,24 +83,26 @@ def compile_schema(schema: Schema, unknown: str | None = None) -> Callable[[Any]
     return load_schema
 
 
+def exact_type(t: type) -> Callable[[Any], Any]:
+    """A loader that passes values of exactly type ``t`` (no subclass: bool is not an int)."""
+    def load(value):
+        if type(value) is not t:
+            raise _GIVE_UP
+        return value
+    return load
+
+
 def _compile_field(f: fields.Field) -> Callable[[Any], Any] | None:
     """A function value -> loaded value (raising GiveUp), for a field already known non-None."""
     if f.pre_load or f.post_load:
         return None
     kind = type(f)
     if kind is fields.String:
-        def base(value):
-            if type(value) is not str:
-                raise _GIVE_UP
-            return value
+        base = exact_type(str)
     elif kind is fields.Integer:
         if not f.strict or f.as_string:
             return None
-
-        def base(value):
-            if type(value) is not int:      # strict: int only (bool and float are refused)
-                raise _GIVE_UP
-            return value
+        base = exact_type(int)              # strict: int only (bool and float are refused)
     elif kind is fields.Raw:
         def base(value):
             return value

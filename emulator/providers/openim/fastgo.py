@@ -16,7 +16,7 @@ from typing import Any, Callable
 from marshmallow import EXCLUDE, fields
 from marshmallow.utils import missing
 
-from emulator.core.fastload import GiveUp, with_validators
+from emulator.core.fastload import GiveUp, exact_type, with_validators
 
 from .schemas_base import (INT_RANGES, GoBool, GoField, GoInt, GoList, GoNested, GoSchema,
                            GoString)
@@ -89,17 +89,9 @@ def _decoder(f: fields.Field) -> Callable[[Any], Any] | None:
         return None
     decode = type(f).decode
     if decode is GoString.decode:
-        def go_string(value):
-            if type(value) is not str:
-                raise _GIVE_UP
-            return value
-        return go_string
+        return exact_type(str)
     if decode is GoBool.decode:
-        def go_bool(value):
-            if type(value) is not bool:
-                raise _GIVE_UP
-            return value
-        return go_bool
+        return exact_type(bool)
     if decode is GoInt.decode:
         lo, hi = INT_RANGES[f.kind]
 
