@@ -143,3 +143,22 @@ async def test_no_request_lines_at_info(client, caplog):
     caplog.set_level(logging.INFO, logger="emulator.requests")
     await client.post("/v4/group_open_http_svc/get_appid_group_list", params=tencent_query(), data=b"{}")
     assert [r for r in caplog.records if r.name == "emulator.requests"] == []
+
+
+def test_cli_log_level_debug_prints_the_request_line(tmp_path):
+    """The real command line: --log-level DEBUG, one signed RongCloud call to an unknown path."""
+    from tests.test_cli import Server
+
+    s = Server(tmp_path, "--log-level", "DEBUG")
+    try:
+        s.wait_listening()
+        assert s.rc_post("/user/notARoute.json", {"userId": "u1"}) == (404, RC_NOT_FOUND)
+        s.stop()
+        lines = [line for line in s.stderr().splitlines() if " emulator.requests: " in line]
+        # the control plane's /_emulator/health (polled at start) is not a provider request
+        assert len(lines) == 1, lines
+        assert lines[0].split(" emulator.requests: ")[1].startswith(
+            "POST /user/notARoute.json rongcloud not_found 404 code=404 ")
+    finally:
+        s.kill()
+        s._stderr.close()
