@@ -161,7 +161,7 @@ def unrouted_handler(rt: Runtime):
     return handler
 
 
-def deferring_handler(rt: Runtime, owner: Provider, route, inner):
+def deferring_handler(rt: Runtime, owner: Provider, inner):
     """A provider's catch-all route (OpenIM's /user/{tail}, Tencent's /v4/{service}/{command})
     yields to another provider that claims the request more surely: RongCloud and OpenIM share
     the /user/ and /group/ prefixes, and a *.json path or RongCloud's signature headers make an
@@ -193,7 +193,7 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
             owner = route.envelope or provider
             handler = make_handler(rt, owner, route)
             if "{" in route.path:   # a catch-all: only unrouted requests get here
-                handler = deferring_handler(rt, owner, route, handler)
+                handler = deferring_handler(rt, owner, handler)
             app.router.add_route(route.method, route.path, handler)
 
     from emulator.control.routes import setup_control
