@@ -82,6 +82,10 @@ async def test_modify_group_member_info_shutuptime_really_mutes(tim, frozen):
     old = ok(await tim("get_group_member_info", {"GroupId": gid, "MemberInfoFilter": ["ShutUpUntil"]}))
     bob = next(m for m in old["MemberList"] if m["Member_Account"] == "bob")
     assert bob == {"Member_Account": "bob", "ShutUpUntil": frozen + 600}
+    joined = ok(await tim("get_joined_group_list", {"Member_Account": "bob", "ResponseFilter":
+                                                   {"SelfInfoFilter": ["ShutUpUntil", "Role"]}}))
+    assert joined["GroupIdList"] == [{"GroupId": gid, "SelfInfo": {"ShutUpUntil": frozen + 600,
+                                                                   "Role": "Member"}}]
     ok(await tim("modify_group_member_info", {"GroupId": gid, "Member_Account": "bob", "ShutUpTime": 0}))
     assert await muted(tim, gid) == {}
 

@@ -14,8 +14,9 @@ Sources (reference tencent.md, tencent-messages-users-callbacks.md §9.2):
   guangdatech/laravel-tencent-im).
 
 Response-side older names are answered where a client asks for them by name: a
-``MemberInfoFilter`` with ``ShutUpUntil`` gets ``ShutUpUntil`` (handlers_common), a
-``GroupBaseInfoFilter`` with ``ShutUpAllMember`` gets ``ShutUpAllMember``.
+``MemberInfoFilter`` (get_group_member_info) or ``SelfInfoFilter`` (get_joined_group_list) with
+``ShutUpUntil`` gets ``ShutUpUntil``; a ``GroupBaseInfoFilter`` with ``ShutUpAllMember`` gets
+``ShutUpAllMember``.
 """
 
 from __future__ import annotations
