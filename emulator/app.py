@@ -14,6 +14,7 @@ from aiohttp import web
 
 from emulator import __version__
 from emulator.core import scenario as scenario_mod
+from emulator.core.callbacks import CallbackEngine
 from emulator.core.clock import Clock
 from emulator.core.faults import FaultTable
 from emulator.core.journal import Journal
@@ -53,7 +54,14 @@ class Runtime:
         for name in settings.providers:
             cls = load_provider_class(name)
             self.providers[name] = cls(self.clock)
+        self.callbacks = CallbackEngine(self.clock, {n: p.callback_spec for n, p in self.providers.items()
+                                                     if p.callback_spec is not None}, self.faults)
+        for p in self.providers.values():
+            p.callbacks = self.callbacks
+            if isinstance(getattr(p, "gateway", None), Provider):   # Tencent's admin wrapper
+                p.gateway.callbacks = self.callbacks
         self.scenario_source = ""
+        self.scenario_callbacks: list = []
         # provider name -> the route answering paths it claims but does not serve
         self.not_found_routes = {name: p.not_found_route() for name, p in self.providers.items()}
 
@@ -75,7 +83,10 @@ class Runtime:
 
     def apply_scenario(self, doc: dict, source: str, merge: bool = False) -> None:
         validated = scenario_mod.validate(doc, source, self.providers)
+        configs = scenario_mod.callback_configs(validated, source, self.callbacks)
         scenario_mod.apply(validated, source, self.providers, self.faults, merge=merge)
+        self.callbacks.configure(configs, merge=merge)
+        self.scenario_callbacks = list(self.callbacks.configs.values())   # what tests restore
         self.limiter.reset()
         self.scenario_source = source if not merge else f"{self.scenario_source} + {source}"
 
@@ -198,6 +209,12 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
 
     from emulator.control.routes import setup_control
     setup_control(app, rt)
+    from emulator.control.callbacks import setup_callbacks
+    setup_callbacks(app, rt)
+
+    async def _close_callbacks(app: web.Application) -> None:
+        await rt.callbacks.close()
+    app.on_cleanup.append(_close_callbacks)
     app.router.add_route("*", "/{tail:.*}", unrouted_handler(rt))
 
     if settings.state_file:

@@ -20,6 +20,7 @@ import orjson
 from aiohttp import web
 
 from emulator.core.call import Call, Route
+from emulator.core.callbacks import Pending
 from emulator.core.errors import ProviderError
 
 if TYPE_CHECKING:
@@ -77,7 +78,12 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
         call.payload = provider.parse_body(call)
         call.data = provider.validate(call)
         result = route.handler(call)
+        while type(result) is Pending:   # a before-hook: ask it (no state has changed), then apply
+            result = result.apply(await rt.callbacks.before(result.hook, call))
         status, body = provider.render_ok(call, result)
+        hooks = call.extra.get("after_hooks") if call.extra else None
+        if hooks:
+            rt.callbacks.enqueue(hooks)
     except ProviderError as err:
         code = err.code
         status, body = provider.render_error(call, err)

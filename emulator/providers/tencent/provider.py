@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from emulator.core.errors import ProviderError
 from emulator.providers.base import Call, Provider, Route, TenantBackend
 
-from . import catalog, urls
+from . import callbacks, catalog, urls
 from .auth import verify_usersig
 from .errors import TencentError
 from .gateway import GATEWAY_PATH, TencentGatewayProvider, gateway_route
@@ -65,6 +65,7 @@ class TencentProvider(Provider):
     name = "tencent"
     error_type = TencentError
     scenario_schema = TencentSection
+    callback_spec = callbacks.SPEC
 
     def __init__(self, clock) -> None:
         super().__init__(clock, TencentBackend(clock))
