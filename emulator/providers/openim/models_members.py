@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from . import callbacks as cb
 from .errors import (GROUP_ID_NOT_FOUND, GROUP_REQUEST_HANDLED, USER_ID_NOT_FOUND, OpenIMError,
                      args, no_permission, not_found)
 from .models import (ADMIN, ORDINARY, OWNER, V_DELETE, V_INSERT, V_UPDATE, GroupRequest, Member,
@@ -60,6 +61,8 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
         raise no_permission("op user not in group")
     if any(uid not in t.users for uid in ids):
         raise not_found("user not found")
+    cb.before("beforeInviteUserToGroup", lambda: {"groupID": gid, "reason": req["reason"],
+                                                  "invitedUserIDs": ids})   # refusal only
     if (g.needVerification == ALL_NEED_VERIFICATION and not t.is_admin(op)
             and op_m.roleLevel not in (OWNER, ADMIN)):
         for uid in ids:
@@ -73,7 +76,12 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
                 f'group_id_1_user_id_1 dup key: {{ group_id: "{gid}", user_id: "{existing[0]}" }}'))
         ids = [uid for uid in ids if uid not in g.members]
     if ids:
+        joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
+            "groupID": gid, "memberList": [{"userID": u, "ex": ""} for u in ids], "groupEx": g.ex}))
         _add(t, g, ids, now, op, op, JOIN_BY_INVITATION)
+        for uid in joined:
+            if uid in ids:
+                cb.apply_member(g.members[uid], joined[uid])
     return None
 
 
@@ -108,6 +116,7 @@ def kick_group(t: Tenant, op: str, req: dict, now: int):
         if op_m.roleLevel == ORDINARY:
             raise no_permission("opUserID no permission")
     _remove(t, g, ids)
+    cb.after("afterKickGroupMember", lambda: {"groupID": gid, "kickedUserIDs": ids, "reason": req["reason"]})
     return None
 
 
@@ -119,6 +128,7 @@ def quit_group(t: Tenant, op: str, req: dict, now: int):
     if m.roleLevel == OWNER:
         raise no_permission("group owner can't quit")
     _remove(t, t.groups[req["groupID"]], [uid])
+    cb.after("afterQuitGroup", lambda: {"groupID": req["groupID"], "userID": uid})
     return None
 
 
@@ -138,13 +148,21 @@ def join_group(t: Tenant, op: str, req: dict, now: int):
         raise not_found("record not found")
     g = take_group(t, gid)
     not_dismissed(g)
+    cb.before("beforeApplyJoinGroup", lambda: {   # refusal only; groupType as a 1-character string
+        "groupID": gid, "groupType": chr(g.groupType), "applyID": req["inviterUserID"],
+        "reqMessage": req["reqMessage"], "ex": req["ex"]})
     if applicant in g.members:
         raise args()
     if g.needVerification == DIRECTLY:
-        t.add_member(g, applicant, Member(ORDINARY, now, joinSource=0, operatorUserID=op,
-                                          inviterUserID=inviter))
+        joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
+            "groupID": gid, "memberList": [{"userID": applicant, "ex": req["ex"]}], "groupEx": g.ex}))
+        m = Member(ORDINARY, now, joinSource=0, operatorUserID=op, inviterUserID=inviter)
+        cb.apply_member(m, joined.get(applicant))
+        t.add_member(g, applicant, m)
         t.joins_changed(applicant, [gid], V_INSERT)
         t.member_changed(gid, [applicant], V_INSERT)
+        cb.after("afterJoinGroup", lambda: {"groupID": gid, "reqMessage": req["reqMessage"],
+                                            "joinSource": src, "inviterUserID": inviter})
         return None
     _put_request(t, gid, applicant, GroupRequest(req["reqMessage"], now, src,
                                                  "" if quirk else inviter, req["ex"]))
@@ -171,10 +189,14 @@ def group_application_response(t: Tenant, op: str, req: dict, now: int):
         raise OpenIMError(GROUP_REQUEST_HANDLED, detail="group request already processed")
     if uid not in t.users:
         raise not_found("user not found")
+    joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
+        "groupID": gid, "memberList": [{"userID": uid, "ex": r.ex}], "groupEx": g.ex})) \
+        if result == AGREE and uid not in g.members else {}
     r.handleResult, r.handledMsg, r.handleUserID, r.handledTime = result, req["handledMsg"], op, now
     if result == AGREE and uid not in g.members:
-        t.add_member(g, uid, Member(ORDINARY, now, joinSource=r.joinSource, operatorUserID=op,
-                                    inviterUserID=r.inviterUserID))
+        m = Member(ORDINARY, now, joinSource=r.joinSource, operatorUserID=op, inviterUserID=r.inviterUserID)
+        cb.apply_member(m, joined.get(uid))
+        t.add_member(g, uid, m)
         t.joins_changed(uid, [gid], V_INSERT)
         t.member_changed(gid, [uid], V_INSERT)
     return None
