@@ -114,7 +114,8 @@ def verify(token: str, tenants: dict, now: float) -> tuple[Tenant, dict]:
     try:
         signer, claims = _parse(token, tenants, now)
     except OpenIMError as err:
-        err.extra.update(kind=JWT, token=token)
+        # the tenant whose profile renders the texts: the one that signed it, if any did
+        err.extra.update(kind=JWT, token=token, tenant=err.extra.get("tenant"))
         raise
     uid = claims.get("UserID", "")
     if signer.is_admin(uid) and signer.setting("admin_tokens_stateless"):
@@ -152,7 +153,11 @@ def _parse(token: str, tenants: dict, now: float) -> tuple[Tenant, dict]:
             break
     if signer is None:
         raise OpenIMError(TOKEN_UNKNOWN, "signature is invalid")
-    check_claims(claims, now)
+    try:
+        check_claims(claims, now)
+    except OpenIMError as err:
+        err.extra["tenant"] = signer
+        raise
     return signer, claims
 
 

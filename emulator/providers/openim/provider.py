@@ -130,14 +130,15 @@ class OpenIMProvider(Provider):
             return err.http_status, {"errCode": err.code, "errMsg": err.message}
         if not err.extra:
             return err.http_status, {"errCode": err.code, "errMsg": err.message, "errDlt": err.detail}
-        code, msg, dlt = render_texts(err, self.error_format(call))
+        code, msg, dlt = render_texts(err, self.error_format(call, err))
         return err.http_status, {"errCode": code, "errMsg": msg, "errDlt": dlt}
 
-    def error_format(self, call: Call) -> str:
-        """The caller's tenant's error_format; before a tenant is known (a missing header), the
-        one every tenant shares, else the default version's."""
-        if call.tenant is not None:
-            return call.tenant.setting("error_format")
+    def error_format(self, call: Call, err: OpenIMError) -> str:
+        """The caller's tenant's error_format (or the tenant that signed a refused token); before
+        a tenant is known (a missing header), the one every tenant shares, else the default's."""
+        t = call.tenant if call.tenant is not None else err.extra.get("tenant")
+        if t is not None:
+            return t.setting("error_format")
         formats = {t.setting("error_format") for t in self.backend.tenants.values()}
         return formats.pop() if len(formats) == 1 else DEFAULT_VERSION
 
