@@ -80,11 +80,6 @@ PROFILES: dict = {
 }
 
 
-def effective_settings(settings: dict) -> dict:
-    """Defaults, then the profile named by ``version``, then the tenant's own settings."""
-    return {**DEFAULT_SETTINGS, **PROFILES[settings.get("version", DEFAULT_VERSION)], **settings}
-
-
 @dataclass(slots=True)
 class Member:
     roleLevel: int
