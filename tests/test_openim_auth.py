@@ -6,7 +6,7 @@ import jwt
 import pytest
 
 from tests.openim_support import (ADMIN, SECRET, decode, get_admin_token, get_user_token,
-                                  openim_call, openim_settings)
+                                  openim_call, openim_settings, openim_tenant)
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ async def _clock(client, body):
 
 async def test_older_admin_token_valid_five_minutes(client, runtime):
     """With admin_tokens_stateless off (main's store; both tags ignore the store for admins)."""
-    runtime.providers["openim"].backend.tenants[SECRET].settings["admin_tokens_stateless"] = False
+    openim_tenant(runtime).settings["admin_tokens_stateless"] = False
     old = await get_admin_token(client)
     await _clock(client, {"advance_s": 2})
     new = await get_admin_token(client)
@@ -159,7 +159,7 @@ async def test_unknown_path_and_options(client, openim_admin_token):
 
 
 async def test_rate_limit_429(client, runtime, openim_admin_token):
-    runtime.providers["openim"].backend.tenants[SECRET].settings["rate_limit"] = 2
+    openim_tenant(runtime).settings["rate_limit"] = 2
     await _clock(client, {"freeze_at": 1_800_000_000})
     tok = await get_admin_token(client)
     codes = []

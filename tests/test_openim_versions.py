@@ -13,7 +13,7 @@ import jwt
 import pytest
 
 from emulator.settings import Settings
-from tests.openim_support import decode, get_admin_token, get_user_token, openim_call
+from tests.openim_support import decode, get_admin_token, get_user_token, openim_call, openim_tenant
 
 P16, V383 = "v3.8.3-patch.16", "v3.8.3"
 SECRETS = {P16: "openIM123", V383: "openIM383"}
@@ -80,7 +80,7 @@ class IM:
         return (await self.ok("/group/get_group_member_user_id", {"groupID": gid}))["userIDs"] or []
 
     async def set_settings(self, runtime, **values) -> None:
-        runtime.providers["openim"].backend.tenants[self.secret].settings.update(values)
+        openim_tenant(runtime, self.secret).settings.update(values)
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ async def test_profile_in_state_and_scenario(client):
     resp = await client.get("/_emulator/state", params={"provider": "openim"})
     state = await resp.json()
     tenants = state["openim"] if "openim" in state else state
-    assert {s: t["settings"]["version"] for s, t in tenants.items()} == {v: k for k, v in SECRETS.items()}
+    assert {t["secret"]: t["settings"]["version"] for t in tenants.values()} == {v: k for k, v in SECRETS.items()}
     bad = {"openim": {"tenants": [{"secret": "s1", "settings": {"version": "v9.9"}}]}}
     resp = await client.post("/_emulator/scenario", json=bad)
     assert resp.status == 400
@@ -432,7 +432,7 @@ async def test_max_seq_quirk(runtime, im):
 
 
 async def test_max_seq_quirk_off_by_default(runtime, im):
-    t = runtime.providers["openim"].backend.tenants[im.secret]
+    t = openim_tenant(runtime, im.secret)
     assert t.setting("quirk_join_max_seq_invalid") is False
 
 

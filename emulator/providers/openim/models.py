@@ -1,4 +1,4 @@
-"""OpenIM state: tenants (keyed by secret), users, groups, members, join requests, tokens and
+"""OpenIM state: tenants (keyed by a non-secret id, see tenant_key), users, groups, members, join requests, tokens and
 the version logs behind the incremental sync routes. Plain data, JSON round-trip exact.
 
 Rules live in models_users.py / models_groups.py / models_sync.py / auth.py; this module holds
@@ -11,7 +11,7 @@ import hashlib
 import sys
 from dataclasses import dataclass, field
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from emulator.core.errors import SeedError
 from emulator.providers.base import TenantBackend
@@ -168,11 +168,19 @@ class Group:
         return len(self.members)
 
 
+def tenant_key(spec: dict) -> str:
+    """A tenant's name in the journal, the state dump and ``?tenant=``: its declared ``id``, else
+    "openim-" + 12 hex digits of the secret's SHA-256 (stable, and not the secret itself; a weak
+    secret can still be guessed from it, so declare an ``id`` when that matters)."""
+    return spec.get("id") or "openim-" + hashlib.sha256(spec["secret"].encode()).hexdigest()[:12]
+
+
 @dataclass
 class Tenant:
     secret: str
     admins: list
     settings: dict
+    id: str = ""                                      # tenant_key: never the secret
     users: dict = field(default_factory=dict)         # userID -> User, registration order
     groups: dict = field(default_factory=dict)        # groupID -> Group, creation order
     user_groups: dict = field(default_factory=dict)   # userID -> {groupID: None}, join order
@@ -343,6 +351,7 @@ class SettingsSchema(_Strict):
 
 
 class TenantSpecSchema(_Strict):
+    id = fields.String(validate=validate.Length(min=1, max=128))
     secret = fields.String(required=True, validate=validate.Length(min=1))
     admins = fields.List(fields.String(validate=validate.Length(min=1)), load_default=lambda: ["imAdmin"])
     settings = fields.Nested(SettingsSchema, load_default=dict)
@@ -353,20 +362,51 @@ class TenantSpecSchema(_Strict):
 class OpenIMScenarioSchema(_Strict):
     tenants = fields.List(fields.Nested(TenantSpecSchema), load_default=list)
 
+    @validates_schema
+    def _secrets_unique(self, data, **kwargs):
+        """A secret names its tenant on get_admin_token and signs its tokens: one tenant each."""
+        seen: dict = {}
+        for i, spec in enumerate(data.get("tenants") or []):
+            if spec["secret"] in seen:
+                raise ValidationError({"tenants": {i: {"secret": [
+                    f"secret already used by tenants[{seen[spec['secret']]}]"]}}})
+            seen[spec["secret"]] = i
+
 
 # --- backend ----------------------------------------------------------------------------------
 class OpenIMBackend(TenantBackend):
     section_key = "tenants"
 
     def tenant_id(self, spec: dict) -> str:
-        return spec["secret"]
+        return tenant_key(spec)
+
+    def by_secret(self, secret: str) -> Tenant | None:
+        """The tenant whose secret this is (get_admin_token names its tenant by the secret)."""
+        for t in self.tenants.values():
+            if t.secret == secret:
+                return t
+        return None
+
+    def load(self, data: dict, tenant_id: str | None = None) -> None:
+        """A dump made when tenants were keyed by secret has no ``id``: such a tenant takes the
+        id the scenario declares for its secret (else the derived one) and is re-keyed by it."""
+        declared = {spec["secret"]: tenant_key(spec) for spec in self._specs.values()}
+        fixed = {}
+        for key, d in data.items():
+            if isinstance(d, dict) and not d.get("id") and isinstance(d.get("secret"), str):
+                name = key if key != d["secret"] else declared.get(key)
+                d = {**d, "id": name or tenant_key(d)}
+                key = d["id"]
+            fixed[key] = d
+        super().load(fixed, tenant_id)
+        self.tenants = {t.id: t for t in self.tenants.values()}
 
     def build_tenant(self, spec: dict) -> Tenant:
         now = self.clock.now_ms()
         settings = dict(spec.get("settings") or {})
         settings.setdefault("version", DEFAULT_VERSION)    # the profile shows in the state dump
         t = Tenant(secret=spec["secret"], admins=list(spec.get("admins") or ["imAdmin"]),
-                   settings=settings)
+                   settings=settings, id=tenant_key(spec))
         for i, u in enumerate(spec.get("users") or []):
             if u["userID"] in t.users:
                 raise SeedError(f"users[{i}].userID", f"duplicate userID {u['userID']!r}")
@@ -415,7 +455,7 @@ class OpenIMBackend(TenantBackend):
                              for uid, r in g.requests.items()]
             groups.append(d)
         return {
-            "secret": t.secret, "admins": list(t.admins), "settings": dict(t.settings),
+            "id": t.id, "secret": t.secret, "admins": list(t.admins), "settings": dict(t.settings),
             "users": [[u.userID, u.nickname, u.faceURL, u.ex, u.createTime, u.appMangerLevel,
                        u.globalRecvMsgOpt] for u in t.users.values()],
             "groups": groups,
@@ -431,7 +471,8 @@ class OpenIMBackend(TenantBackend):
         settings = dict(d.get("settings") or {})
         if settings.get("version", DEFAULT_VERSION) not in PROFILES:
             raise ValueError(f"unknown OpenIM version {settings['version']!r}")
-        t = Tenant(secret=d["secret"], admins=list(d["admins"]), settings=settings)
+        t = Tenant(secret=d["secret"], admins=list(d["admins"]), settings=settings,
+                   id=tenant_key(d))
         for row in d.get("users") or []:
             t.users[row[0]] = User(*row)
         for gd in d.get("groups") or []:

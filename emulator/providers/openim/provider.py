@@ -66,13 +66,13 @@ class OpenIMProvider(Provider):
                 return None
             if isinstance(body, dict):
                 for k, v in body.items():
-                    if isinstance(k, str) and k.lower() == "secret" and isinstance(v, str) \
-                            and v in self.backend.tenants:
-                        return v
+                    if isinstance(k, str) and k.lower() == "secret" and isinstance(v, str):
+                        t = self.backend.by_secret(v)
+                        return t.id if t is not None else None
             return None
         token = call.request.headers.get(TOKEN)
         t = auth.find_tenant(token, self.backend.tenants) if token else None
-        return t.secret if t is not None else None
+        return t.id if t is not None else None
 
     def authenticate(self, call: Call) -> None:
         if not call.request.headers.get(OPERATION_ID):
@@ -86,7 +86,7 @@ class OpenIMProvider(Provider):
         if not token:
             raise check("header must have token")
         tenant, claims = auth.verify(token, self.backend.tenants, call.now)
-        call.tenant_id, call.tenant = tenant.secret, tenant
+        call.tenant_id, call.tenant = tenant.id, tenant
         call.caller = claims.get("UserID", "")
         call.extra["platformID"] = claims.get("PlatformID", 0)
         if call.route.api == UNHANDLED_COUNT_API and not tenant.setting("unhandled_count_route"):
