@@ -194,6 +194,7 @@ CHECKS = [   # (path, body, text) of table 1.2, each failing on its first rule
     ("/group/invite_user_to_group", {"invitedUserIDs": ["a"]}, "groupID is empty"),
     ("/group/invite_user_to_group", {"groupID": "g"}, "invitedUserIDs is empty"),
     ("/group/get_groups", {}, "pagination is empty"),
+    ("/group/get_groups", {"groupID": "g"}, "pagination is empty"),
     ("/group/dismiss_group", {}, "groupID is empty"),
     ("/group/mute_group_member", {"userID": "bob", "mutedSeconds": 5}, "groupID is empty"),
     ("/group/mute_group_member", {"groupID": "g", "mutedSeconds": 5}, "userID is empty"),
@@ -518,6 +519,7 @@ async def test_unhandled_count(client, im):
     assert data == {"count": 1}
     assert await im.err("/group/get_group_application_unhandled_count", {"userID": "leckie"}, "bob") == \
         (1002, "ownerUserID, leckie=MISSING")
+    assert await im.ok("/group/get_group_application_unhandled_count", {"userID": ""}) == {"count": 0}   # no Check
 
 
 # --- 8: dismiss, transfer -----------------------------------------------------------------------

@@ -496,6 +496,8 @@ class OpenIMBackend(TenantBackend):
 
     def check_tenant(self, tenant_id: str, t: Tenant) -> list[str]:
         problems = []
+        if t.id != tenant_id:
+            problems.append(f"tenant id {t.id!r} differs from its key")
         for admin in t.admins:
             if admin not in t.users:
                 problems.append(f"admin {admin} is not a registered user")

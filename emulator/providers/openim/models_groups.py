@@ -225,11 +225,11 @@ def get_joined_group_list(t: Tenant, op: str, req: dict, now: int):
 def get_groups(t: Tenant, op: str, req: dict, now: int):
     """CMS search: by groupID, or groupName regex over non-dismissed groups, newest first.
     No admin check in v3.8.3 (any token)."""
+    check_pagination(req["pagination"])     # the Check runs for a groupID search too (1.2)
     if req["groupID"]:
         found = [t.groups[req["groupID"]]] if req["groupID"] in t.groups else []
         total = len(found)
     else:
-        check_pagination(req["pagination"])
         import re
         try:
             pat = re.compile(req["groupName"])

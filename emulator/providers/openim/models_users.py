@@ -121,7 +121,7 @@ def update_user_info_ex(t: Tenant, op: str, req: dict, now: int):
         if info["userID"] == "":
             raise check("userID is empty")
     elif info is None:
-        raise panic("invalid memory address or nil pointer dereference")
+        raise panic("runtime error: invalid memory address or nil pointer dereference")
     check_access(t, op, info["userID"])
     u = t.users.get(info["userID"])
     if u is None:
