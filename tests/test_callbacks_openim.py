@@ -11,6 +11,8 @@ import pytest
 from tests.callback_support import configure, deliveries, settle
 from tests.openim_support import SECRET, openim_call, openim_settings
 
+TENANT = "default"
+
 
 @pytest.fixture
 def settings():
@@ -19,7 +21,7 @@ def settings():
 
 async def setup(client, receiver, *keys, **config):
     hooks = {k: {"enable": True} for k in keys}
-    await configure(client, "openim", SECRET, receiver.url, hooks=hooks, **config)
+    await configure(client, "openim", TENANT, receiver.url, hooks=hooks, **config)
 
 
 async def create(client, token, members=("bob",), **info):
@@ -31,7 +33,7 @@ async def create(client, token, members=("bob",), **info):
 
 async def test_create_group_hooks_in_order_with_operation_id(client, openim_admin_token, receiver, runtime):
     await setup(client, receiver, "beforeCreateGroup", "beforeMemberJoinGroup", "afterCreateGroup")
-    tenant = runtime.providers["openim"].backend.tenants[SECRET]
+    tenant = runtime.providers["openim"].backend.tenants[TENANT]
     seq = tenant.id_seq
     body = await create(client, openim_admin_token)
     assert body["errCode"] == 0, body
@@ -60,13 +62,13 @@ async def test_before_create_overrides_and_member_overrides(client, openim_admin
     body = await create(client, openim_admin_token)
     info = body["data"]["groupInfo"]
     assert (info["groupID"], info["groupName"], info["ex"]) == ("chosen", "renamed", "x")
-    m = runtime.providers["openim"].backend.tenants[SECRET].groups["chosen"].members["bob"]
+    m = runtime.providers["openim"].backend.tenants[TENANT].groups["chosen"].members["bob"]
     assert (m.nickname, m.roleLevel) == ("Bobby", 60)
 
 
 async def test_refusal_network_error_and_non_json(client, openim_admin_token, receiver, runtime):
     await setup(client, receiver, "beforeCreateGroup", timeout_ms=150)
-    groups = runtime.providers["openim"].backend.tenants[SECRET].groups
+    groups = runtime.providers["openim"].backend.tenants[TENANT].groups
     receiver.refuse("callbackBeforeCreateGroupCommand", 5001, "not today")
     body = await create(client, openim_admin_token)
     assert (body["errCode"], body["errMsg"], body["errDlt"]) == (5001, "not today", "not today")
@@ -85,10 +87,10 @@ async def test_refusal_network_error_and_non_json(client, openim_admin_token, re
 
 async def test_failed_continue_only_when_honoured(client, openim_admin_token, receiver):
     hooks = {"beforeCreateGroup": {"enable": True, "failedContinue": True}}
-    await configure(client, "openim", SECRET, receiver.url, hooks=hooks, timeout_ms=100)
+    await configure(client, "openim", TENANT, receiver.url, hooks=hooks, timeout_ms=100)
     receiver.reply("callbackBeforeCreateGroupCommand", delay=0.4)
     assert (await create(client, openim_admin_token))["errCode"] == 90004
-    await configure(client, "openim", SECRET, receiver.url, hooks=hooks, timeout_ms=100,
+    await configure(client, "openim", TENANT, receiver.url, hooks=hooks, timeout_ms=100,
                     honour_failed_continue=True)
     assert (await create(client, openim_admin_token))["errCode"] == 0
 
@@ -148,7 +150,7 @@ async def test_join_group_direct_and_user_hooks(client, openim_admin_token, rece
     _, body = await openim_call(client, "/user/user_register", {"users": [{"userID": "asked", "nickname": "A"}]},
                                 token=t)
     assert body["errCode"] == 0
-    users = runtime.providers["openim"].backend.tenants[SECRET].users
+    users = runtime.providers["openim"].backend.tenants[TENANT].users
     assert "swapped" in users and "asked" not in users
     receiver.override("callbackBeforeUpdateUserInfoExCommand", nickName="N2", faceURL="f")
     _, body = await openim_call(client, "/user/update_user_info_ex", {"userInfo": {"userID": "bob", "nickname": "N1"}},
