@@ -287,6 +287,16 @@ class ImEmulator:
         return self._control("PUT", "/callbacks/config", json_body={
             "provider": provider, "tenant": str(tenant), "url": url, **config})
 
+    def point_callbacks(self, provider: str, tenant: str | int, url: str | None) -> dict:
+        """Keep the tenant's callback configuration (from the scenario) but send to ``url``:
+        a test's receiver listens on a port the scenario cannot know."""
+        configs = self._control("GET", "/callbacks/config")["configs"]
+        current = next((c for c in configs if c["provider"] == provider and c["tenant"] == str(tenant)), None)
+        if current is None:
+            raise EmulatorControlError("PUT", CONTROL + "/callbacks/config", 404,
+                                       f"no callback configuration for {provider} tenant {tenant}")
+        return self._control("PUT", "/callbacks/config", json_body={**current, "url": url})
+
     # between tests -----------------------------------------------------------------------------
     def _restore(self) -> None:
         """Put the server back to its scenario: state, faults, rate limits, journal, clock."""

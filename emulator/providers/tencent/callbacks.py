@@ -23,13 +23,13 @@ GROUP_REFUSED, C2C_REFUSED, FAILED_POLICY = 10016, 20006, 80003
 GROUP_CUSTOM = (10100, 10200)     # §13.4: a refusal code in this range reaches the caller as is
 C2C_CUSTOM = (120001, 130000)
 
+# Commands the emulated REST APIs fire (§13.8). Group.CallbackBeforeApplyJoinGroup is accepted in a
+# configuration but never fires: there is no REST apply API (client-only, §13.5).
 BEFORE = ["Group.CallbackBeforeCreateGroup", "Group.CallbackBeforeApplyJoinGroup",
-          "Group.CallbackBeforeInviteJoinGroup", "Group.CallbackBeforeSendMsg", "C2C.CallbackBeforeSendMsg"]
+          "Group.CallbackBeforeInviteJoinGroup"]
 AFTER = ["Group.CallbackAfterCreateGroup", "Group.CallbackAfterNewMemberJoin", "Group.CallbackAfterMemberExit",
          "Group.CallbackAfterGroupInfoChanged", "Group.CallbackAfterGroupDestroyed",
-         "Group.CallbackAfterGroupFull", "Group.CallbackAfterSendMsg", "Group.CallbackAfterRecallMsg",
-         "C2C.CallbackAfterSendMsg", "C2C.CallbackAfterMsgWithDraw", "State.StateChange",
-         "Profile.CallbackPortraitSet"]
+         "Group.CallbackAfterGroupFull"]
 
 
 class TencentCallbackConfig(CallbackConfigSchema):
