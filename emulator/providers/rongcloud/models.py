@@ -18,6 +18,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from emulator.core.errors import SeedError
+from emulator.core.presence import Presence
 from emulator.providers.base import TenantBackend
 
 from .errors import RongCloudError
@@ -83,6 +84,7 @@ class Tenant:
     gags: dict = field(default_factory=dict)          # groupId -> {userId: expiry ms, 0 = forever}
     whitelists: dict = field(default_factory=dict)    # groupId -> {userId: None}
     remarks: dict = field(default_factory=dict)       # groupId -> {userId: remark name}
+    presence: Presence = field(default_factory=Presence)  # online platforms, issued tokens, bans
 
 
 # --- shared operations ---------------------------------------------------------------------
@@ -204,6 +206,8 @@ def rebuild_index(t: Tenant) -> None:
 
 class RongCloudBackend(TenantBackend):
     section_key = "apps"
+    # the `os` values of the online-status callback (reference users 3.4)
+    presence_platforms = ("iOS", "Android", "HarmonyOS", "Websocket", "PC", "MiniProgram")
 
     def tenant_id(self, spec: dict) -> str:
         return spec["app_key"]
