@@ -86,6 +86,11 @@ def setup_presence(app: web.Application, rt: "Runtime", prefix: str, endpoint: C
             except ValueError as exc:
                 raise control_error(400, "bad presence request",
                                     details=[{"path": "platform", "reason": str(exc)}]) from None
+            active = presence.suspended(q["user"], now) if q["online"] else []
+            if active:  # a banned or deactivated user cannot connect
+                reason, _ = active[0]
+                raise control_error(409, f"user {q['user']!r} cannot go online: {reason}",
+                                    details=[{"path": "user", "reason": reason}])
             presence.set_online(q["user"], platform, q["online"], now, "control")
         return reply(view(q, presence, q["user"]))
 
