@@ -156,3 +156,15 @@ def test_fixture_methods(im_emulator):
     assert im_emulator.set_online(P, T, "fx1", online=False)["online"] is False
     assert im_emulator.check_token(P, T, "never-seen") == {
         "valid": False, "reason": "never issued", "user": None, "platform": None, "expires_at": None}
+
+
+def test_fixture_check_token_of_an_issued_rongcloud_token(im_emulator):
+    from tests.test_pytest_plugin import rc_post
+    status, body = rc_post(im_emulator.url, "/user/getToken.json", {"userId": "fx2", "name": "F"})
+    assert (status, body["code"]) == (200, 200)
+    assert im_emulator.check_token(P, T, body["token"])["valid"] is True
+    im_emulator.set_online(P, T, "fx2", "PC")
+    rc_post(im_emulator.url, "/user/block.json", {"userId": "fx2", "minute": "5"})
+    check = im_emulator.check_token(P, T, body["token"])
+    assert check["valid"] is False and check["reason"].startswith("user blocked until ")
+    assert im_emulator.presence(P, T, "fx2")["online"] is False
