@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import importlib
 import logging
 import os
@@ -122,7 +124,14 @@ class Runtime:
         self.load_state(data.get("state", {}))
 
 
-async def not_found(request: web.Request) -> web.Response:
+async def not_found(request: web.Request) -> web.StreamResponse:
+    if "//" in request.path:
+        # The Go RongCloud SDK posts to "<host>//user/deactivate/query.json": collapse repeated
+        # slashes and route again (reference rongcloud-users 0).
+        clean = request.clone(rel_url=request.rel_url.with_path(re.sub("/{2,}", "/", request.path)))
+        match = await request.app.router.resolve(clean)
+        if match.http_exception is None and match.handler is not not_found:
+            return await match.handler(clean)
     return web.Response(status=404, content_type="application/json", charset="utf-8",
                         body=dumps({"error": "not found", "method": request.method, "path": request.path}))
 

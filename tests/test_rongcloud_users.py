@@ -368,3 +368,19 @@ async def test_dump_load_reset_check_cover_users(rc_client, rc):
     t.presence.online["u3"] = {"PC": 1}
     status, body = await control(rc_client, "GET", "/state/check")
     assert status == 409 and any("deactivated" in p for p in body["problems"][P])
+
+
+async def test_double_slash_path_of_the_go_sdk_is_collapsed(rc_server):
+    import aiohttp
+    from tests.rongcloud_support import rc_form, rc_sign
+    base = str(rc_server.make_url("")).rstrip("/")
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    async with aiohttp.ClientSession() as s:
+        async def post(path, form):
+            async with s.post(base + path, data=rc_form(form), headers={**headers, **rc_sign()}) as r:
+                return r.status, await r.json()
+        assert (await post("/user/deactivate.json", {"userId": "u1"}))[0] == 200
+        status, body = await post("//user/deactivate/query.json", {"pageNo": "1", "pageSize": "50"})
+        assert (status, body) == (200, {"code": 200, "users": ["u1"]})
+        status, body = await post("//no/such/path.json", {"a": "b"})
+        assert status == 404 and body["error"] == "not found"
