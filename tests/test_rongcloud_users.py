@@ -384,3 +384,20 @@ async def test_double_slash_path_of_the_go_sdk_is_collapsed(rc_server):
         assert (status, body) == (200, {"code": 200, "users": ["u1"]})
         status, body = await post("//no/such/path.json", {"a": "b"})
         assert status == 404 and body["error"] == "not found"
+
+
+async def test_replaying_the_same_requests_gives_the_same_state(aiohttp_client, rc_settings):
+    """Tokens, operateIds and versions come from sequences, the secret and the clock: no randomness."""
+    dumps = []
+    for _ in range(2):
+        client = await aiohttp_client(create_app(rc_settings))
+        await freeze(client)
+        for form in ({"userId": "a", "name": "A"}, {"userId": "b", "name": "B"}, {"userId": "a", "name": "A2"}):
+            await rc_call(client, "/user/getToken.json", form)
+        await rc_call(client, "/user/deactivate.json", {"userId": "b"})
+        await rc_call(client, "/user/block.json", {"userId": "a", "minute": "3"})
+        await rc_call(client, "/user/profile/set.json", {"userId": "a", "userProfile": '{"level":1}'})
+        await rc_call(client, "/user/blacklist/add.json", {"userId": "a", "blackUserId": "c"})
+        dumps.append((await control(client, "GET", "/state"))[1])
+    assert dumps[0] == dumps[1]
+    assert len(dumps[0][P][T]["presence"]["tokens"]) == 3
