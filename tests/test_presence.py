@@ -168,3 +168,21 @@ def test_fixture_check_token_of_an_issued_rongcloud_token(im_emulator):
     check = im_emulator.check_token(P, T, body["token"])
     assert check["valid"] is False and check["reason"].startswith("user blocked until ")
     assert im_emulator.presence(P, T, "fx2")["online"] is False
+
+
+async def test_presence_query_errors_and_providers_without_presence(client):
+    r = await client.get("/_emulator/presence", params={"provider": P})
+    assert r.status == 400 and (await r.json())["details"][0]["path"] == "tenant"
+    r = await client.get("/_emulator/tokens/check", params={"provider": P, "tenant": "nope", "token": "x"})
+    assert r.status == 404
+    r = await client.post("/_emulator/presence", data=b"[1]")
+    assert r.status == 400
+    # a provider that keeps no presence (yet) says so instead of pretending
+    rt = client.app[RUNTIME]
+    for name, provider in rt.providers.items():
+        tid = sorted(provider.backend.tenants)[0]
+        if provider.backend.presence(tid) is None:
+            r = await client.get("/_emulator/presence", params={"provider": name, "tenant": tid})
+            assert r.status == 400 and "keeps no presence" in (await r.json())["error"]
+            r = await client.post("/_emulator/tokens/check", json={"provider": name, "tenant": tid, "token": "x"})
+            assert (await r.json())["valid"] is False
