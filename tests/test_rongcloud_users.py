@@ -153,8 +153,11 @@ async def test_token_expire(rc_client, rc):
     await rc("/user/token/expire.json", {"userId": "u2", "time": str(T0 * 1000 + 60_000)})
     later = (await rc("/user/getToken.json", {"userId": "u2", "name": "n"}))["token"]
     assert (await check_token(rc_client, later))["reason"].startswith("revoked")
+    await rc("/user/token/expire.json", {"userId": "u2", "time": str(T0 * 1000)})   # a past time keeps the mark
+    assert (await check_token(rc_client, (await rc("/user/getToken.json", {"userId": "u2", "name": "n"}))["token"]))["reason"].startswith("revoked")
     await advance(rc_client, 60)
     assert (await check_token(rc_client, (await rc("/user/getToken.json", {"userId": "u2", "name": "n"}))["token"]))["valid"]
+    assert "u2" not in tenant(rc_client).users.expire_marks
 
 
 @pytest.mark.parametrize("form,code", [

@@ -117,20 +117,24 @@ def get_token(t: Tenant, uid: str, name: str, portrait: str | None, now: int) ->
     token = make_token(t, uid, us.token_seq)
     t.presence.issue(token, uid, now)
     mark = us.expire_marks.get(uid)
-    if mark is not None and now < mark:   # an expire time still in the future covers it too
-        t.presence.revoke(uid, TOKEN_EXPIRED_REASON, now, issued_before=mark)
+    if mark is not None:
+        if now < mark:   # an expire time still in the future covers this token too
+            t.presence.revoke(uid, TOKEN_EXPIRED_REASON, now, issued_before=mark)
+        else:
+            del us.expire_marks[uid]
     return token
 
 
 def expire_tokens(t: Tenant, uids: list[str], before: int, now: int) -> None:
     """Every token the users obtained before ``before`` stops working; open connections stay up
     (reference users 1.3), so presence does not change."""
+    marks = t.users.expire_marks
     for uid in uids:
         t.presence.revoke(uid, TOKEN_EXPIRED_REASON, now, issued_before=before)
         if before > now:
-            t.users.expire_marks[uid] = max(before, t.users.expire_marks.get(uid, 0))
-        else:
-            t.users.expire_marks.pop(uid, None)
+            marks[uid] = max(before, marks.get(uid, 0))
+        elif uid in marks and marks[uid] <= now:   # a mark the clock has passed covers nothing new
+            del marks[uid]
 
 
 def refresh(t: Tenant, uid: str, name: str | None, portrait: str | None, now: int) -> None:
