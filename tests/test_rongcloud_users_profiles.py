@@ -150,6 +150,32 @@ async def test_blacklist_total_cap_1502(rc_client, rc):
     await rc("/user/blacklist/add.json", {"userId": "u1", "blackUserId": "b0"})   # already there: no growth
 
 
+# --- allowlist ---------------------------------------------------------------------------------------
+
+async def test_whitelist(rc_client, rc):
+    await rc("/user/whitelist/add.json", {"userId": "u1", "whiteUserId": ["a", "b"]})
+    await rc("/user/whitelist/add.json", {"userId": "u1", "whiteUserId": "c,a"})
+    assert await rc("/user/whitelist/query.json", {"userId": "u1"}) == {"code": 200, "users": ["a", "b", "c"]}
+    await rc("/user/whitelist/remove.json", {"userId": "u1", "whiteUserId": "b"})
+    assert (await rc("/user/whitelist/query.json", {"userId": "u1"}))["users"] == ["a", "c"]
+    assert (await rc("/user/blacklist/query.json", {"userId": "u1"}))["users"] == []   # separate lists
+    await rc("/user/deactivate.json", {"userId": "u1"})                                 # deactivation clears it
+    assert (await rc("/user/whitelist/query.json", {"userId": "u1"}))["users"] == []
+    t = tenant(rc_client)
+    t.users.whitelists["u2"] = {f"w{i}": 0 for i in range(3000)}
+    await rc("/user/whitelist/add.json", {"userId": "u2", "whiteUserId": "x"}, expect=1502)
+
+
+@pytest.mark.parametrize("path,form,code", [
+    ("/user/whitelist/add.json", {"userId": "u1"}, 1002),
+    ("/user/whitelist/add.json", {"userId": "u1", "whiteUserId": [f"w{i}" for i in range(21)]}, 1002),
+    ("/user/whitelist/remove.json", {"whiteUserId": "x"}, 1002),
+    ("/user/whitelist/query.json", {"userId": ""}, 1002),
+])
+async def test_whitelist_errors(rc, path, form, code):
+    await rc(path, form, expect=code)
+
+
 # --- scenario seeds -----------------------------------------------------------------------------------
 
 def seed_doc(users, **settings):

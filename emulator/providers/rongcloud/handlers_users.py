@@ -67,13 +67,27 @@ def deactivate_query(call: Call) -> dict:
 
 
 def blacklist_add(call: Call) -> dict:
-    ops.blacklist_add(call.tenant, call.data["userId"], call.data["blackUserId"], now_ms(call))
+    ops.list_add(call.tenant, call.data["userId"], call.data["blackUserId"], now_ms(call))
     return {}
 
 
 def blacklist_remove(call: Call) -> dict:
-    ops.blacklist_remove(call.tenant, call.data["userId"], call.data["blackUserId"])
+    ops.list_remove(call.tenant, call.data["userId"], call.data["blackUserId"])
     return {}
+
+
+def whitelist_add(call: Call) -> dict:
+    ops.list_add(call.tenant, call.data["userId"], call.data["whiteUserId"], now_ms(call), "white")
+    return {}
+
+
+def whitelist_remove(call: Call) -> dict:
+    ops.list_remove(call.tenant, call.data["userId"], call.data["whiteUserId"], "white")
+    return {}
+
+
+def whitelist_query(call: Call) -> dict:
+    return {"users": ops.whitelist_query(call.tenant, call.data["userId"])}
 
 
 def blacklist_query(call: Call) -> dict:

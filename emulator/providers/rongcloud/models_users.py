@@ -28,6 +28,7 @@ TOKEN_EXPIRED_REASON = "expired by /user/token/expire.json"
 
 BLOCK_QUERY_UNPAGED = 1000     # page 0 / absent: the first 1000 by end time, latest first ([DOC-EN] block)
 BLACKLIST_TOTAL_MAX = 3000     # per owner, Premium/Ultimate plans ([DOC-EN] blacklist add)
+WHITELIST_TOTAL_MAX = 3000     # per owner ([DOC-EN] add-to-whitelist)
 REACTIVATE_AFTER_MS = 3600_000  # no reactivation within 1 hour of the deactivation request ([DOC-EN])
 OPERATIONS_KEPT = 1000         # remembered deactivate/reactivate results (emulator cap, drops counted)
 
@@ -64,6 +65,7 @@ class UserState:
     profiles: dict = field(default_factory=dict)       # userId -> Profile, first-set order
     deactivated: dict = field(default_factory=dict)    # userId -> deactivation request ms, in order
     blacklists: dict = field(default_factory=dict)     # userId -> {blackUserId: added ms}, in order
+    whitelists: dict = field(default_factory=dict)     # userId -> {whiteUserId: added ms}, in order
     expire_marks: dict = field(default_factory=dict)   # userId -> ms: tokens issued before are void
     token_seq: int = 0                                 # tokens issued so far (per-tenant sequence)
     operation_seq: int = 0                             # deactivate/reactivate requests so far
@@ -205,7 +207,7 @@ def _record(t: Tenant, operate_id: str, kind: int, uid: str, result: str) -> Non
 
 def deactivate(t: Tenant, uids: list[str], now: int) -> str:
     """Applied at once (the real service takes up to 15 minutes). Deletes the push profile, the
-    hosted profile and the user's blocklist; keeps group memberships (reference users 1.8). Tokens
+    hosted profile and the user's blocklist and allowlist; keeps group memberships (reference users 1.8). Tokens
     are revoked and the user goes offline everywhere."""
     us = t.users
     us.operation_seq += 1
@@ -217,6 +219,7 @@ def deactivate(t: Tenant, uids: list[str], now: int) -> str:
         us.users.pop(uid, None)
         us.profiles.pop(uid, None)
         us.blacklists.pop(uid, None)
+        us.whitelists.pop(uid, None)
         us.expire_marks.pop(uid, None)
         t.presence.revoke(uid, DEACTIVATED, now)
         t.presence.suspend(uid, DEACTIVATED)
@@ -250,27 +253,35 @@ def deactivated_page(t: Tenant, page_no: int, size: int) -> list[str]:
     return ids[(page_no - 1) * size:page_no * size]
 
 
-# --- blocklist ----------------------------------------------------------------------------------
+# --- blocklist and allowlist ---------------------------------------------------------------------
 
-def blacklist_add(t: Tenant, uid: str, others: list[str], now: int) -> None:
-    current = t.users.blacklists.get(uid, {})
+def _lists(t: Tenant, kind: str) -> tuple[dict, int]:
+    if kind == "white":
+        return t.users.whitelists, WHITELIST_TOTAL_MAX
+    return t.users.blacklists, BLACKLIST_TOTAL_MAX
+
+
+def list_add(t: Tenant, uid: str, others: list[str], now: int, kind: str = "black") -> None:
+    table, cap = _lists(t, kind)
+    current = table.get(uid, {})
     new = [o for o in others if o not in current]
-    if len(current) + len(new) > BLACKLIST_TOTAL_MAX:
-        raise RongCloudError(1502, f"A blocklist holds at most {BLACKLIST_TOTAL_MAX} users.")
+    if len(current) + len(new) > cap:
+        raise RongCloudError(1502, f"A {kind}list holds at most {cap} users.")
     if new:
-        row = t.users.blacklists.setdefault(uid, {})
+        row = table.setdefault(uid, {})
         for o in new:
             row[o] = now
 
 
-def blacklist_remove(t: Tenant, uid: str, others: list[str]) -> None:
-    row = t.users.blacklists.get(uid)
+def list_remove(t: Tenant, uid: str, others: list[str], kind: str = "black") -> None:
+    table, _ = _lists(t, kind)
+    row = table.get(uid)
     if not row:
         return
     for o in others:
         row.pop(o, None)
     if not row:
-        del t.users.blacklists[uid]
+        del table[uid]
 
 
 def blacklist_query(t: Tenant, uid: str, page_token: str | None, size: int) -> dict:
@@ -285,6 +296,11 @@ def blacklist_query(t: Tenant, uid: str, page_token: str | None, size: int) -> d
     if offset + size < len(ids):
         out["next"] = encode_page_token(offset + size)
     return out
+
+
+def whitelist_query(t: Tenant, uid: str) -> list[str]:
+    """The whole allowlist, in the order added ([PY3] shows the unpaged form)."""
+    return list(t.users.whitelists.get(uid, {}))
 
 
 # --- hosted profiles --------------------------------------------------------------------------
@@ -378,6 +394,7 @@ def users_to_json(us: UserState) -> dict:
                      for u, p in us.profiles.items()},
         "deactivated": dict(us.deactivated),
         "blacklists": {u: dict(row) for u, row in us.blacklists.items()},
+        "whitelists": {u: dict(row) for u, row in us.whitelists.items()},
         "expire_marks": dict(us.expire_marks),
         "token_seq": us.token_seq, "operation_seq": us.operation_seq,
         "operations": [list(o) for o in us.operations], "dropped_operations": us.dropped_operations,
@@ -392,6 +409,7 @@ def users_from_json(d: dict | None) -> UserState:
                    for u, p in (d.get("profiles") or {}).items()}
     us.deactivated = {u: int(x) for u, x in (d.get("deactivated") or {}).items()}
     us.blacklists = {u: {o: int(x) for o, x in row.items()} for u, row in (d.get("blacklists") or {}).items()}
+    us.whitelists = {u: {o: int(x) for o, x in row.items()} for u, row in (d.get("whitelists") or {}).items()}
     us.expire_marks = {u: int(x) for u, x in (d.get("expire_marks") or {}).items()}
     us.token_seq = int(d.get("token_seq", 0))
     us.operation_seq = int(d.get("operation_seq", 0))
@@ -421,11 +439,13 @@ def check_users(t: Tenant) -> list[str]:
     for uid in us.deactivated:
         if p.is_online(uid):
             problems.append(f"users: deactivated user {uid} is online")
-    for uid, row in us.blacklists.items():
-        if not row:
-            problems.append(f"users: empty blocklist row for {uid}")
-        if len(row) > BLACKLIST_TOTAL_MAX:
-            problems.append(f"users: blocklist of {uid} holds {len(row)} > {BLACKLIST_TOTAL_MAX}")
+    for name, table, cap in (("blocklist", us.blacklists, BLACKLIST_TOTAL_MAX),
+                             ("allowlist", us.whitelists, WHITELIST_TOTAL_MAX)):
+        for uid, row in table.items():
+            if not row:
+                problems.append(f"users: empty {name} row for {uid}")
+            if len(row) > cap:
+                problems.append(f"users: {name} of {uid} holds {len(row)} > {cap}")
     for uid, prof in us.profiles.items():
         if len(prof.userExtProfile) > t.settings.max_user_ext_pairs:
             problems.append(f"users: {uid} has {len(prof.userExtProfile)} ext keys")

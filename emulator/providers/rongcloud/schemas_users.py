@@ -24,6 +24,7 @@ DEACTIVATE_IDS_MAX = 100    # comma-joined ([GO] UserDeactivate; [DOC-EN] reacti
 DEACTIVATED_PAGE_MAX = 50   # [DOC-EN] query-deactivated-list
 BLACKLIST_IDS_MAX = 20      # per call ([DOC-EN] blacklist add/remove)
 BLACKLIST_PAGE_MAX = 1000   # default and max ([DOC-EN] query-blacklist)
+WHITELIST_IDS_MAX = 20      # per call ([DOC-EN] add-to-whitelist)
 PROFILE_BATCH_MAX = 100     # [DOC-EN] query-user-profiles-by-batch ([NEXCONN] says 20)
 PROFILE_PAGE_MAX = 100      # [DOC-EN] query-paginated-user-list
 PROFILE_PAGE_DEFAULT = 20
@@ -121,6 +122,12 @@ class BlacklistSchema(FormSchema):
     """userId (the owner) and blackUserId: up to 20 per call."""
     userId = user_id()
     blackUserId = user_ids(BLACKLIST_IDS_MAX)
+
+
+class WhitelistSchema(FormSchema):
+    """userId (the owner) and whiteUserId: up to 20 per call."""
+    userId = user_id()
+    whiteUserId = user_ids(WHITELIST_IDS_MAX)
 
 
 class BlacklistQuerySchema(FormSchema):
