@@ -404,3 +404,59 @@ async def test_replaying_the_same_requests_gives_the_same_state(aiohttp_client, 
         dumps.append((await control(client, "GET", "/state"))[1])
     assert dumps[0] == dumps[1]
     assert len(dumps[0][P][T]["presence"]["tokens"]) == 3
+
+
+# --- rc-server-sdk 3.2.0 (its own virtualenv, shared with tests/test_rongcloud_sdk.py) ----------------
+
+from tests.test_rongcloud_sdk import rc_server_sdk_python  # noqa: E402,F401  (session fixture)
+
+USER_DRIVER = '''
+import json, sys
+from rongcloud.rongcloud import RongCloud
+rc = RongCloud(sys.argv[2], sys.argv[3], host_url=sys.argv[1])
+user = rc.get_user()
+block, black, white = user.get_block(), user.get_blacklist(), user.get_whitelist()
+out = []
+def step(name, rep):
+    out.append([name, rep])
+step("register", user.register("py3user1", "Py Three", "http://p/3.png"))
+step("update", user.update("py3user1", "Renamed", "http://p/4.png"))
+step("query", user.query("py3user1"))
+step("check_online", user.check_online("py3user1"))
+step("block_add", block.add(["py3user2", "py3user3"], 10))
+step("block_query", block.query())
+step("block_remove", block.remove(["py3user2", "py3user3"]))
+step("black_add", black.add("py3user1", ["b1", "b2"]))
+step("black_query", black.query("py3user1"))
+step("black_remove", black.remove("py3user1", ["b1"]))
+step("white_add", white.add("py3user1", ["w1", "w2"]))
+step("white_query", white.query("py3user1"))
+step("white_remove", white.remove("py3user1", "w1"))
+print(json.dumps(out, ensure_ascii=False))
+'''
+
+
+async def test_rc_server_sdk_320_user_calls(rc_server, rc_server_sdk_python, tmp_path):
+    import json
+    import os
+    script = tmp_path / "drive_users.py"
+    script.write_text(USER_DRIVER, encoding="utf-8")
+    host = str(rc_server.make_url("")).rstrip("/")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    proc = await asyncio.create_subprocess_exec(rc_server_sdk_python, str(script), host, RC_APP_KEY,
+                                                RC_APP_SECRET, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.PIPE, cwd=str(tmp_path), env=env)
+    stdout, stderr = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, stderr.decode()
+    out = dict(json.loads(stdout))
+    assert all(r["code"] == 200 for r in out.values()), {k: v for k, v in out.items() if v["code"] != 200}
+    assert TOKEN_SHAPE.fullmatch(out["register"]["token"]) and out["register"]["userId"] == "py3user1"
+    assert (out["query"]["userName"], out["query"]["userPortrait"]) == ("Renamed", "http://p/4.png")
+    assert out["check_online"]["status"] == "0"
+    assert [u["userId"] for u in out["block_query"]["users"]] == ["py3user2", "py3user3"]
+    assert out["black_query"]["users"] == ["b2", "b1"]
+    assert out["white_query"]["users"] == ["w1", "w2"]
+    t = rc_server.app[RUNTIME].providers[P].backend.tenants[T]
+    assert t.presence.suspended_users == {}
+    assert t.users.blacklists == {"py3user1": {"b2": t.users.blacklists["py3user1"]["b2"]}}
+    assert list(t.users.whitelists["py3user1"]) == ["w2"]
