@@ -94,6 +94,17 @@ async def test_profile_settings(rc_client, rc):
         assert (await rc(path, form, expect=24369))["msg"]
 
 
+async def test_profile_clean(rc_client, rc):
+    for uid in ("u1", "u2", "u3"):
+        await rc("/user/profile/set.json", {"userId": uid, "userProfile": '{"level":1}'})
+    await rc("/user/profile/clean.json", {"userId": "u1,u3,never"})
+    assert [u["userId"] for u in (await rc("/user/profile/query.json", {}))["userList"]] == ["u2"]
+    await rc("/user/profile/clean.json", {"userId": ",".join(f"u{i}" for i in range(101))}, expect=1002)
+    tenant(rc_client).settings.user_profile_hosting = False
+    await rc("/user/profile/clean.json", {"userId": "u2"}, expect=24369)
+    assert list(tenant(rc_client).users.profiles) == ["u2"]
+
+
 @pytest.mark.parametrize("path,form,code", [
     ("/user/profile/batch/query.json", {"userId": ",".join(f"u{i}" for i in range(101))}, 24365),
     ("/user/profile/batch/query.json", {}, 1003),             # nothing posted

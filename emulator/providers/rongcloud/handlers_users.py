@@ -101,6 +101,11 @@ def profile_set(call: Call) -> dict:
     return {}
 
 
+def profile_clean(call: Call) -> dict:
+    ops.profile_clean(call.tenant, call.data["userId"])
+    return {}
+
+
 def profile_batch_query(call: Call) -> dict:
     return {"userList": [{"userId": uid, "version": p.version, "userProfile": json_param(p.userProfile),
                           "userExtProfile": json_param(p.userExtProfile)}

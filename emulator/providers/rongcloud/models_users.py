@@ -371,6 +371,13 @@ def profile_set(t: Tenant, uid: str, profile: dict | None, ext: dict | None, now
         old.version = max(now, old.version + 1)
 
 
+def profile_clean(t: Tenant, uids: list[str]) -> None:
+    """Drop the users' hosted profiles; users without one are skipped."""
+    require_hosting(t)
+    for uid in uids:
+        t.users.profiles.pop(uid, None)
+
+
 def profile_batch(t: Tenant, uids: list[str]) -> list[tuple[str, Profile]]:
     """Known users in the order asked; unknown ones are left out (UNKNOWN on the real service)."""
     require_hosting(t)

@@ -26,6 +26,7 @@ BLACKLIST_IDS_MAX = 20      # per call ([DOC-EN] blacklist add/remove)
 BLACKLIST_PAGE_MAX = 1000   # default and max ([DOC-EN] query-blacklist)
 WHITELIST_IDS_MAX = 20      # per call ([DOC-EN] add-to-whitelist)
 PROFILE_BATCH_MAX = 100     # [DOC-EN] query-user-profiles-by-batch ([NEXCONN] says 20)
+PROFILE_CLEAN_MAX = 100     # UNKNOWN (no doc page seen); the batch query's limit
 PROFILE_PAGE_MAX = 100      # [DOC-EN] query-paginated-user-list
 PROFILE_PAGE_DEFAULT = 20
 LONG_MAX = 2 ** 63 - 1
@@ -146,6 +147,11 @@ class ProfileSetSchema(FormSchema):
 class ProfileBatchQuerySchema(FormSchema):
     """userId: up to 100 (repeated or comma-joined); more is 24365."""
     userId = user_ids(PROFILE_BATCH_MAX, count_code=24365)
+
+
+class ProfileCleanSchema(FormSchema):
+    """userId: comma-joined ([JAVA]) or one value ([GO])."""
+    userId = user_ids(PROFILE_CLEAN_MAX)
 
 
 class ProfileQuerySchema(FormSchema):

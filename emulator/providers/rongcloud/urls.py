@@ -99,6 +99,7 @@ USERS = [
     ("/user/profile/batch/query.json", hu.profile_batch_query, su.ProfileBatchQuerySchema,
      "Query up to 100 hosted user profiles"),
     ("/user/profile/query.json", hu.profile_query, su.ProfileQuerySchema, "Page all hosted user profiles"),
+    ("/user/profile/clean.json", hu.profile_clean, su.ProfileCleanSchema, "Clear hosted user profiles"),
 ]
 
 
