@@ -42,13 +42,13 @@ class AppSettings:
     max_managers: int = 10             # admins per group ([DOC-EN] add-group-manager)
     max_follows: int = 100             # followed members per user per group (UNKNOWN; emulator choice)
     max_ext_pairs: int = 10            # groupExtProfile pairs ([DOC-EN] create-group, "by default")
-    signature_max_age_s: int = 0       # 0: no freshness window (the real service has none visible)
-    reject_replayed_nonce: bool = False
     max_users: int = 0                 # registered users; 0 = no cap (the development environment: 100, then 2007)
     strict_profile_limits: bool = False  # hosted profile name <= 32, portraitUri <= 128 ([DOC-CN]) vs 64/1024
     max_user_ext_pairs: int = 20       # userExtProfile pairs per user ([DOC-EN] set-user-profiles)
     user_ext_keys: list | None = None  # ext keys "registered in the console"; None = any ext_<letters> key
     user_profile_hosting: bool = True  # on by default per the current [DOC-CN]; off: profile APIs answer 24369
+    signature_max_age_s: int = 0       # 0: no freshness window (the real service has none visible)
+    reject_replayed_nonce: bool = False
 
 
 @dataclass(slots=True)
