@@ -251,14 +251,6 @@ class ImEmulator:
                   "headers": {"Content-Type": "application/yaml"}}
         return self._control("POST", "/scenario", query={"mode": "merge" if merge else None}, **kw)
 
-    def check(self) -> dict:
-        """Check the state's invariants; raises AssertionError listing the problems, if any."""
-        body = self._control("GET", "/state/check", ok=(200, 409))
-        if not body.get("ok"):
-            problems = [f"{prov}: {p}" for prov, ps in body.get("problems", {}).items() for p in ps]
-            raise AssertionError("im-emulator state is inconsistent:\n" + "\n".join(problems))
-        return body
-
     def set_online(self, provider: str, tenant: str, user: str, platform: Any = None,
                    online: bool = True) -> dict:
         """Mark ``user`` online (or, with online=False, offline) on ``platform`` in the provider's
@@ -278,6 +270,14 @@ class ImEmulator:
         expires_at}; reasons: ok, never issued, revoked: <why>, expired, user <blocked ...>."""
         return self._control("POST", "/tokens/check",
                              json_body={"provider": provider, "tenant": str(tenant), "token": token})
+
+    def check(self) -> dict:
+        """Check the state's invariants; raises AssertionError listing the problems, if any."""
+        body = self._control("GET", "/state/check", ok=(200, 409))
+        if not body.get("ok"):
+            problems = [f"{prov}: {p}" for prov, ps in body.get("problems", {}).items() for p in ps]
+            raise AssertionError("im-emulator state is inconsistent:\n" + "\n".join(problems))
+        return body
 
     # between tests -----------------------------------------------------------------------------
     def _restore(self) -> None:
