@@ -62,6 +62,10 @@ class Runtime:
             p.callbacks = self.callbacks
             if isinstance(getattr(p, "gateway", None), Provider):   # Tencent's admin wrapper
                 p.gateway.callbacks = self.callbacks
+            spec = p.callback_spec
+            if spec is not None and spec.on_presence is not None:
+                p.backend.presence_listeners.append(
+                    lambda change, spec=spec, backend=p.backend: spec.on_presence(self.callbacks, backend, change))
         self.scenario_source = ""
         self.scenario_callbacks: list = []
         # provider name -> the route answering paths it claims but does not serve

@@ -80,3 +80,22 @@ async def test_retries_then_dropped(client, receiver):
         (1, "retried", 503), (2, "retried", 503), (3, "failed", 503)]
     assert len(receiver.received) == 3
     assert await deliveries(client, command="groupOperationSync", outcome="failed")
+
+
+async def test_online_status_from_presence(client, receiver):
+    await configure(client, "rongcloud", RC_APP_KEY, receiver.url + "/userOnlineStatus",
+                    commands=["userOnlineStatus"])
+    for online in (True, False):
+        resp = await client.post("/_emulator/presence", json={
+            "provider": "rongcloud", "tenant": RC_APP_KEY, "user": "u1", "platform": "iOS", "online": online})
+        assert resp.status == 200, await resp.text()
+    await rc_call(client, "/user/getToken.json", {"userId": "u2", "name": "n"})
+    await client.post("/_emulator/presence", json={
+        "provider": "rongcloud", "tenant": RC_APP_KEY, "user": "u2", "platform": "Android", "online": True})
+    await rc_call(client, "/user/block.json", {"userId": "u2", "minute": "10"})     # the Server API takes u2 offline
+    rows = await settle(client, 4, command="userOnlineStatus")
+    events = [(r["body"][0]["userid"], r["body"][0]["status"], r["body"][0]["os"]) for r in rows]
+    assert events == [("u1", "0", "iOS"), ("u1", "1", "iOS"), ("u2", "0", "Android"), ("u2", "1", "Android")]
+    for r in receiver.received:
+        check_signature(r["query"])
+        assert isinstance(r["body"][0]["time"], int)

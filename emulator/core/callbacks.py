@@ -159,7 +159,11 @@ class CallbackSpec:
     """What a provider hands the engine: its commands and its config schema."""
 
     def __init__(self, provider: str, commands: list[Command], schema: type[Schema],
-                 enabled: Callable[[dict, dict], set] | None = None) -> None:
+                 enabled: Callable[[dict, dict], set] | None = None,
+                 on_presence: Callable | None = None) -> None:
+        # on_presence(engine, backend, change): a presence transition (core/presence.py), for
+        # callbacks fired by who is online rather than by a request
+        self.on_presence = on_presence
         self.provider = provider
         self.commands = {c.name: c for c in commands}
         self.schema = schema

@@ -20,21 +20,38 @@ from emulator.core.callbacks import CallbackConfigSchema, CallbackSpec, Command,
 
 SYNC_TIMEOUT_S, SYNC_RETRIES = 5.0, 2       # §3.1: group info / operation sync
 GROUP_OPERATION, GROUP_INFO = "groupOperationSync", "groupInfoSync"
+ONLINE_STATUS = "userOnlineStatus"          # §3.4 user online status subscription
+ONLINE, OFFLINE, LOGGED_OUT = "0", "1", "2"  # §3.4: the inverse of checkOnline's coding
 # §3.7 eventType
 CREATED, JOINED, KICKED, QUIT, DISMISSED, MANAGER_ADDED, MANAGER_REMOVED, OWNER_TRANSFERRED = range(1, 9)
 
 
 class RongCloudCallbackConfig(CallbackConfigSchema):
-    urls = fields.Dict(keys=fields.String(validate=validate.OneOf([GROUP_OPERATION, GROUP_INFO])),
+    urls = fields.Dict(keys=fields.String(validate=validate.OneOf([GROUP_OPERATION, GROUP_INFO, ONLINE_STATUS])),
                        values=fields.String(validate=validate.Regexp(r"^https?://")), load_default=dict)
     secret = fields.String(load_default=None, allow_none=True)
     # §3.6/§3.7: the documented example is a top-level array; "profiles" wraps it as {"profiles": [...]}
     group_sync_envelope = fields.String(load_default="array", validate=validate.OneOf(["array", "profiles"]))
 
 
+def on_presence(engine, backend, change) -> None:
+    """§3.4: a client connecting or going away; presence is set by tests (POST /_emulator/presence)
+    or changed by the Server API (block, deactivate take users offline)."""
+    cfg = engine.config("rongcloud", change.tenant_id, ONLINE_STATUS)
+    t = backend.tenants.get(change.tenant_id) if cfg is not None else None
+    if t is None:
+        return
+    status = ONLINE if change.online else (LOGGED_OUT if change.reason == "logout" else OFFLINE)
+    item = {"userid": change.user, "status": status, "os": change.platform, "time": change.at_ms,
+            "clientIp": "127.0.0.1:0", "sessionId": f"{change.user}-{change.platform}"}
+    engine.enqueue([_hook(engine, cfg, t, ONLINE_STATUS, [item], wrap=False)])
+
+
 SPEC = CallbackSpec("rongcloud", [Command(GROUP_OPERATION, "after", SYNC_TIMEOUT_S, SYNC_RETRIES),
-                                  Command(GROUP_INFO, "after", SYNC_TIMEOUT_S, SYNC_RETRIES)],
-                    RongCloudCallbackConfig)
+                                  Command(GROUP_INFO, "after", SYNC_TIMEOUT_S, SYNC_RETRIES),
+                                  # timeout and retries of the online-status callback: UNKNOWN; the sync rules
+                                  Command(ONLINE_STATUS, "after", SYNC_TIMEOUT_S, SYNC_RETRIES)],
+                    RongCloudCallbackConfig, on_presence=on_presence)
 
 _nonces = itertools.count(1)   # a nonce is not state: any fresh digits do (<= 18 characters)
 
@@ -50,9 +67,13 @@ def emit(call, command: str, items: list[dict]) -> None:
     cfg = engine.config("rongcloud", call.tenant_id, command) if engine is not None else None
     if cfg is None or not items:
         return
-    secret = cfg.settings["secret"] or call.tenant.app_secret
-    app_key = call.tenant_id
-    body = {"profiles": items} if cfg.settings["group_sync_envelope"] == "profiles" else items
+    call.extra.setdefault("after_hooks", []).append(_hook(engine, cfg, call.tenant, command, items))
+
+
+def _hook(engine, cfg, tenant, command: str, items: list, wrap: bool = True):
+    secret = cfg.settings["secret"] or tenant.app_secret
+    app_key = cfg.tenant
+    body = {"profiles": items} if wrap and cfg.settings["group_sync_envelope"] == "profiles" else items
 
     def signer(now: float) -> dict:
         nonce, ts = str(next(_nonces)), str(int(now * 1000))
@@ -60,7 +81,7 @@ def emit(call, command: str, items: list[dict]) -> None:
                 "signature": signature(secret, nonce, ts)}
     h = build_hook(engine, cfg, command, orjson.dumps(body), signer=signer)
     h.url = cfg.settings["urls"].get(command) or cfg.url
-    call.extra.setdefault("after_hooks", []).append(h)
+    return h
 
 
 def group_operation(call, gid: str, event: int, user_ids: list[str] | None = None) -> None:
