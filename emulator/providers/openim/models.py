@@ -32,6 +32,8 @@ DEFAULT_SETTINGS: dict = {
     "token_expire_days": 90,            # config/openim-rpc-auth.yml tokenPolicy.expire
     "admin_token_grace_seconds": 300,   # older admin tokens stay valid 5 min (main, cache/redis/token.go)
     "admin_tokens_stateless": False,    # True = v3.8.3: admin tokens are never stored, any signed one passes
+    # admin tokens minted offline (`im-emulator token openim`) pass unless a newer one was issued
+    "accept_minted_admin_tokens": True,
     "rate_limit": 0,                    # requests/s per api; 0 = off (api.ratelimiter.enable: false)
     "empty_lists_null": True,           # empty repeated fields come back as null over gRPC
     "quirk_create_member_count_includes_op": True,   # create_group reply counts the op user
@@ -272,6 +274,7 @@ class SettingsSchema(_Strict):
     token_expire_days = fields.Integer(validate=validate.Range(min=1))
     admin_token_grace_seconds = fields.Integer(validate=validate.Range(min=0))
     admin_tokens_stateless = fields.Boolean()
+    accept_minted_admin_tokens = fields.Boolean()
     rate_limit = fields.Float(validate=validate.Range(min=0))
     empty_lists_null = fields.Boolean()
     quirk_create_member_count_includes_op = fields.Boolean()
