@@ -21,6 +21,7 @@ TOKEN = "token"
 # Paths the token middleware lets through (router.go Whitelist, prefix match).
 TOKEN_WHITELIST = ("/auth/get_admin_token", "/auth/parse_token")
 CORS = {"Access-Control-Allow-Origin": "*"}
+GIN_BIND = {"user.get_users_online_status": INTERNAL, "user.get_users_online_token_detail": ARGS}
 
 
 class Empty:
@@ -100,15 +101,25 @@ class OpenIMProvider(Provider):
         if call.route.api in ("options", "not_found"):
             return None
         if not call.raw.strip():
-            raise OpenIMError(ARGS, "unexpected end of JSON input")
+            raise self._bind_error(call, OpenIMError(ARGS, "unexpected end of JSON input"))
         try:
             return orjson.loads(call.raw)
         except orjson.JSONDecodeError as exc:
-            raise OpenIMError(ARGS, f"invalid character in JSON input: {exc}") from None
+            raise self._bind_error(
+                call, OpenIMError(ARGS, f"invalid character in JSON input: {exc}")) from None
 
     def validation_error(self, call: Call, exc: ValidationError) -> OpenIMError:
         struct = type(call.route.schema).__name__.removesuffix("Schema")
-        return OpenIMError(ARGS, go_error_text(exc.messages, struct))
+        return self._bind_error(call, OpenIMError(ARGS, go_error_text(exc.messages, struct)))
+
+    def _bind_error(self, call: Call, err: OpenIMError) -> OpenIMError:
+        """Routes bound by gin directly answer HTTP 400 on a bad body (users §0.2): the online
+        status route with errCode 500 and the decoder text as errDlt (not a CodeError, §1.7),
+        the token-detail route with 1001 and that text (§1.8)."""
+        code = GIN_BIND.get(call.route.api)
+        if code is None:
+            return err
+        return OpenIMError(code, detail=err.message, http_status=400)
 
     # --- rendering -----------------------------------------------------------------------
     def render_ok(self, call: Call, result: Any) -> tuple[int, Any]:
