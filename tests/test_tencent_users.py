@@ -186,7 +186,7 @@ async def test_query_online_status_errors(tim, body, expected):
 
 async def test_query_online_status_real_error_info(tim):
     assert await tim(QUERY, {}) == {"ActionStatus": "FAIL", "ErrorCode": 90001,
-                                    "ErrorInfo": "To_Account is missing or empty"}
+                                    "ErrorInfo": "Fail to Parse json data of body, Please check it"}
     assert (await tim(QUERY, {"To_Account": "x"}))["ErrorCode"] == 90001
 
 

@@ -234,7 +234,7 @@ def query_online_status(app, data: dict, presence) -> dict:
     ``Detail`` per online platform with IsNeedDetail=1. Accounts not imported -> ErrorList 70107."""
     users = data.get("To_Account")
     if not isinstance(users, list) or not users:
-        raise TencentError(90001, "To_Account is missing or empty")
+        raise TencentError(90001)    # the real ErrorInfo (§9.5) for a missing/empty list too
     if any(not isinstance(u, str) for u in users):
         raise TencentError(90003)
     limit = app.limits.get("query_online_status", QUERY_ONLINE_ACCOUNTS)

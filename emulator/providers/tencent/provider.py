@@ -161,7 +161,10 @@ class TencentProvider(Provider):
             raise TencentError(60003) from None
 
     def validation_error(self, call: Call, exc: ValidationError) -> ProviderError:
-        return schema_error(exc, urls.BAD_PARAM_CODE.get(urls.SERVICE_OF.get(call.api), 10004))
+        code = urls.BAD_PARAM_CODE.get(urls.SERVICE_OF.get(call.api), 10004)
+        err = schema_error(exc, code)
+        # the openim service answers a body it cannot use with one fixed text (users §9.5)
+        return TencentError(90001) if err.code == 90001 else err
 
     def render_ok(self, call: Call, result: Any) -> tuple[int, Any]:
         return 200, {"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0, **(result or {})}
