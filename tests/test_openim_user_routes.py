@@ -216,3 +216,10 @@ async def test_user_commands_state_and_cap(client, openim_admin_token, runtime, 
     t.user_commands[99] = ["bob", 1]
     body = await (await client.get("/_emulator/state/check")).json()
     assert any("user command 99" in p for p in body["problems"]["openim"])
+
+
+async def test_gin_bind_500_text_follows_the_version_profile(client, openim_admin_token, runtime):
+    t = runtime.providers["openim"].backend.tenants[SECRET]
+    t.settings["error_format"] = "v3.8.3"      # the openim-versions profile setting, when present
+    status, body = await openim_call(client, "/user/get_users_online_status", raw=b"[", token=openim_admin_token)
+    assert status == 400 and body["errCode"] == 500 and body["errMsg"] != "ServerInternalError" and body["errDlt"] == ""

@@ -289,3 +289,14 @@ async def test_account_delete_drops_profile_and_presence(client, tim, runtime):
     app = runtime.providers["tencent"].backend.tenants[T]
     assert "jared" not in app.profiles and not app.presence.is_online("jared")
     assert (await client.get("/_emulator/state/check")).status == 200
+
+
+@pytest.mark.parametrize("command, api, expected", [
+    ("profile/portrait_set", "portrait_set", 40006), ("profile/portrait_get", "portrait_get", 40006),
+    (QUERY, "query_online_status", 90994), ("im_open_login_svc/kick", "kick", 70500),
+])
+async def test_internal_error_code_per_service(client, tim, command, api, expected):
+    """An injected fault with no code answers the service's own internal-error code."""
+    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": api})
+    assert resp.status == 201, await resp.text()
+    assert code(await tim(command, {"UserID": "bob", "To_Account": ["bob"]})) == expected

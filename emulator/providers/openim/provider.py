@@ -119,6 +119,9 @@ class OpenIMProvider(Provider):
         code = GIN_BIND.get(call.route.api)
         if code is None:
             return err
+        if code == INTERNAL and _error_format(call.tenant) == "v3.8.3":
+            # v3.8.3's tools put a plain error's text in errMsg and leave errDlt empty (§0.1)
+            return OpenIMError(code, err.message, http_status=400)
         return OpenIMError(code, detail=err.message, http_status=400)
 
     # --- rendering -----------------------------------------------------------------------
@@ -150,6 +153,13 @@ class OpenIMProvider(Provider):
     @property
     def _not_found_get(self) -> Route:
         return Route("GET", "", "not_found", handler=not_found, auth=False, summary="unknown path")
+
+
+def _error_format(tenant) -> str:
+    """The tenant's error-text profile, read defensively: the ``error_format`` setting, else its
+    ``version`` (v3.8.3-patch.16 when neither is set)."""
+    settings = getattr(tenant, "settings", None) or {}
+    return settings.get("error_format") or settings.get("version") or "v3.8.3-patch.16"
 
 
 def not_found(call: Call):
