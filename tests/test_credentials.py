@@ -259,3 +259,8 @@ def test_readme_recipes_run_as_pasted(servers):  # noqa: F811
         out = subprocess.run(["bash", "-euo", "pipefail", "-c", recipe], capture_output=True, text=True,
                              env=env, timeout=60)
         assert out.returncode == 0, f"recipe failed:\n{recipe}\nstdout:\n{out.stdout}\nstderr:\n{out.stderr}"
+
+
+async def test_openapi_lists_the_credentials_route(client):
+    doc = await (await client.get("/_emulator/openapi.json")).json()
+    assert "get" in doc["paths"]["/_emulator/credentials"]
