@@ -49,6 +49,21 @@ class Provider(ABC):
         """Pick the concrete route for a catch-all path (Tencent's /v4/{service}/{command})."""
         return call.route
 
+    # Paths no route serves (app.py): the provider that claims the request most surely answers
+    # it with its not-found route, in its own envelope, and the journal records it.
+    CLAIM_NONE, CLAIM_PREFIX, CLAIM_HEADERS, CLAIM_SURE = 0, 1, 2, 3
+
+    def claims(self, request) -> int:
+        """How surely an unrouted request is this provider's: CLAIM_NONE, CLAIM_PREFIX (a path
+        prefix it may share with another provider), CLAIM_HEADERS (its own credential headers),
+        CLAIM_SURE (a path form or signature only this provider uses)."""
+        return self.CLAIM_NONE
+
+    def not_found_route(self) -> Route | None:
+        """The route answering a claimed path it does not serve: by default its own catch-all
+        route named ``not_found``, if it has one."""
+        return next((r for r in self.routes() if r.api == "not_found"), None)
+
     # --- pipeline hooks --------------------------------------------------------------------
     def tenant_hint(self, call: Call) -> str | None:
         """The tenant the request claims, unverified; used to match tenant-scoped faults."""

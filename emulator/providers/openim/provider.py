@@ -144,6 +144,15 @@ class OpenIMProvider(Provider):
     def internal_error(self, call: Call) -> OpenIMError:
         return OpenIMError(INTERNAL)
 
+    # --- unknown paths (app.py): OpenIM's modules and headers ------------------------------
+    _MODULES = ("/auth/", "/user/", "/friend/", "/group/", "/msg/", "/conversation/", "/third/",
+                "/statistics/", "/object/", "/jssdk/")
+
+    def claims(self, request) -> int:
+        if OPERATION_ID in request.headers or TOKEN in request.headers:
+            return self.CLAIM_HEADERS
+        return self.CLAIM_PREFIX if request.path.startswith(self._MODULES) else self.CLAIM_NONE
+
     # --- special routes --------------------------------------------------------------------
     @property
     def _options_route(self) -> Route:

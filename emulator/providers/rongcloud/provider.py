@@ -59,6 +59,22 @@ class RongCloudProvider(Provider):
     def routes(self) -> list[Route]:
         return urls.routes()
 
+    # --- unknown paths: RongCloud's own not-found answer, after the signature check ----------
+    # RongCloud's paths end in .json and OpenIM's never do; both use /user/ and /group/.
+    _SIGNATURE_HEADERS = auth.HEADER_NAMES["app_key"] + auth.HEADER_NAMES["signature"]
+
+    def claims(self, request) -> int:
+        if request.path.endswith(".json"):
+            return self.CLAIM_SURE
+        headers = request.headers
+        if any(name in headers for name in self._SIGNATURE_HEADERS):
+            return self.CLAIM_SURE
+        return self.CLAIM_NONE
+
+    def not_found_route(self) -> Route:
+        return Route("*", "", api="not_found", handler=_not_found,
+                     summary="Unknown path: 404 'Endpoint not found.' after the signature check")
+
     def tenant_hint(self, call: Call) -> str | None:
         return auth.header(call.request.headers, "app_key")
 
@@ -74,6 +90,8 @@ class RongCloudProvider(Provider):
 
     def parse_body(self, call: Call) -> dict[str, list[str]]:
         """Form-urlencoded, keys may repeat: {name: [values]}. Over 100 KB is 1508; no data 1003."""
+        if call.api == "not_found":
+            return {}
         raw = call.raw
         if len(raw) > MAX_BODY_BYTES:
             raise RongCloudError(1508)
@@ -123,3 +141,9 @@ class RongCloudProvider(Provider):
 
     def internal_error(self, call: Call) -> RongCloudError:
         return RongCloudError(1000)
+
+
+def _not_found(call: Call):
+    """Reference 2.1/2.2: code 404 "endpoint not found" with HTTP 404. Whether the real gateway
+    checks the signature first is UNKNOWN; it does here, so a bad signature is still 1004."""
+    raise RongCloudError(404)

@@ -204,13 +204,11 @@ QUERY_ONLINE_ACCOUNTS = 500     # §9.5 To_Account <= 500 (90011 above); tenant 
 
 
 def kick(app, data: dict, now: float) -> str:
-    """kick: one account (``UserID``, or the legacy ``Identifier`` when UserID is absent, §9.2);
+    """kick: one account (``UserID``; the legacy ``Identifier`` is accepted, §9.2);
     not imported -> 70107. Every UserSig of the account with TLS.time at or before now (before
     now with ``kick_voids_same_second`` off) stops working: the watermark is kept per account.
     Returns the account; the caller takes it offline on every platform (§14.3)."""
-    user = data.get("UserID")
-    if user is None:
-        user = data.get("Identifier")
+    user = data.get("UserID")      # the legacy Identifier is renamed by legacy.py
     if not user:
         raise TencentError(70402, "UserID is missing")
     if user not in app.accounts:

@@ -13,8 +13,7 @@ from .schemas import Account, Accounts, Body, Flag
 
 
 class Kick(Body):
-    UserID = Account()
-    Identifier = Account()      # legacy name (§9.2), used when UserID is absent
+    UserID = Account()          # legacy ``Identifier`` is renamed to it first (legacy.py)
 
 
 class QueryOnlineStatus(Body):
