@@ -264,3 +264,27 @@ def test_readme_recipes_run_as_pasted(servers):  # noqa: F811
 async def test_openapi_lists_the_credentials_route(client):
     doc = await (await client.get("/_emulator/openapi.json")).json()
     assert "get" in doc["paths"]["/_emulator/credentials"]
+
+
+@pytest.mark.skipif(not all(__import__("shutil").which(t) for t in ("bash", "curl")), reason="needs bash and curl")
+def test_curl_command_of_every_provider_runs(servers):  # noqa: F811
+    import json
+    import urllib.parse
+    s = servers()
+    s.wait_listening()
+    cases = [
+        ({"provider": "tencent", "path": "/v4/im_open_login_svc/account_check",
+          "body": '{"CheckItem":[{"UserID":"bob"}]}'}, lambda r: r["ErrorCode"] == 0),
+        ({"provider": "tencent-gateway", "path": "/im/group/createGroup",
+          "body": '{"name":"g","type":"Public","ownerAccount":"leckie"}'}, lambda r: r["code"] == 0),
+        ({"provider": "openim", "path": "/user/get_users_info", "body": '{"userIDs":["bob"]}'},
+         lambda r: r["errCode"] == 0 and r["data"]["usersInfo"][0]["userID"] == "bob"),
+        ({"provider": "rongcloud", "path": "/entrust/group/create.json",
+          "body": "groupId=q1&owner=bob&userIds=bob&name=it's"}, lambda r: r["code"] == 200),
+    ]
+    for params, ok in cases:
+        status, body = s.get("/_emulator/credentials?" + urllib.parse.urlencode(params))
+        assert status == 200, body
+        out = subprocess.run(["bash", "-c", body["curl"]], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0 and ok(json.loads(out.stdout)), (body["curl"], out.stdout, out.stderr)
+    assert s.get("/_emulator/credentials?provider=tencent&path=no-slash")[0] == 400
