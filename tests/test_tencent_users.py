@@ -97,8 +97,8 @@ async def test_portrait_set_is_all_or_nothing(tim):
 async def test_error_body_shape_and_texts(tim):
     assert await tim(SET, {"From_Account": "ghost", "ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": "x"}]}) == {
         "ActionStatus": "FAIL", "ErrorInfo": "Err_Profile_Invalid_Account", "ErrorCode": 40003}
-    body = await tim(SET, {"From_Account": "bob", "ProfileItem": "x"})
-    assert (body["ErrorCode"], body["ActionStatus"]) == (40001, "FAIL")
+    assert await tim(SET, {"From_Account": "bob", "ProfileItem": "x"}) == {
+        "ActionStatus": "FAIL", "ErrorInfo": "Err_Profile_Comm_Decode_Fail", "ErrorCode": 40001}
 
 
 @pytest.mark.parametrize("body, expected", [

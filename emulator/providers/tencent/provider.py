@@ -184,8 +184,9 @@ class TencentProvider(Provider):
     def validation_error(self, call: Call, exc: ValidationError) -> ProviderError:
         code = urls.BAD_PARAM_CODE.get(urls.SERVICE_OF.get(call.api), 10004)
         err = schema_error(exc, code)
-        # the openim service answers a body it cannot use with one fixed text (users §9.5)
-        return TencentError(90001) if err.code == 90001 else err
+        # the openim and profile services answer a body they cannot decode with one fixed text
+        # (users §9.5 "Fail to Parse json data of body...", §9.6 "Err_Profile_Comm_Decode_Fail")
+        return TencentError(err.code) if err.code in (90001, 40001) else err
 
     def render_ok(self, call: Call, result: Any) -> tuple[int, Any]:
         return 200, {"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0, **(result or {})}
