@@ -288,3 +288,18 @@ def test_curl_command_of_every_provider_runs(servers):  # noqa: F811
         out = subprocess.run(["bash", "-c", body["curl"]], capture_output=True, text=True, timeout=30)
         assert out.returncode == 0 and ok(json.loads(out.stdout)), (body["curl"], out.stdout, out.stderr)
     assert s.get("/_emulator/credentials?provider=tencent&path=no-slash")[0] == 400
+
+
+def test_plugin_credentials(im_emulator):
+    sig = im_emulator.credentials("tencent", identifier="administrator")
+    status, body = im_emulator.request("POST", "/v4/im_open_login_svc/account_check", query=sig["query"],
+                                       json_body={"CheckItem": [{"UserID": "bob"}]})
+    assert status == 200 and body["ErrorCode"] == 0
+    oim = im_emulator.credentials("openim", "openIM123")
+    status, body = im_emulator.request("POST", "/user/get_users_info", headers=oim["headers"],
+                                       json_body={"userIDs": ["bob"]})
+    assert body["errCode"] == 0
+    rc = im_emulator.credentials("rongcloud")
+    status, body = im_emulator.request("POST", "/entrust/group/create.json", data="groupId=p1&owner=bob&userIds=bob&name=g",
+                                       headers={**rc["headers"], "Content-Type": "application/x-www-form-urlencoded"})
+    assert body["code"] == 200
