@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from emulator import credentials as mint
+from emulator.providers.tencent.auth import MAX_EXPIRE_S
 from emulator.settings import default_scenario_path
 
 
@@ -82,7 +83,7 @@ def _mint(p: argparse.ArgumentParser, a, now: float) -> tuple[dict, str]:
         key = a.key or app.get("key")
         if not sdkappid or not key:
             p.error("no Tencent app in the scenario: give --sdkappid and --key")
-        if not 1 <= a.expire <= 50 * 365 * 86400:
+        if not 1 <= a.expire <= MAX_EXPIRE_S:
             p.error("--expire must be 1 s .. 50 years")
         identifier = a.identifier or (app.get("admins") or ["administrator"])[0]
         out = mint.tencent(sdkappid, key, identifier, now, a.expire)

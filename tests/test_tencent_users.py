@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from emulator.app import RUNTIME
 from tests.tencent_support import SDKAPPID, set_clock, tencent_sig
 
 T = str(SDKAPPID)

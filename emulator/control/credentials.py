@@ -19,12 +19,12 @@ from aiohttp import web
 from marshmallow import Schema, ValidationError, fields, validate
 
 from emulator import credentials as mint
+from emulator.providers.tencent.auth import MAX_EXPIRE_S   # §2.1: UserSig validity up to 50 years
 
 if TYPE_CHECKING:
     from emulator.app import Runtime
 
 KINDS = ("tencent", "tencent-gateway", "openim", "rongcloud")
-MAX_EXPIRE_S = 50 * 365 * 86400     # tencent.md §2.1: UserSig validity up to 50 years
 
 
 class CredentialsQuery(Schema):

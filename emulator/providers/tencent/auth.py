@@ -19,6 +19,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import time
 import zlib
 
 from emulator.core.cache import BoundedCache
@@ -98,9 +99,8 @@ def mint_usersig(sdkappid: int | str, key: str, identifier: str, expire: int = D
 
     TLS.time is whole seconds, as the libraries write it; ``now`` defaults to the wall clock
     (a running server passes its own clock, so a frozen emulator clock gets a sig it accepts)."""
-    import time as _time
     doc = {"TLS.ver": "2.0", "TLS.identifier": str(identifier), "TLS.sdkappid": int(sdkappid),
-           "TLS.expire": int(expire), "TLS.time": int(_time.time() if now is None else now)}
+           "TLS.expire": int(expire), "TLS.time": int(time.time() if now is None else now)}
     doc["TLS.sig"] = expected_sig(key, doc)
     packed = zlib.compress(json.dumps(doc).encode("utf-8"))
     return base64.b64encode(packed).decode("ascii").translate(_TO_URL)
