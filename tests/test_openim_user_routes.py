@@ -223,3 +223,23 @@ async def test_gin_bind_500_text_follows_the_version_profile(client, openim_admi
     t.settings["error_format"] = "v3.8.3"      # the openim-versions profile setting, when present
     status, body = await openim_call(client, "/user/get_users_online_status", raw=b"[", token=openim_admin_token)
     assert status == 400 and body["errCode"] == 500 and body["errMsg"] != "ServerInternalError" and body["errDlt"] == ""
+
+
+async def test_replaying_the_same_requests_gives_the_same_state(aiohttp_client):
+    from emulator.app import create_app
+    from tests.openim_support import get_admin_token
+
+    async def run() -> dict:
+        client = await aiohttp_client(create_app(openim_settings()))
+        assert (await client.post("/_emulator/clock", json={"freeze_at": 1_790_000_000})).status == 200
+        a = await get_admin_token(client)
+        bob = await get_user_token(client, a, "bob", 5)
+        await online(client, "bob", 5)
+        for path, body in [("/user/process_user_command_add", {"userID": "bob", "type": 1, "uuid": "u", "value": "v"}),
+                           ("/user/update_user_info", {"userInfo": {"userID": "bob", "nickname": "B"}}),
+                           ("/auth/force_logout", {"userID": "bob", "platformID": 5})]:
+            assert (await call(client, path, body, a))[1]["errCode"] == 0
+        assert (await call(client, "/user/get_users_online_token_detail", {"userIDs": ["bob"]}, bob))[1]["errCode"] == 1506
+        t = (await (await client.get("/_emulator/state", params={"provider": "openim"})).json())["openim"][SECRET]
+        return {k: t[k] for k in ("user_commands", "user_command_seq", "presence", "tokens")}
+    assert await run() == await run()

@@ -299,3 +299,24 @@ async def test_internal_error_code_per_service(client, tim, command, api, expect
     resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": api, "http_status": 200})
     assert resp.status == 201, await resp.text()
     assert code(await tim(command, {"UserID": "bob", "To_Account": ["bob"]})) == expected
+
+
+async def test_replaying_the_same_requests_gives_the_same_state(aiohttp_client):
+    """Profiles, kick watermarks and presence come only from the requests and the emulator clock."""
+    from emulator.app import create_app
+    from emulator.settings import Settings
+    from tests.tencent_support import tencent_call
+
+    async def run() -> dict:
+        client = await aiohttp_client(create_app(Settings(port=0)))
+        await set_clock(client, freeze_at=NOW)
+        await online(client, "bob", "Web")
+        for command, body in [
+            ("im_open_login_svc/account_import", {"UserID": "zed", "Nick": "Z"}),
+            (SET, {"From_Account": "zed", "ProfileItem": [{"Tag": "Tag_Profile_IM_Level", "Value": 7}]}),
+            ("im_open_login_svc/kick", {"UserID": "bob"}),
+            (QUERY, {"To_Account": ["bob", "zed"]}),
+        ]:
+            assert (await tencent_call(client, command, body))["ErrorCode"] == 0
+        return await (await client.get("/_emulator/state", params={"provider": "tencent"})).json()
+    assert await run() == await run()
