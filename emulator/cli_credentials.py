@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--curl", action="store_true", help="print curl arguments (-H Name:value ...)")
     token = sub.add_parser("token", help="a token: openim (admin token)")
     tk = token.add_subparsers(dest="provider", required=True)
-    o = tk.add_parser("openim", help="an admin token the emulator accepts (unless it issued a newer one)")
+    o = tk.add_parser("openim", help="an admin token signed with the tenant secret, which the emulator accepts")
     o.add_argument("--secret", help="the tenant secret [the scenario's first tenant]")
     o.add_argument("--user", help="the admin userID [the tenant's first admin]")
     o.add_argument("--expire-days", type=int, help="[the tenant's token_expire_days, 90]")

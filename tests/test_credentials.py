@@ -135,6 +135,10 @@ async def test_offline_openim_admin_token_rule(client):
         resp = await client.post("/user/get_users_info", headers={"operationID": "9", "token": token},
                                  json={"userIDs": ["bob"]})
         return (await resp.json())["errCode"]
+    # the store-backed profile this rule is for (the openim-versions profiles may make admin
+    # tokens stateless, where any signed admin token passes)
+    runtime = client.app[RUNTIME]
+    runtime.providers["openim"].backend.tenants["openIM123"].settings["admin_tokens_stateless"] = False
     assert await users_info(offline) == 0
     assert unverified(offline)[1]["PlatformID"] == 10
     # the server issues a newer admin token: the offline one is superseded
@@ -143,7 +147,6 @@ async def test_offline_openim_admin_token_rule(client):
     assert (await resp.json())["errCode"] == 0
     assert await users_info(offline) == 1507
     # switched off per tenant
-    runtime = client.app[RUNTIME]
     runtime.providers["openim"].backend.tenants["openIM123"].settings["accept_minted_admin_tokens"] = False
     fresh = openim_offline("openIM123", "imAdmin", time.time() + 5, 90)["token"]
     assert await users_info(fresh) == 1507
