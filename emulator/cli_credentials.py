@@ -113,7 +113,8 @@ def _mint(p: argparse.ArgumentParser, a, now: float) -> tuple[dict, str]:
         days = (tenant.get("settings") or {}).get("token_expire_days") or 90
     if days < 1:
         p.error("--expire-days must be at least 1")
-    out = mint.openim_offline(secret, user, now, days)
+    from emulator.providers.openim.models import tenant_key
+    out = mint.openim_offline(secret, user, now, days, tenant_key({**tenant, "secret": secret}))
     return out, out["token"]
 
 

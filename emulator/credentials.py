@@ -44,13 +44,14 @@ def tencent_gateway(secret: str, username: str, now: float, expire: int = GATEWA
             "headers": {GATEWAY_TOKEN_HEADER: token}}
 
 
-def openim_offline(secret: str, user_id: str, now: float, expire_days: int) -> dict:
+def openim_offline(secret: str, user_id: str, now: float, expire_days: int, tenant: str | None = None) -> dict:
+    """``tenant`` is only reported (the tenant's id); the token depends on the secret alone."""
     token = openim_auth.mint_token(secret, user_id, openim_auth.ADMIN_PLATFORM_ID, now, expire_days * 86400)
-    return openim_reply(secret, user_id, token, expire_days * 86400, now)
+    return openim_reply(tenant, user_id, token, expire_days * 86400, now)
 
 
-def openim_reply(secret: str, user_id: str, token: str, expire_s: int, now: float) -> dict:
-    return {"provider": "openim", "tenant": secret, "userID": user_id,
+def openim_reply(tenant: str | None, user_id: str, token: str, expire_s: int, now: float) -> dict:
+    return {"provider": "openim", "tenant": tenant, "userID": user_id,
             "platformID": openim_auth.ADMIN_PLATFORM_ID, "token": token, "expireTimeSeconds": expire_s,
             "headers": {"operationID": str(int(now * 1000)), "token": token}}
 

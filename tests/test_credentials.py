@@ -74,7 +74,7 @@ async def test_tencent_non_admin_identifier_is_noted(client):
 
 
 async def test_openim_credentials_make_a_call(client):
-    status, body = await creds(client, provider="openim", tenant="openIM123")
+    status, body = await creds(client, provider="openim", tenant="default")
     assert status == 200 and body["userID"] == "imAdmin" and body["platformID"] == 10
     resp = await client.post("/user/get_users_info", headers=body["headers"], data=b'{"userIDs":["bob"]}')
     reply = await resp.json()
@@ -138,7 +138,7 @@ async def test_offline_openim_admin_token_rule(client):
     # the store-backed profile this rule is for (the openim-versions profiles may make admin
     # tokens stateless, where any signed admin token passes)
     runtime = client.app[RUNTIME]
-    runtime.providers["openim"].backend.tenants["openIM123"].settings["admin_tokens_stateless"] = False
+    runtime.providers["openim"].backend.tenants["default"].settings["admin_tokens_stateless"] = False
     assert await users_info(offline) == 0
     assert unverified(offline)[1]["PlatformID"] == 10
     # the server issues a newer admin token: the offline one is superseded
@@ -147,7 +147,7 @@ async def test_offline_openim_admin_token_rule(client):
     assert (await resp.json())["errCode"] == 0
     assert await users_info(offline) == 1507
     # switched off per tenant
-    runtime.providers["openim"].backend.tenants["openIM123"].settings["accept_minted_admin_tokens"] = False
+    runtime.providers["openim"].backend.tenants["default"].settings["accept_minted_admin_tokens"] = False
     fresh = openim_offline("openIM123", "imAdmin", time.time() + 5, 90)["token"]
     assert await users_info(fresh) == 1507
 
@@ -298,7 +298,7 @@ def test_plugin_credentials(im_emulator):
     status, body = im_emulator.request("POST", "/v4/im_open_login_svc/account_check", query=sig["query"],
                                        json_body={"CheckItem": [{"UserID": "bob"}]})
     assert status == 200 and body["ErrorCode"] == 0
-    oim = im_emulator.credentials("openim", "openIM123")
+    oim = im_emulator.credentials("openim", "default")
     status, body = im_emulator.request("POST", "/user/get_users_info", headers=oim["headers"],
                                        json_body={"userIDs": ["bob"]})
     assert body["errCode"] == 0

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.openim_support import SECRET, get_user_token, openim_call, openim_settings
+from tests.openim_support import get_user_token, openim_call, openim_settings
+
+TENANT = "default"      # the tenant's id in fixtures/openim-default.yaml (not its secret)
 
 
 @pytest.fixture
@@ -25,7 +27,7 @@ async def err(client, path, body, token):
 
 
 async def online(client, user, platform, on=True):
-    resp = await client.post("/_emulator/presence", json={"provider": "openim", "tenant": SECRET, "user": user,
+    resp = await client.post("/_emulator/presence", json={"provider": "openim", "tenant": TENANT, "user": user,
                                                          "platform": platform, "online": on})
     assert resp.status == 200, await resp.text()
     return await resp.json()
@@ -127,9 +129,9 @@ async def test_force_logout_takes_the_platform_offline(client, openim_admin_toke
     await online(client, "bob", "Android")
     _, body = await call(client, "/auth/force_logout", {"userID": "bob", "platformID": 5}, a)
     assert body["errCode"] == 0
-    view = await (await client.get("/_emulator/presence", params={"provider": "openim", "tenant": SECRET, "user": "bob"})).json()
+    view = await (await client.get("/_emulator/presence", params={"provider": "openim", "tenant": TENANT, "user": "bob"})).json()
     assert list(view["platforms"]) == ["Android"]
-    check = await (await client.post("/_emulator/tokens/check", json={"provider": "openim", "tenant": SECRET, "token": tok})).json()
+    check = await (await client.post("/_emulator/tokens/check", json={"provider": "openim", "tenant": TENANT, "token": tok})).json()
     assert (check["valid"], check["reason"], check["user"]) == (False, "revoked: kicked", "bob")
 
 
@@ -137,7 +139,7 @@ async def test_tokens_check_for_openim(client, openim_admin_token):
     tok = await get_user_token(client, openim_admin_token, "tommy", 1)
 
     async def check(token):
-        resp = await client.get("/_emulator/tokens/check", params={"provider": "openim", "tenant": SECRET, "token": token})
+        resp = await client.get("/_emulator/tokens/check", params={"provider": "openim", "tenant": TENANT, "token": token})
         return await resp.json()
     ok = await check(tok)
     assert ok["valid"] and ok["user"] == "tommy" and ok["platform"] == "1" and ok["expires_at"] > 0
@@ -151,7 +153,7 @@ async def test_tokens_check_for_openim(client, openim_admin_token):
 
 async def test_presence_platform_validation(client):
     for bad in (0, 12, "Symbian", True):
-        resp = await client.post("/_emulator/presence", json={"provider": "openim", "tenant": SECRET, "user": "bob",
+        resp = await client.post("/_emulator/presence", json={"provider": "openim", "tenant": TENANT, "user": "bob",
                                                              "platform": bad, "online": True})
         assert resp.status == 400, bad
 
@@ -202,24 +204,24 @@ async def test_user_commands_state_and_cap(client, openim_admin_token, runtime, 
     for i in range(3):
         await call(client, "/user/process_user_command_add", {"userID": "bob", "type": 1, "uuid": f"u{i}"}, openim_admin_token)
     await online(client, "bob", "Web")
-    t = runtime.providers["openim"].backend.tenants[SECRET]
+    t = runtime.providers["openim"].backend.tenants[TENANT]
     assert [r[2] for r in t.user_commands.values()] == ["u1", "u2"] and t.user_commands_dropped == 1
     dump = await (await client.get("/_emulator/state", params={"provider": "openim"})).json()
-    assert dump["openim"][SECRET]["user_commands_dropped"] == 1
-    assert dump["openim"][SECRET]["presence"]["online"]["bob"]
+    assert dump["openim"][TENANT]["user_commands_dropped"] == 1
+    assert dump["openim"][TENANT]["presence"]["online"]["bob"]
     assert (await client.post("/_emulator/reset")).status == 200
-    assert runtime.providers["openim"].backend.tenants[SECRET].user_commands == {}
+    assert runtime.providers["openim"].backend.tenants[TENANT].user_commands == {}
     assert (await client.put("/_emulator/state", json=dump)).status == 200
     assert await (await client.get("/_emulator/state", params={"provider": "openim"})).json() == dump
     assert (await client.get("/_emulator/state/check")).status == 200
-    t = runtime.providers["openim"].backend.tenants[SECRET]
+    t = runtime.providers["openim"].backend.tenants[TENANT]
     t.user_commands[99] = ["bob", 1]
     body = await (await client.get("/_emulator/state/check")).json()
     assert any("user command 99" in p for p in body["problems"]["openim"])
 
 
 async def test_gin_bind_500_text_follows_the_version_profile(client, openim_admin_token, runtime):
-    t = runtime.providers["openim"].backend.tenants[SECRET]
+    t = runtime.providers["openim"].backend.tenants[TENANT]
     t.settings["error_format"] = "v3.8.3"      # the openim-versions profile setting, when present
     status, body = await openim_call(client, "/user/get_users_online_status", raw=b"[", token=openim_admin_token)
     assert status == 400 and body["errCode"] == 500 and body["errMsg"] != "ServerInternalError" and body["errDlt"] == ""
@@ -240,6 +242,6 @@ async def test_replaying_the_same_requests_gives_the_same_state(aiohttp_client):
                            ("/auth/force_logout", {"userID": "bob", "platformID": 5})]:
             assert (await call(client, path, body, a))[1]["errCode"] == 0
         assert (await call(client, "/user/get_users_online_token_detail", {"userIDs": ["bob"]}, bob))[1]["errCode"] == 1506
-        t = (await (await client.get("/_emulator/state", params={"provider": "openim"})).json())["openim"][SECRET]
+        t = (await (await client.get("/_emulator/state", params={"provider": "openim"})).json())["openim"][TENANT]
         return {k: t[k] for k in ("user_commands", "user_command_seq", "presence", "tokens")}
     assert await run() == await run()

@@ -3,7 +3,7 @@ emulator clock (emulator/credentials.py says how each is made).
 
   ?provider=tencent&tenant=<SDKAppID>&identifier=<admin>[&expire=<s>]  UserSig + signed query
   ?provider=tencent-gateway[&username=<user>]                          seed-000 x-access-token
-  ?provider=openim&tenant=<secret>[&user=<admin userID>]               admin token (issued: in the store)
+  ?provider=openim&tenant=<tenant id>[&user=<admin userID>]            admin token (issued: in the store)
   ?provider=rongcloud&tenant=<App-Key>[&nonce=&timestamp=]             the four signature headers
 tenant defaults to the provider's first tenant, identifier/user to its first admin. With
 ``path`` (and optionally ``body``) the reply also carries ``curl``: the whole signed request as a
