@@ -84,7 +84,7 @@ async def test_update_user_info_writes_non_empty_only(client, openim_admin_token
     ({}, "admin", (1001, "UserInfo is empty")),
     ({"userInfo": {"userID": ""}}, "admin", (1001, "UserID is empty")),
     ({"userInfo": {"userID": "tommy", "nickname": "x"}}, "bob", (1002, "ownerUserID, tommy=MISSING")),
-    ({"userInfo": {"userID": "ghost", "nickname": "x"}}, "admin", (1004, "")),
+    ({"userInfo": {"userID": "ghost", "nickname": "x"}}, "admin", (1004, "mongo: no documents in result mongo find one")),
 ])
 async def test_update_user_info_errors(client, openim_admin_token, openim_user_token, body, who, expected):
     token = openim_admin_token if who == "admin" else await openim_user_token(who)
@@ -186,8 +186,8 @@ async def test_user_commands(client, openim_admin_token, openim_user_token):
     ("add", {"userID": "bob", "uuid": "u"}, "bob", (1001, "type is not specified")),
     ("add", {"userID": "bob", "type": 1}, "bob", (1001, "UUID is empty")),
     ("add", {"userID": "tommy", "type": 1, "uuid": "u"}, "bob", (1002, "ownerUserID, tommy=MISSING")),
-    ("delete", {"userID": "bob", "type": 1, "uuid": "none"}, "bob", (1004, "")),
-    ("update", {"userID": "bob", "type": 1, "uuid": "none", "value": "v"}, "bob", (1004, "")),
+    ("delete", {"userID": "bob", "type": 1, "uuid": "none"}, "bob", (1004, "RecordNotFoundError")),
+    ("update", {"userID": "bob", "type": 1, "uuid": "none", "value": "v"}, "bob", (1004, "RecordNotFoundError")),
     ("update", {"userID": "bob", "type": 1, "uuid": "none"}, "bob", (0, "")),
     ("get", {"userID": "bob"}, "bob", (1001, "type is not specified")),
     ("get_all", {}, "bob", (1001, "userID is empty")),
@@ -245,3 +245,31 @@ async def test_replaying_the_same_requests_gives_the_same_state(aiohttp_client):
         t = (await (await client.get("/_emulator/state", params={"provider": "openim"})).json())["openim"][TENANT]
         return {k: t[k] for k in ("user_commands", "user_command_seq", "presence", "tokens")}
     assert await run() == await run()
+
+
+async def test_error_texts_in_both_version_profiles(aiohttp_client):
+    """The same checks in both versions; only the texts follow the profile (openim-versions.md
+    1.1/1.3): Check failures carry their text in patch.16 and "" in v3.8.3; a missing user is
+    Mongo's not-found text; a missing command record is errs.Wrap (errDlt = errMsg) in both."""
+    from emulator.app import create_app
+    from emulator.settings import Settings, fixtures_dir
+    from tests.openim_support import get_admin_token
+    client = await aiohttp_client(create_app(Settings(port=0, providers=("openim",),
+                                                      scenario=fixtures_dir() / "openim-versions.yaml")))
+    expected = {
+        "openIM123": [(1001, "UserInfo is empty"), (1001, "type is not specified"),
+                      (1004, "mongo: no documents in result mongo find one"), (1004, "RecordNotFoundError"),
+                      (1001, "pageNumber is invalid")],
+        "openIM383": [(1001, ""), (1001, ""), (1004, "mongo find one"), (1004, "RecordNotFoundError"), (1001, "")],
+    }
+    for secret, want in expected.items():
+        a = await get_admin_token(client, secret)
+        got = [await err(client, "/user/update_user_info", {}, a),
+               await err(client, "/user/process_user_command_get", {"userID": "bob"}, a),
+               await err(client, "/user/update_user_info", {"userInfo": {"userID": "ghost"}}, a),
+               await err(client, "/user/process_user_command_delete", {"userID": "bob", "type": 1, "uuid": "x"}, a),
+               await err(client, "/user/get_users", {"pagination": {"pageNumber": 0}}, a)]
+        assert got == want, secret
+        # the routes answer in both versions (openim-versions.md §15: same router)
+        _, body = await call(client, "/user/get_users", {"pagination": {"pageNumber": 1, "showNumber": 1}}, a)
+        assert body["errCode"] == 0 and body["data"]["total"] == 4

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from . import auth
-from .errors import INTERNAL, OpenIMError, args, no_permission, not_found
+from .errors import INTERNAL, RECORD_NOT_FOUND, OpenIMError, check, mongo_not_found, no_permission, wrapped
 from .models import Tenant
 from .models_users import check_access, check_pagination, user_info
 
@@ -75,13 +75,13 @@ def update_user_info(t: Tenant, op: str, req: dict, now: int):
     nickname/faceURL/ex only when non-empty and globalRecvMsgOpt only when non-zero (§1.4)."""
     info = req["userInfo"]
     if info is None:
-        raise args("UserInfo is empty")
+        raise check("UserInfo is empty")
     if info["userID"] == "":
-        raise args("UserID is empty")
+        raise check("UserID is empty")
     check_access(t, op, info["userID"])
     u = t.users.get(info["userID"])
     if u is None:
-        raise not_found()
+        raise mongo_not_found()
     for name in ("nickname", "faceURL", "ex"):
         if info[name]:
             setattr(u, name, info[name])
@@ -135,11 +135,11 @@ def get_users_online_token_detail(t: Tenant, op: str, req: dict, now: int):
 # --- process_user_command_* -------------------------------------------------------------------------
 def _check_user_type(req: dict, with_type: bool = True, with_uuid: bool = False) -> None:
     if req["userID"] == "":
-        raise args("userID is empty")
+        raise check("userID is empty")
     if with_type and req["type"] == 0:
-        raise args("type is not specified")
+        raise check("type is not specified")
     if with_uuid and req["uuid"] == "":
-        raise args("UUID is empty")
+        raise check("UUID is empty")
 
 
 def _find(t: Tenant, req: dict):
@@ -171,7 +171,7 @@ def process_user_command_delete(t: Tenant, op: str, req: dict, now: int):
     check_access(t, op, req["userID"])
     seq = _find(t, req)
     if seq is None:
-        raise not_found()
+        raise wrapped(RECORD_NOT_FOUND)     # errs.Wrap(ErrRecordNotFound): errDlt = errMsg
     del t.user_commands[seq]
     return None
 
@@ -185,7 +185,7 @@ def process_user_command_update(t: Tenant, op: str, req: dict, now: int):
         return None
     seq = _find(t, req)
     if seq is None:
-        raise not_found()
+        raise wrapped(RECORD_NOT_FOUND)     # errs.Wrap(ErrRecordNotFound): errDlt = errMsg
     for i, v in changes.items():
         t.user_commands[seq][i] = v
     return None

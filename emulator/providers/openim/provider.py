@@ -180,10 +180,8 @@ class OpenIMProvider(Provider):
 
 
 def _error_format(tenant) -> str:
-    """The tenant's error-text profile, read defensively: the ``error_format`` setting, else its
-    ``version`` (v3.8.3-patch.16 when neither is set)."""
-    settings = getattr(tenant, "settings", None) or {}
-    return settings.get("error_format") or settings.get("version") or "v3.8.3-patch.16"
+    """The tenant's error-text profile (the default version's before a tenant is known)."""
+    return tenant.setting("error_format") if tenant is not None else DEFAULT_VERSION
 
 
 def not_found(call: Call):
