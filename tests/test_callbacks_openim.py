@@ -163,3 +163,17 @@ async def test_join_group_direct_and_user_hooks(client, openim_admin_token, rece
     join = next(r["body"] for r in receiver.received if r["command"] == "callbackBeforeJoinGroupCommand")
     assert (join["groupType"], join["applyID"], join["reqMessage"]) == ("\x02", "jared", "hi")
     assert "callbackAfterUserRegisterCommand" in cmds and "callbackAfterUpdateUserInfoExCommand" in cmds
+
+
+async def test_update_user_info_hooks(client, openim_admin_token, receiver, runtime):
+    await setup(client, receiver, "beforeUpdateUserInfo", "afterUpdateUserInfo")
+    receiver.override("callbackBeforeUpdateUserInfoCommand", faceURL="http://f")
+    _, body = await openim_call(client, "/user/update_user_info",
+                                {"userInfo": {"userID": "bob", "nickname": "B"}}, token=openim_admin_token)
+    assert body["errCode"] == 0, body
+    u = runtime.providers["openim"].backend.tenants[TENANT].users["bob"]
+    assert (u.nickname, u.faceURL) == ("B", "http://f")
+    after = (await settle(client, 1, command="callbackAfterUpdateUserInfoCommand"))[0]["body"]
+    assert (after["userID"], after["nickName"], after["ex"]) == ("bob", "B", "")
+    before = (await deliveries(client, command="callbackBeforeUpdateUserInfoCommand"))[0]["body"]
+    assert before["ex"] is None

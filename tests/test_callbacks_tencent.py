@@ -147,3 +147,26 @@ async def test_no_url_still_recorded_and_import_fires_nothing(client, tim):
 async def test_unconfigured_sends_nothing(client, tim):
     await group(tim)
     assert await deliveries(client) == []
+
+
+async def test_portrait_set_and_state_change(client, tim, receiver):
+    await setup(client, receiver, commands=["Profile.CallbackPortraitSet", "State.StateChange"])
+    res = await tim("profile/portrait_set", {"From_Account": "bob", "ProfileItem": [
+        {"Tag": "Tag_Profile_IM_Nick", "Value": "Bobby"}]})
+    assert res["ErrorCode"] == 0, res
+    resp = await client.post("/_emulator/presence", json={"provider": "tencent", "tenant": str(SDKAPPID),
+                                                         "user": "bob", "platform": "iPhone", "online": True})
+    assert resp.status == 200, await resp.text()
+    assert (await tim("im_open_login_svc/kick", {"UserID": "bob"}))["ErrorCode"] == 0
+    portrait = (await settle(client, 1, command="Profile.CallbackPortraitSet"))[0]
+    assert portrait["body"]["ProfileItem"] == [{"Tag": "Tag_Profile_IM_Nick", "Value": "Bobby"}]
+    assert (portrait["body"]["From_Account"], portrait["body"]["Operator_Account"]) == ("bob", ADMIN)
+    states = await settle(client, 2, command="State.StateChange")
+    assert [r["body"]["Info"] for r in states] == [
+        {"Action": "Login", "To_Account": "bob", "Reason": "Register"},
+        {"Action": "Logout", "To_Account": "bob", "Reason": "Unregister"}]
+    # §13.2: State.StateChange writes IOS in capitals
+    got = [r["query"]["OptPlatform"] for r in receiver.received if r["command"] == "State.StateChange"]
+    assert got == ["IOS", "IOS"]
+    for r in receiver.received:
+        check_sign(r["query"])

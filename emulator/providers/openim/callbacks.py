@@ -31,6 +31,8 @@ DEFAULT_TIMEOUT_S = 5            # webhooks.yml: every hook timeout: 5
 HOOKS = {
     "beforeUserRegister": ("callbackBeforeUserRegisterCommand", "before"),
     "afterUserRegister": ("callbackAfterUserRegisterCommand", "after"),
+    "beforeUpdateUserInfo": ("callbackBeforeUpdateUserInfoCommand", "before"),
+    "afterUpdateUserInfo": ("callbackAfterUpdateUserInfoCommand", "after"),
     "beforeUpdateUserInfoEx": ("callbackBeforeUpdateUserInfoExCommand", "before"),
     "afterUpdateUserInfoEx": ("callbackAfterUpdateUserInfoExCommand", "after"),
     "beforeCreateGroup": ("callbackBeforeCreateGroupCommand", "before"),

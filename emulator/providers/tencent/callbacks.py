@@ -29,7 +29,7 @@ BEFORE = ["Group.CallbackBeforeCreateGroup", "Group.CallbackBeforeApplyJoinGroup
           "Group.CallbackBeforeInviteJoinGroup"]
 AFTER = ["Group.CallbackAfterCreateGroup", "Group.CallbackAfterNewMemberJoin", "Group.CallbackAfterMemberExit",
          "Group.CallbackAfterGroupInfoChanged", "Group.CallbackAfterGroupDestroyed",
-         "Group.CallbackAfterGroupFull"]
+         "Group.CallbackAfterGroupFull", "Profile.CallbackPortraitSet", "State.StateChange"]
 
 
 class TencentCallbackConfig(CallbackConfigSchema):
@@ -37,10 +37,35 @@ class TencentCallbackConfig(CallbackConfigSchema):
     # §13.4: the console's per-callback timeout policy; "refuse" answers 80003 on failure/timeout
     before_failure = fields.String(load_default="pass", validate=validate.OneOf(["pass", "refuse"]))
     client_ip = fields.String(load_default="")      # §13.2: ClientIP of a REST action is UNKNOWN
+    # §13.6: the Action/Reason State.StateChange sends when a user goes offline (kick, or a test
+    # setting presence): UNKNOWN for REST kick; Logout/Unregister is the plausible choice
+    offline_action = fields.String(load_default="Logout/Unregister", validate=validate.OneOf(
+        ["Logout/Unregister", "Disconnect/LinkClose", "Disconnect/TimeOut"]))
+
+
+STATE_PLATFORMS = {"iPhone": "IOS", "iOS": "IOS", "PC": "Windows"}
+
+
+def on_presence(engine, backend, change) -> None:
+    """State.StateChange (§13.6) from a presence transition: a test setting presence, or kick."""
+    cfg = engine.config("tencent", change.tenant_id, "State.StateChange")
+    if cfg is None:
+        return
+    if change.online:
+        action, reason = "Login", "Register"
+    else:
+        action, reason = cfg.settings["offline_action"].split("/")
+    body = {"CallbackCommand": "State.StateChange", "EventTime": change.at_ms,
+            "Info": {"Action": action, "To_Account": change.user, "Reason": reason}}
+    # presence uses query_online_status's platform names; OptPlatform the callback's (§13.2),
+    # where State.StateChange writes IOS in capitals (every other callback iOS)
+    platform = STATE_PLATFORMS.get(change.platform, change.platform)
+    engine.enqueue([_build(engine, cfg, "State.StateChange", body, platform)])
 
 
 SPEC = CallbackSpec("tencent", [Command(c, "before", TIMEOUT_S) for c in BEFORE]
-                    + [Command(c, "after", TIMEOUT_S) for c in AFTER], TencentCallbackConfig)
+                    + [Command(c, "after", TIMEOUT_S) for c in AFTER], TencentCallbackConfig,
+                    on_presence=on_presence)
 
 
 def sign(token: str, request_time: str) -> str:
@@ -55,8 +80,12 @@ def hook(call, command: str, body: dict) -> Hook | None:
     if cfg is None:
         return None
     payload = {"CallbackCommand": command, **body, "EventTime": int(call.now * 1000)}
+    return _build(engine, cfg, command, payload, "RESTAPI")
+
+
+def _build(engine, cfg, command: str, payload: dict, platform: str) -> Hook:
     query = {"SdkAppid": cfg.tenant, "CallbackCommand": command, "contenttype": "json",
-             "ClientIP": cfg.settings["client_ip"], "OptPlatform": "RESTAPI"}
+             "ClientIP": cfg.settings["client_ip"], "OptPlatform": platform}
     token = cfg.settings["token"]
     signer = None
     if token:
