@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only throughput,startup,memory,scaling,journal]`
+"""`python -m bench [--quick] [--only throughput,startup,memory,scaling,journal,callbacks]`
 
 Runs the benchmarks and prints one table per measurement, each figure beside its target.
 Nothing is asserted: the figures are for reading (README "Benchmarks").
@@ -12,7 +12,7 @@ import platform
 import sys
 import time
 
-SECTIONS = ("throughput", "startup", "memory", "scaling", "journal")
+SECTIONS = ("throughput", "startup", "memory", "scaling", "journal", "callbacks")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +76,9 @@ def _section(section: str, a, providers: list[str]) -> str:
     elif section == "scaling":
         from bench import scaling
         out = scaling.run(providers, reps=3 if a.quick else 5, read_reps=5 if a.quick else 20)
+    elif section == "callbacks":
+        from bench import callbacks
+        out = callbacks.run(1_000, 200) if a.quick else callbacks.run()
     else:
         from bench import journal
         out = journal.run(providers, total=100_000 if a.quick else 1_000_000,

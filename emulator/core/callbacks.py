@@ -198,6 +198,7 @@ class CallbackEngine:
         self._queues: dict[tuple[str, str], deque] = {}
         self._workers: dict[tuple[str, str], asyncio.Task] = {}
         self._session = None
+        self._timeouts: dict = {}
         self._waiters: list[asyncio.Future] = []
 
     # configuration -------------------------------------------------------------------------
@@ -242,17 +243,26 @@ class CallbackEngine:
     def _record(self, hook: Hook, url: str | None, headers: dict, attempt: int) -> dict:
         if len(self.records) == self.records.maxlen:
             self.records_dropped += 1
-        try:
-            body: Any = orjson.loads(hook.body) if hook.content_type.startswith("application/json") \
-                else hook.body.decode()
-        except ValueError:
-            body = hook.body.decode("utf-8", "replace")
+        # the body stays bytes here (decoded when listed): recording costs no parse per attempt
         rec = {"id": next(self._ids), "time": self.clock.now(), "provider": hook.provider,
                "tenant": hook.tenant, "command": hook.command, "kind": hook.kind, "url": url,
-               "attempt": attempt, "request_headers": headers, "body": body,
+               "attempt": attempt, "request_headers": headers, "body": hook,
                "reply_status": None, "reply": None, "latency_ms": None, "outcome": None, "error": ""}
         self.records.append(rec)
         return rec
+
+    @staticmethod
+    def _body(hook: Hook) -> Any:
+        try:
+            if hook.content_type.startswith("application/json"):
+                return orjson.loads(hook.body)
+            return hook.body.decode()
+        except ValueError:
+            return hook.body.decode("utf-8", "replace")
+
+    def render(self, rec: dict) -> dict:
+        body = rec["body"]
+        return {**rec, "body": self._body(body)} if isinstance(body, Hook) else rec
 
     def _settle(self, rec: dict) -> None:
         for fut in self._waiters:
@@ -269,7 +279,7 @@ class CallbackEngine:
                and (outcome is None or r["outcome"] == outcome)
                and (kind is None or r["kind"] == kind)
                and (since is None or r["id"] > since)]
-        return out[-limit:] if limit else out
+        return [self.render(r) for r in (out[-limit:] if limit else out)]
 
     def clear(self) -> int:
         n = len(self.records)
@@ -289,7 +299,7 @@ class CallbackEngine:
         while True:
             for r in self.records:
                 if r["outcome"] is not None and pred(r):
-                    return r
+                    return self.render(r)
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
@@ -349,13 +359,17 @@ class CallbackEngine:
                 q.popleft()
 
     async def _attempt(self, hook: Hook, attempt: int, final: bool) -> Outcome:
-        query = dict(hook.query)
-        if hook.signer is not None:
-            query.update(hook.signer(self.clock.now()))
         url = None
         if hook.url:
-            url = hook.url + (("&" if "?" in hook.url else "?") + urlencode(query) if query else "")
-        headers = {"Content-Type": hook.content_type, **hook.headers}
+            url = hook.url
+            query = urlencode(hook.query) if hook.query else ""
+            if hook.signer is not None:
+                signed = urlencode(hook.signer(self.clock.now()))
+                query = f"{query}&{signed}" if query else signed
+            if query:
+                url += ("&" if "?" in url else "?") + query
+        headers = {"Content-Type": hook.content_type, **hook.headers} if hook.headers \
+            else {"Content-Type": hook.content_type}
         rec = self._record(hook, url, headers, attempt)
         fault = self.faults.match_callback(hook.provider, hook.command, hook.tenant) \
             if self.faults is not None else None
@@ -392,10 +406,13 @@ class CallbackEngine:
     async def _post(self, url: str, headers: dict, hook: Hook) -> Outcome:
         import aiohttp
 
-        session = await self.session()
+        session = self._session if self._session is not None and not self._session.closed \
+            else await self.session()
+        timeout = self._timeouts.get(hook.timeout_s)
+        if timeout is None:
+            timeout = self._timeouts[hook.timeout_s] = aiohttp.ClientTimeout(total=hook.timeout_s)
         try:
-            async with session.post(url, data=hook.body, headers=headers,
-                                    timeout=aiohttp.ClientTimeout(total=hook.timeout_s)) as resp:
+            async with session.post(url, data=hook.body, headers=headers, timeout=timeout) as resp:
                 raw = await resp.content.read(MAX_REPLY_BYTES)
                 text = raw.decode("utf-8", "replace")
                 try:
