@@ -170,3 +170,11 @@ async def test_portrait_set_and_state_change(client, tim, receiver):
     assert got == ["IOS", "IOS"]
     for r in receiver.received:
         check_sign(r["query"])
+
+
+def test_documented_sign_vector():
+    # §13.3: token xxxxyyyy, RequestTime 1669872112
+    from emulator.providers.tencent.callbacks import sign
+    expected = "17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061"
+    assert hashlib.sha256(b"xxxxyyyy1669872112").hexdigest() == expected
+    assert sign("xxxxyyyy", "1669872112") == expected
