@@ -139,3 +139,29 @@ def test_fault_schema_rules():
         with pytest.raises(ValidationError):
             FaultSchema().load(bad)
     assert engine_mod.RECORD_CAP == 5000
+
+
+async def test_settle_offline_replays_recorded_decisions(client, tim, runtime, receiver):
+    """What a replay does with a handler that asks a before-hook: the recorded refusal refuses
+    again without calling anyone, and no record means "not sent" (the action goes ahead)."""
+    from emulator.core.callbacks import settle_offline
+    from emulator.providers.tencent.errors import TencentError
+    from emulator.providers.tencent.handlers_groups import h_create_group
+    await configure(client, "tencent", SDKAPPID, receiver.url, commands=["Group.CallbackBeforeCreateGroup"])
+    receiver.refuse("Group.CallbackBeforeCreateGroup", 1)
+    res = await tim("create_group", {"Type": "Public", "Name": "x", "GroupId": "replayed"})
+    assert res["ErrorCode"] == 10016
+    recorded = [{"status": "delivered", "http_status": 200,
+                 "reply": {"ActionStatus": "FAIL", "ErrorCode": 1, "ErrorInfo": "no"}}]
+
+    class FakeCall:
+        provider = runtime.providers["tencent"]
+        tenant_id = str(SDKAPPID)
+        tenant = provider.backend.tenants[str(SDKAPPID)]
+        caller, now, extra = "administrator", 1.7e9, {}
+        data = {"Type": "Public", "Name": "x", "GroupId": "replayed"}
+    with pytest.raises(TencentError) as err:
+        settle_offline(h_create_group(FakeCall()), recorded)
+    assert err.value.code == 10016 and "replayed" not in FakeCall.tenant.groups
+    assert settle_offline(h_create_group(FakeCall()), None) == {"GroupId": "replayed"}
+    assert len(receiver.received) == 1        # the replays called nobody

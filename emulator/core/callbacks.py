@@ -115,6 +115,17 @@ def ask(hook: Hook | None, apply: Callable[[Outcome | None], Any]):
     return apply(None) if hook is None else Pending(hook, apply)
 
 
+def settle_offline(result, outcomes: list[dict] | None = None):
+    """Run a handler's Pending chain without sending anything (a durable log's replay, which
+    cannot await): each before-hook gets the outcome recorded when the request first ran (the
+    ``call.extra['callback_outcomes']`` list, in order), else "not sent", so the request takes
+    the same decision again."""
+    queue = list(outcomes or ())
+    while type(result) is Pending:
+        result = result.apply(Outcome.from_json(queue.pop(0) if queue else {"status": NOT_SENT}))
+    return result
+
+
 def emit(call, hook: Hook | None) -> None:
     """Queue an after-hook with the request; sent only if the request succeeds."""
     if hook is not None:
@@ -326,6 +337,10 @@ class CallbackEngine:
         """After-hooks of a request that succeeded: per-tenant FIFO, a worker delivers in order."""
         if self.suspended:
             return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:        # outside the server's loop (a start-up replay): nothing to send on
+            return
         for hook in hooks:
             key = (hook.provider, hook.tenant)
             q = self._queues.get(key)
@@ -343,7 +358,7 @@ class CallbackEngine:
             q.append(hook)
             worker = self._workers.get(key)
             if worker is None or worker.done():
-                self._workers[key] = asyncio.get_running_loop().create_task(self._drain(key))
+                self._workers[key] = loop.create_task(self._drain(key))
 
     async def _drain(self, key) -> None:
         q = self._queues[key]
