@@ -15,7 +15,7 @@ from aiohttp import web
 from emulator import __version__
 from emulator.core import scenario as scenario_mod
 from emulator.core.clock import Clock
-from emulator.core.faults import FaultTable
+from emulator.core.faults import FaultTable, apis_of
 from emulator.core.journal import Journal
 from emulator.core.pipeline import dumps, make_handler
 from emulator.core.ratelimit import RateLimiter
@@ -53,6 +53,7 @@ class Runtime:
         for name in settings.providers:
             cls = load_provider_class(name)
             self.providers[name] = cls(self.clock)
+        self.faults.apis = {n: frozenset(a) for n, a in apis_of(self.providers).items()}
         self.scenario_source = ""
 
     # --- scenario --------------------------------------------------------------------------
