@@ -66,7 +66,13 @@ def read_file(path: Path) -> tuple[dict, str]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(source, [("", f"cannot read file: {exc.strerror or exc}")]) from None
-    return parse_document(text, source), source
+    doc = parse_document(text, source)
+    if not doc:
+        # An empty file is almost always a mistake (a truncated copy, a wrong path in a template):
+        # starting with no tenants would answer "unknown app" to everything, far from the cause.
+        raise ScenarioError(source, [("", "the file declares nothing (empty); for a start without "
+                                          "tenants use the shipped empty.yaml (description: empty)")])
+    return doc, source
 
 
 def scenario_schema(providers: dict[str, "Provider"]) -> Schema:
