@@ -21,7 +21,7 @@ TOKEN = "token"
 # Paths the token middleware lets through (router.go Whitelist, prefix match).
 TOKEN_WHITELIST = ("/auth/get_admin_token", "/auth/parse_token")
 CORS = {"Access-Control-Allow-Origin": "*"}
-UNHANDLED_COUNT_API = "group.get_group_application_unhandled_count"   # added after v3.8.3
+UNHANDLED_COUNT_API = "group/get_group_application_unhandled_count"   # added after v3.8.3
 
 
 class Empty:
