@@ -18,7 +18,7 @@ from emulator import __version__
 from emulator.core import scenario as scenario_mod
 from emulator.core.callbacks import CallbackEngine
 from emulator.core.clock import Clock
-from emulator.core.faults import FaultTable
+from emulator.core.faults import FaultTable, apis_of
 from emulator.core.journal import Journal
 from emulator.core.pipeline import dumps, log_request, make_handler, request_log, run
 from emulator.core.ratelimit import RateLimiter
@@ -56,6 +56,7 @@ class Runtime:
         for name in settings.providers:
             cls = load_provider_class(name)
             self.providers[name] = cls(self.clock)
+        self.faults.apis = {n: frozenset(a) for n, a in apis_of(self.providers).items()}
         self.callbacks = CallbackEngine(self.clock, {n: p.callback_spec for n, p in self.providers.items()
                                                      if p.callback_spec is not None}, self.faults)
         for p in self.providers.values():
