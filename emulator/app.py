@@ -59,6 +59,7 @@ class Runtime:
         self.faults.apis = {n: frozenset(a) for n, a in apis_of(self.providers).items()}
         self.callbacks = CallbackEngine(self.clock, {n: p.callback_spec for n, p in self.providers.items()
                                                      if p.callback_spec is not None}, self.faults)
+        self.faults.callbacks = {n: frozenset(s.commands) for n, s in self.callbacks.specs.items()}
         for p in self.providers.values():
             p.callbacks = self.callbacks
             if isinstance(getattr(p, "gateway", None), Provider):   # Tencent's admin wrapper

@@ -165,3 +165,9 @@ async def test_settle_offline_replays_recorded_decisions(client, tim, runtime, r
     assert err.value.code == 10016 and "replayed" not in FakeCall.tenant.groups
     assert settle_offline(h_create_group(FakeCall()), None) == {"GroupId": "replayed"}
     assert len(receiver.received) == 1        # the replays called nobody
+
+
+async def test_callback_fault_names_a_known_command(client):
+    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "callback": "Group.Nope", "drop": True})
+    body = await resp.json()
+    assert resp.status == 400 and "unknown tencent callback command" in str(body)

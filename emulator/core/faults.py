@@ -100,6 +100,8 @@ class FaultTable:
     def __init__(self, apis: Mapping[str, Iterable[str]] | None = None) -> None:
         # provider -> emulated API names; when set, add() refuses a fault naming no such API
         self.apis: dict[str, frozenset[str]] = {p: frozenset(a) for p, a in (apis or {}).items()}
+        # provider -> callback command names (core/callbacks.py), for ``callback:`` faults
+        self.callbacks: dict[str, frozenset[str]] = {}
         self._faults: list[Fault] = []
         self._ids = itertools.count(1)
         # Fast path: (provider, api) pairs that have a rule; most requests match none.
@@ -108,6 +110,12 @@ class FaultTable:
     def validate(self, spec: dict) -> dict:
         """The fault as loaded by FaultSchema, its api checked; raises ValidationError."""
         data = FaultSchema().load(spec)
+        if data["callback"] is not None:      # a delivery fault: the provider's callback commands
+            known = self.callbacks.get(data["provider"])
+            if known is not None and data["callback"] not in known:
+                raise ValidationError({"callback": [
+                    f"unknown {data['provider']} callback command {data['callback']!r}; one of {', '.join(sorted(known))}"]})
+            return data
         problem = api_problem(data["provider"], data["api"], self.apis)
         if problem:
             raise ValidationError({"api": [problem]})

@@ -94,7 +94,7 @@ def validate(doc: dict, source: str, providers: dict[str, "Provider"]) -> dict:
         raise ScenarioError(source, flatten_errors(exc.messages)) from None
     apis = apis_of(providers)
     bad = [(f"faults[{i}].api", problem) for i, f in enumerate(validated.get("faults") or [])
-           if (problem := api_problem(f["provider"], f["api"], apis))]
+           if f["api"] is not None and (problem := api_problem(f["provider"], f["api"], apis))]
     if bad:
         raise ScenarioError(source, bad)
     return validated
