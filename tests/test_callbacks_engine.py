@@ -44,20 +44,29 @@ async def test_slow_receiver_keeps_order_and_does_not_slow_requests(client, tim,
 
 
 async def test_fault_drop_delay_down_and_http_status(client, tim, receiver):
-    await configure(client, "tencent", SDKAPPID, receiver.url, commands=[AFTER], retries=1)
+    """Tencent retries an after-callback only after a timeout (§13.4), when ``retries`` is set."""
+    await configure(client, "tencent", SDKAPPID, receiver.url, commands=[AFTER], retries=1, timeout_ms=150)
     await fault(client, provider="tencent", callback=AFTER, drop=True)
-    await fault(client, provider="tencent", callback=AFTER, after=1, down=True, times=2)
+    await fault(client, provider="tencent", callback=AFTER, after=1, down=True)
     await make_groups(tim, 2)
-    rows = await settle(client, 3, command=AFTER)
-    assert [(r["body"]["GroupId"], r["outcome"]) for r in rows] == [
-        ("grp0", "dropped"), ("grp1", "retried"), ("grp1", "failed")]
+    rows = await settle(client, 2, command=AFTER)
+    assert [(r["body"]["GroupId"], r["outcome"]) for r in rows] == [("grp0", "dropped"), ("grp1", "failed")]
     assert "connection refused" in rows[1]["error"] and receiver.received == []
-    await fault(client, provider="tencent", callback=AFTER, delay_ms=150)
-    await fault(client, provider="tencent", callback=AFTER, after=1, http_status=500)
+    await fault(client, provider="tencent", callback=AFTER, delay_ms=400)     # longer than the timeout
+    await fault(client, provider="tencent", callback=AFTER, after=2, http_status=500)
     await make_groups(tim, 2, start=2)
-    rows = await settle(client, 6, command=AFTER)
-    assert rows[3]["outcome"] == "delivered" and rows[3]["latency_ms"] >= 150
-    assert [(r["outcome"], r["reply_status"]) for r in rows[4:]] == [("retried", 500), ("delivered", 200)]
+    rows = await settle(client, 5, command=AFTER)
+    assert [(r["body"]["GroupId"], r["attempt"], r["outcome"]) for r in rows[2:]] == [
+        ("grp2", 1, "retried"), ("grp2", 2, "delivered"), ("grp3", 1, "failed")]
+    assert rows[2]["error"].startswith("no reply within") and rows[4]["reply_status"] == 500
+
+
+async def test_delay_fault_delays_delivery(client, tim, receiver):
+    await configure(client, "tencent", SDKAPPID, receiver.url, commands=[AFTER])
+    await fault(client, provider="tencent", callback=AFTER, delay_ms=150)
+    await make_groups(tim, 1)
+    row = (await settle(client, 1, command=AFTER))[0]
+    assert row["outcome"] == "delivered" and row["latency_ms"] >= 150
 
 
 async def test_before_hook_under_fault_down_passes_for_tencent(client, tim, receiver):

@@ -68,6 +68,7 @@ class Hook:
     timeout_s: float = 2.0
     retries: int = 0
     meta: dict = field(default_factory=dict)   # the provider's own notes for reading the reply
+    retry_on: tuple = ("timed out", "failed")  # outcomes of an attempt that earn a retry
 
 
 @dataclass
@@ -99,6 +100,10 @@ class Outcome:
     @classmethod
     def from_json(cls, d: dict) -> "Outcome":
         return cls(d["status"], d.get("http_status"), d.get("reply"), d.get("text", ""), d.get("error", ""))
+
+
+class _TimedOut(Exception):
+    """A delay fault longer than the delivery's timeout."""
 
 
 class Pending:
@@ -368,7 +373,7 @@ class CallbackEngine:
                 for attempt in range(1, hook.retries + 2):
                     last = attempt == hook.retries + 1
                     out = await self._attempt(hook, attempt, final=last)
-                    if out.status in (DELIVERED, NOT_SENT, DROPPED):
+                    if out.status not in hook.retry_on:
                         break
             finally:
                 q.popleft()
@@ -396,6 +401,10 @@ class CallbackEngine:
                 out = Outcome(DROPPED, error=f"dropped by fault {fault.id}")
             else:
                 if fault is not None and fault.delay_ms:
+                    # a slow network: the wait counts against the timeout
+                    if fault.delay_ms / 1000 >= hook.timeout_s:
+                        await asyncio.sleep(hook.timeout_s)
+                        raise _TimedOut(fault.id)
                     await asyncio.sleep(fault.delay_ms / 1000)
                 if fault is not None and fault.down:
                     out = Outcome(FAILED, error=f"connection refused (fault {fault.id})")
@@ -404,6 +413,8 @@ class CallbackEngine:
                                   error=f"HTTP {fault.http_status} (fault {fault.id})")
                 else:
                     out = await self._post(url, headers, hook)
+        except _TimedOut as exc:
+            out = Outcome(TIMED_OUT, error=f"no reply within {hook.timeout_s:g} s (delayed by fault {exc.args[0]})")
         except asyncio.CancelledError:
             rec["outcome"] = FAILED
             rec["error"] = "cancelled (emulator shutting down)"
@@ -413,7 +424,7 @@ class CallbackEngine:
         rec["reply_status"] = out.http_status
         rec["reply"] = out.reply if out.reply is not None else (out.text or None)
         rec["error"] = out.error
-        rec["outcome"] = out.status if (final or out.status in (DELIVERED, NOT_SENT, DROPPED)) else RETRIED
+        rec["outcome"] = out.status if (final or out.status not in hook.retry_on) else RETRIED
         out.record = rec
         self._settle(rec)
         return out

@@ -92,8 +92,10 @@ def _build(engine, cfg, command: str, payload: dict, platform: str) -> Hook:
         def signer(now: float, token=token) -> dict:
             t = str(int(now))
             return {"RequestTime": t, "Sign": sign(token, t)}
+    # §13.4: after-callbacks are retried only on a timeout, and only when the console says so
+    # (``retries``; count and interval UNKNOWN)
     return build_hook(engine, cfg, command, orjson.dumps(payload), query=query, signer=signer,
-                      meta={"before_failure": cfg.settings["before_failure"]})
+                      meta={"before_failure": cfg.settings["before_failure"]}, retry_on=("timed out",))
 
 
 def emit(call, command: str, body: dict) -> None:
