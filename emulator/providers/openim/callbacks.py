@@ -19,6 +19,7 @@ import contextvars
 import orjson
 from marshmallow import Schema, fields, validate
 
+from emulator.core.callbacks import emit as emit_after
 from emulator.core.callbacks import (CallbackConfigSchema, CallbackSpec, Command, Outcome, Pending,
                                      build_hook)
 
@@ -166,9 +167,7 @@ def after(key: str, body_fn) -> None:
     engine = ctx.call.provider.callbacks
     if engine.config("openim", ctx.call.tenant_id, HOOKS[key][0]) is None:
         return
-    h = _hook(ctx.call, key, body_fn())
-    if h is not None:
-        ctx.call.extra.setdefault("after_hooks", []).append(h)
+    emit_after(ctx.call, _hook(ctx.call, key, body_fn()))
 
 
 def decide(outcome: Outcome, h) -> dict | None:

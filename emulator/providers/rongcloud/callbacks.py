@@ -17,6 +17,7 @@ import orjson
 from marshmallow import fields, validate
 
 from emulator.core.callbacks import CallbackConfigSchema, CallbackSpec, Command, build_hook
+from emulator.core.callbacks import emit as emit_after
 
 SYNC_TIMEOUT_S, SYNC_RETRIES = 5.0, 2       # §3.1: group info / operation sync
 GROUP_OPERATION, GROUP_INFO = "groupOperationSync", "groupInfoSync"
@@ -67,7 +68,7 @@ def emit(call, command: str, items: list[dict]) -> None:
     cfg = engine.config("rongcloud", call.tenant_id, command) if engine is not None else None
     if cfg is None or not items:
         return
-    call.extra.setdefault("after_hooks", []).append(_hook(engine, cfg, call.tenant, command, items))
+    emit_after(call, _hook(engine, cfg, call.tenant, command, items))
 
 
 def _hook(engine, cfg, tenant, command: str, items: list, wrap: bool = True):

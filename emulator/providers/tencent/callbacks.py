@@ -15,6 +15,7 @@ from marshmallow import fields, validate
 
 from emulator.core.callbacks import (CallbackConfigSchema, CallbackSpec, Command, Hook, Outcome,
                                      ask, build_hook)
+from emulator.core.callbacks import emit as core_emit
 
 from .errors import TencentError
 
@@ -99,9 +100,8 @@ def _build(engine, cfg, command: str, payload: dict, platform: str) -> Hook:
 
 
 def emit(call, command: str, body: dict) -> None:
-    h = hook(call, command, body)
-    if h is not None:
-        call.extra.setdefault("after_hooks", []).append(h)
+    """Queue an after-callback with the request (sent once it succeeded)."""
+    core_emit(call, hook(call, command, body))
 
 
 __all__ = ["SPEC", "ask", "decide", "emit", "hook", "sign"]
