@@ -93,6 +93,11 @@ CONTROL = [
     ("post", "/_emulator/clock", "freeze_at / advance_s / real"),
     ("get", "/_emulator/openapi.json", "This document"),
     ("get", "/_emulator/credentials", "A valid credential minted now: ?provider=tencent|tencent-gateway|openim|rongcloud&tenant="),
+    ("get", "/_emulator/callbacks", "Callback deliveries (?provider=&tenant=&command=&outcome=&kind=&since=&limit=&wait=)"),
+    ("delete", "/_emulator/callbacks", "Clear the callback record"),
+    ("get", "/_emulator/callbacks/config", "Every tenant's callback configuration"),
+    ("put", "/_emulator/callbacks/config", "Set one tenant's callback configuration (the scenario entry's shape)"),
+    ("delete", "/_emulator/callbacks/config/{provider}/{tenant}", "Remove a tenant's callback configuration"),
 ]
 
 
