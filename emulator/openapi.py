@@ -179,6 +179,9 @@ def build(providers: dict) -> dict:
               "responses": {"200": {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}}}}}}
         if "{fault_id}" in path:
             op["parameters"] = [{"in": "path", "name": "fault_id", "required": True, "schema": {"type": "integer"}}]
+        if "{provider}/{tenant}" in path:
+            op["parameters"] = [{"in": "path", "name": n, "required": True, "schema": {"type": "string"}}
+                                for n in ("provider", "tenant")]
         seen.setdefault(path, {})[method] = op
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # apispec warns when one schema class is registered twice
