@@ -34,6 +34,13 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 RECORD_CAP = 5000          # deliveries kept for /_emulator/callbacks (oldest dropped, counted)
 QUEUE_CAP = 1000           # after-hooks waiting per tenant before overflow is counted and dropped
+# After-callbacks yield to a busy server: a delivery waits while requests keep arriving (one in
+# the last QUIET_S), at most YIELD_MAX_S, and never while its queue is more than half full
+# (emulator choice: the clouds deliver after-callbacks asynchronously too; the wait keeps a burst
+# of writes at full speed and sends the callbacks, in order, right after it).
+YIELD_MAX_S = 0.1
+YIELD_STEP_S = 0.002
+QUIET_S = 0.005
 MAX_REPLY_BYTES = 64 * 1024  # a reply body larger than this is cut in the record
 
 # outcomes of one attempt
@@ -210,6 +217,7 @@ class CallbackEngine:
         self.records_dropped = 0
         self.overflow: dict[str, int] = {}       # "provider/tenant" -> after-hooks dropped
         self.suspended = False                   # replay: deliver nothing
+        self.last_request = 0.0                  # time.monotonic() of the last provider request
         self._ids = itertools.count(1)
         self._queues: dict[tuple[str, str], deque] = {}
         self._workers: dict[tuple[str, str], asyncio.Task] = {}
@@ -369,6 +377,12 @@ class CallbackEngine:
         q = self._queues[key]
         while q:
             hook = q[0]
+            cfg = self.configs.get(key)
+            cap = cfg.queue_size if cfg is not None else QUEUE_CAP
+            waited = 0.0
+            while waited < YIELD_MAX_S and len(q) * 2 <= cap and time.monotonic() - self.last_request < QUIET_S:
+                await asyncio.sleep(YIELD_STEP_S)
+                waited += YIELD_STEP_S
             try:
                 for attempt in range(1, hook.retries + 2):
                     last = attempt == hook.retries + 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from time import perf_counter
+from time import monotonic, perf_counter
 from typing import TYPE_CHECKING
 
 import orjson
@@ -47,7 +47,10 @@ def dumps(body) -> bytes:
 def make_handler(rt: "Runtime", provider: "Provider", route: Route):
     """An aiohttp handler bound to one route; all the work is in ``run``."""
 
+    engine = rt.callbacks
+
     async def handler(request: web.Request) -> web.StreamResponse:
+        engine.last_request = monotonic()   # after-callbacks yield to a busy server (core/callbacks.py)
         return await run(rt, provider, route, request)
 
     handler.__name__ = f"{provider.name}:{route.api}"
