@@ -21,6 +21,7 @@ from aiohttp import web
 
 from emulator.core.call import Call, Route
 from emulator.core.errors import ProviderError
+from emulator.core.persist import PersistError
 
 if TYPE_CHECKING:
     from emulator.app import Runtime
@@ -36,14 +37,18 @@ def dumps(body) -> bytes:
 def make_handler(rt: "Runtime", provider: "Provider", route: Route):
     """An aiohttp handler bound to one route; all the work is in ``run``."""
 
+    key = f"{provider.name} {route.method} {route.path}"
+
     async def handler(request: web.Request) -> web.StreamResponse:
-        return await run(rt, provider, route, request)
+        return await run(rt, provider, route, request, key)
 
     handler.__name__ = f"{provider.name}:{route.api}"
+    handler.route_key = key      # what a durable log entry names (core/persist.py)
     return handler
 
 
-async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Request) -> web.Response:
+async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Request,
+              key: str = "") -> web.Response:
     started = perf_counter()
     raw = await request.read() if request.body_exists else b""
     call = Call(request, provider, route, raw, rt.clock.now())
@@ -65,6 +70,12 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
                 raise provider.rate_limited(call)
         call.payload = provider.parse_body(call)
         call.data = provider.validate(call)
+        if rt.store is not None and not route.readonly:
+            try:  # write-ahead: on disk before the handler changes anything
+                rt.store.log_request(call, key)
+            except PersistError as exc:
+                log.error("%s: %s %s refused", exc, provider.name, call.api)
+                raise provider.internal_error(call) from None
         result = route.handler(call)
         status, body = provider.render_ok(call, result)
     except ProviderError as err:
