@@ -167,8 +167,9 @@ class Runtime:
         state = read_state_file(Path(path), set(self.providers))
         try:
             self.load_state(state)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise PersistError(f"state file {path} cannot be loaded: {exc!r}") from None
+        except Exception as exc:  # noqa: BLE001 - whatever a backend raises, the file is the cause
+            reason = " ".join(repr(exc).split())
+            raise PersistError(f"state file {path} cannot be loaded: {reason[:300]}") from None
 
     def persist_at_exit(self) -> None:
         """After the last in-flight request: the state file, then the store's last snapshot.

@@ -55,7 +55,7 @@ def parse_args(argv: list[str] | None) -> Settings:
     p.add_argument("--snapshot-every", default=_env("snapshot_every", d.snapshot_every),
                    type=_positive_int("--snapshot-every"),
                    help="with --data-dir: logged writes between snapshots, the most a restart "
-                        "replays [IMEMU_SNAPSHOT_EVERY, 20000]")
+                        "replays [IMEMU_SNAPSHOT_EVERY, 10000]")
     p.add_argument("--version", action="version", version=f"im-emulator {__version__}")
     a = p.parse_args(argv)
     if a.journal_size < 1:

@@ -47,7 +47,7 @@ log = logging.getLogger("emulator.persist")
 FORMAT = 1
 DB_NAME = "state.db"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-SNAPSHOT_EVERY = 20_000          # log entries between two snapshots: restart replays at most these
+SNAPSHOT_EVERY = 10_000          # log entries between two snapshots: restart replays at most these
 SNAPSHOT_COST_PER_ENTRY = 20e-6  # a snapshot that took S s waits for S / 20 µs entries (amortised)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -65,6 +65,10 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     return str(exc) or type(exc).__name__
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    return " ".join(str(exc).split())[:limit]
 
 
 # --- the SQLite store ------------------------------------------------------------------------
@@ -125,15 +129,18 @@ class Store:
             else:
                 self.conn.executescript(SCHEMA)
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (str(FORMAT),))
+            # Sequence numbers are ours, not SQLite's rowids: a rowid restarts at 1 once a
+            # snapshot has emptied the table, which would put new entries before the snapshot.
             row = self.conn.execute("SELECT max(seq) FROM log").fetchone()
-            self.seq = row[0] or 0
+            snap = self._meta("snapshot")
+            self.seq = max(row[0] or 0, orjson.loads(snap)["seq"] if snap is not None else 0)
         except PersistError:
             self.close_quietly()
             raise
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
             self.close_quietly()
-            raise PersistError(f"database {self.path} is corrupt or unusable ({exc}); refusing to start "
-                               f"(move it away to start from the scenario)") from None
+            raise PersistError(f"database {self.path} is corrupt or unusable ({_one_line(exc)}); refusing "
+                               f"to start (move it away to start from the scenario)") from None
         return self._meta("snapshot") is not None
 
     def _meta(self, key: str) -> Any:
@@ -169,10 +176,11 @@ class Store:
                 self.replay(rt, orjson.loads(entry), body or b"")
                 self.tail += 1
         except sqlite3.Error as exc:
-            raise PersistError(f"database {self.path} is corrupt or unusable ({exc}); refusing to start "
-                               f"(move it away to start from the scenario)") from None
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise PersistError(f"database {self.path}: the snapshot cannot be loaded ({exc!r}); "
+            raise PersistError(f"database {self.path} is corrupt or unusable ({_one_line(exc)}); refusing "
+                               f"to start (move it away to start from the scenario)") from None
+        except Exception as exc:  # noqa: BLE001 - a snapshot a backend cannot load: refuse, say why
+            reason = " ".join(repr(exc).split())[:300]
+            raise PersistError(f"database {self.path}: the snapshot cannot be loaded ({reason}); "
                                f"refusing to start") from None
         self.all_dirty = bool(self.tail)
         log.info("state restored from %s: snapshot + %d logged entries replayed in %.3f s%s", self.path,
@@ -241,7 +249,7 @@ class Store:
 
     def _append(self, entry: bytes, body: bytes | None) -> None:
         try:
-            cur = self.conn.execute("INSERT INTO log (entry, body) VALUES (?, ?)", (entry, body))
+            self.conn.execute("INSERT INTO log (seq, entry, body) VALUES (?, ?, ?)", (self.seq + 1, entry, body))
         except (sqlite3.Error, AttributeError) as exc:
             try:
                 if self.conn is not None and self.conn.in_transaction:
@@ -249,7 +257,7 @@ class Store:
             except sqlite3.Error:
                 pass
             raise PersistError(f"cannot write to {self.path}: {exc}") from None
-        self.seq = cur.lastrowid
+        self.seq += 1
         self.tail += 1
         if self.tail >= self.threshold and not self.pending and self.rt is not None:
             self.pending = True
@@ -328,18 +336,31 @@ class Store:
 
 
 class ReplayRequest:
-    """The parts of an aiohttp request that providers read, rebuilt from a log entry."""
+    """The parts of an aiohttp request that providers read, rebuilt from a log entry. Headers and
+    query are built on first use: replay skips authentication, their main reader."""
 
-    __slots__ = ("method", "path", "query_string", "headers", "query", "match_info", "body_exists")
+    __slots__ = ("method", "path", "query_string", "_headers", "_query", "match_info", "body_exists")
 
     def __init__(self, method: str, path: str, query_string: str, headers: list, match_info: dict) -> None:
         self.method = method
         self.path = path
         self.query_string = query_string
-        self.headers = CIMultiDict(headers)
-        self.query = MultiDict(parse_qsl(query_string, keep_blank_values=True))
+        self._headers: Any = headers
+        self._query: MultiDict | None = None
         self.match_info = match_info
         self.body_exists = True
+
+    @property
+    def headers(self) -> CIMultiDict:
+        if not isinstance(self._headers, CIMultiDict):
+            self._headers = CIMultiDict(self._headers)
+        return self._headers
+
+    @property
+    def query(self) -> MultiDict:
+        if self._query is None:
+            self._query = MultiDict(parse_qsl(self.query_string, keep_blank_values=True))
+        return self._query
 
 
 # --- the JSON state file -----------------------------------------------------------------------

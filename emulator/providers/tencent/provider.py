@@ -95,7 +95,7 @@ class TencentProvider(Provider):
             message = f"command {command} is not emulated"
         else:
             message = f"invalid command {command}"
-        return Route("POST", call.route.path, api="unknown", handler=_unknown(code, message))
+        return Route("POST", call.route.path, api="unknown", handler=_unknown(code, message), readonly=True)
 
     # --- pipeline hooks --------------------------------------------------------------------
     def tenant_hint(self, call: Call) -> str | None:

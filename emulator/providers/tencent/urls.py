@@ -88,9 +88,16 @@ NOT_EMULATED = {
 UNKNOWN_COMMAND_CODE = {LOGIN: 60009, GROUP: 10003, GROUP_ATTR: 10003}
 
 
+# Commands that never change state: the durable log (core/persist.py) skips them.
+READONLY = {"account_check", "get_appid_group_list", "get_group_info", "get_group_member_info",
+            "get_specified_group_member_info", "get_joined_group_list", "get_role_in_group",
+            "get_group_muted_account", "get_group_shutted_uin", "get_online_member_num",
+            "get_group_ban_member", "get_group_attr"}
+
+
 def _route(service: str, command: str, handler, schema_cls, summary: str) -> Route:
     return Route("POST", f"/v4/{service}/{command}", api=command, handler=handler,
-                 schema=schema_cls(), summary=summary)
+                 schema=schema_cls(), summary=summary, readonly=command in READONLY)
 
 
 API_ROUTES: list[Route] = [_route(svc, cmd, *spec) for svc, cmds in SERVICES.items()
