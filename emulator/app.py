@@ -93,11 +93,13 @@ class Runtime:
         # A backend builds all its tenants before swapping them in; if a later provider's part
         # of the dump is bad, put the earlier ones back, so a bad dump changes nothing.
         targets = {n: p for n, p in self.providers_for(provider).items() if n in data}
-        self.log_control("state", data=data, provider=provider, tenant=tenant)
         saved = {n: dict(p.backend.tenants) for n, p in targets.items()}
         try:
             for name, p in targets.items():
                 p.backend.load(data[name], tenant)
+            # logged once it loaded (a refused dump is not worth replaying); if the log cannot
+            # be written, the load is undone below
+            self.log_control("state", data=data, provider=provider, tenant=tenant)
         except Exception:
             for name, tenants in saved.items():
                 targets[name].backend.tenants = tenants

@@ -439,3 +439,36 @@ def test_state_file_is_streamed_and_loads_back(aiohttp_client, tmp_path):
     assert json.loads(path.read_text())["state"] == rt.dump_state()
     rt2 = create_app(Settings(port=0, state_file=path))[RUNTIME]
     assert rt2.dump_state() == rt.dump_state()
+
+
+async def test_control_plane_changes_survive_without_a_clean_stop(aiohttp_client, durable_settings):
+    """A second app on the same directory while the first is still open: what a kill -9 leaves."""
+    client = await aiohttp_client(create_app(durable_settings))
+    rt = client.app[RUNTIME]
+    w = Writer(client)
+    await w.login()
+    assert await w.write(0) and await w.write(2)
+    dump = rt.dump_state()
+    assert (await client.post("/_emulator/scenario", data=b"description: nothing\n")).status == 200
+    assert rt.dump_state() == {"tencent": {}, "openim": {}, "rongcloud": {}}
+    assert (await client.put("/_emulator/state", json=dump)).status == 200       # back, by PUT
+    bad = await client.put("/_emulator/state", json={"tencent": {"1": {"nope": 1}}})
+    assert bad.status == 400                                                     # refused: not logged
+    assert (await client.post("/_emulator/faults", json=[
+        {"provider": "openim", "api": "group.create_group", "error": 1001, "times": 0},
+        {"provider": "tencent", "api": "create_group", "delay_ms": 5}])).status == 201
+    assert (await client.delete("/_emulator/faults/1")).status == 200
+    assert (await client.post("/_emulator/clock", json={"freeze_at": 1_800_000_000})).status == 200
+    assert (await client.post(f"/_emulator/reset?provider=tencent&tenant={TENCENT_APP}")).status == 200
+    expected = rt.dump_state()
+    faults = [f.as_json() for f in rt.faults.list()]
+    assert expected["openim"] == dump["openim"] and expected["tencent"] != dump["tencent"]
+
+    again = create_app(durable_settings)[RUNTIME]
+    assert again.store.diverged == 0
+    assert again.dump_state() == expected
+    assert [f.as_json() for f in again.faults.list()] == faults
+    assert again.clock.describe()["now"] == 1_800_000_000
+    # reset rebuilds from the scenario the database recorded (the replace above: nothing)
+    again.reset()
+    assert again.dump_state() == {"tencent": {}, "openim": {}, "rongcloud": {}}

@@ -126,7 +126,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             raise ControlError(400, f"unknown provider(s) in state: {', '.join(map(str, unknown))}")
         try:
             rt.load_state(data, provider, tenant)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, ValidationError) as exc:
             raise ControlError(400, f"state cannot be loaded: {exc!r}") from None
         return reply({"status": "loaded"})
 

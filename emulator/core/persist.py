@@ -304,13 +304,14 @@ class Store:
                          (orjson.dumps(meta, option=orjson.OPT_NON_STR_KEYS),))
             conn.execute("DELETE FROM log WHERE seq <= ?", (self.seq,))
             conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except Exception as exc:  # noqa: BLE001 - never leave the transaction open: later log
+            # entries would sit in it uncommitted
             try:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
-            raise PersistError(f"cannot write a snapshot to {self.path}: {exc} "
+            raise PersistError(f"cannot write a snapshot to {self.path}: {_one_line(exc)} "
                                f"(the log still holds every write)") from None
         self.dirty.clear()
         self.all_dirty = False
