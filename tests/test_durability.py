@@ -472,3 +472,36 @@ async def test_control_plane_changes_survive_without_a_clean_stop(aiohttp_client
     # reset rebuilds from the scenario the database recorded (the replace above: nothing)
     again.reset()
     assert again.dump_state() == {"tencent": {}, "openim": {}, "rongcloud": {}}
+
+
+async def test_tencent_dumps_round_trip_its_app_schema(client):
+    """Snapshots load Tencent tenants without AppSpec validation (tenant_from_snapshot): sound only
+    while AppSpec().load(dump) == dump for every kind of state a client can make."""
+    from emulator.providers.tencent.schemas_scenario import AppSpec
+
+    async def ok(path, body):
+        r = await tencent_call(client, path, body)
+        assert r["ErrorCode"] == 0, r
+
+    await ok("create_group", {
+        "Owner_Account": "administrator", "Type": "Public", "Name": "n", "GroupId": "g1",
+        "Introduction": "i", "Notification": "x", "FaceUrl": "http://f", "MaxMemberCount": 50,
+        "ApplyJoinOption": "NeedPermission", "MemberList": [{"Member_Account": "bob", "Role": "Admin"},
+                                                            {"Member_Account": "leckie"}],
+        "AppDefinedData": [{"Key": "k", "Value": "v"}]})
+    await ok("create_group", {"Owner_Account": "tommy", "Type": "AVChatRoom", "Name": "av"})
+    await ok("import_group", {"Owner_Account": "jared", "Type": "Work", "Name": "w",
+                                                "GroupId": "g2", "CreateTime": 1_700_000_000})
+    await ok("import_group_member", {"GroupId": "g2", "MemberList": [
+        {"Member_Account": "bob", "JoinTime": 1_700_000_100, "UnreadMsgNum": 3}]})
+    await ok("forbid_send_msg", {"GroupId": "g1", "Members_Account": ["bob"], "MuteTime": 100})
+    await ok("modify_group_member_info", {"GroupId": "g1", "Member_Account": "leckie",
+                                                            "NameCard": "L", "MsgFlag": "AcceptNotNotify"})
+    await ok("modify_group_attr", {"GroupId": "g1", "GroupAttr": [{"key": "a", "value": "b"}]})
+    await ok("im_open_login_svc/account_import", {"UserID": "zed", "Nick": "Z", "FaceUrl": "u"})
+    backend = client.app[RUNTIME].providers["tencent"].backend
+    for tenant in backend.tenants.values():
+        dump = backend.tenant_to_json(tenant)
+        assert len(dump["groups"]) >= 3
+        assert AppSpec().load(json.loads(json.dumps(dump))) == json.loads(json.dumps(dump))
+        assert backend.tenant_to_json(backend.tenant_from_snapshot(json.loads(json.dumps(dump)))) == dump
