@@ -255,6 +255,12 @@ def test_damaged_database_is_refused_and_left_alone(saved_db, tmp_path, damage):
     assert db.read_bytes() == raw   # never emptied, never rewritten
 
 
+def test_a_second_emulator_on_the_same_directory_is_refused(procs, tmp_path):
+    procs("--data-dir", str(tmp_path / "data"))
+    r = run_cli(tmp_path, "--data-dir", str(tmp_path / "data"))
+    assert r.returncode == 2 and "in use by another process" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_unwritable_data_dir_is_refused(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -442,7 +448,8 @@ def test_state_file_is_streamed_and_loads_back(aiohttp_client, tmp_path):
 
 
 async def test_control_plane_changes_survive_without_a_clean_stop(aiohttp_client, durable_settings):
-    """A second app on the same directory while the first is still open: what a kill -9 leaves."""
+    """A second app on the same directory, the first closed without a last snapshot: what a kill -9
+    leaves."""
     client = await aiohttp_client(create_app(durable_settings))
     rt = client.app[RUNTIME]
     w = Writer(client)
@@ -464,6 +471,7 @@ async def test_control_plane_changes_survive_without_a_clean_stop(aiohttp_client
     faults = [f.as_json() for f in rt.faults.list()]
     assert expected["openim"] == dump["openim"] and expected["tencent"] != dump["tencent"]
 
+    rt.store.close_quietly()    # no last snapshot: only what the log holds
     again = create_app(durable_settings)[RUNTIME]
     assert again.store.diverged == 0
     assert again.dump_state() == expected

@@ -48,6 +48,7 @@ FORMAT = 1
 DB_NAME = "state.db"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SNAPSHOT_EVERY = 10_000          # log entries between two snapshots: restart replays at most these
+WAL_CHECKPOINT_PAGES = 10_000
 SNAPSHOT_COST_PER_ENTRY = 20e-6  # a snapshot that took S s waits for S / 20 µs entries (amortised)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -110,10 +111,16 @@ class Store:
                                    f"start (move it away to start from the scenario)")
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            # One process owns the database: an exclusive lock (taken at the first write) spares
+            # the per-commit file locking, and refuses a second emulator on the same directory.
+            self.conn.execute("PRAGMA locking_mode=EXCLUSIVE")
             mode = self.conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise PersistError(f"database {self.path}: cannot use WAL mode (got {mode})")
             self.conn.execute(f"PRAGMA synchronous={'FULL' if self.sync == 'full' else 'NORMAL'}")
+            # Fewer, larger checkpoints (the WAL file grows to ~40 MB between them): a commit
+            # costs about a third less; a snapshot and a clean exit checkpoint anyway.
+            self.conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
             if existed:
                 check = self.conn.execute("PRAGMA quick_check").fetchone()[0]
                 if check != "ok":
@@ -139,6 +146,9 @@ class Store:
             raise
         except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
             self.close_quietly()
+            if "locked" in str(exc):
+                raise PersistError(f"database {self.path} is in use by another process (another "
+                                   f"im-emulator on this --data-dir?); refusing to start") from None
             raise PersistError(f"database {self.path} is corrupt or unusable ({_one_line(exc)}); refusing "
                                f"to start (move it away to start from the scenario)") from None
         return self._meta("snapshot") is not None
