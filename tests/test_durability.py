@@ -513,3 +513,46 @@ async def test_tencent_dumps_round_trip_its_app_schema(client):
         assert len(dump["groups"]) >= 3
         assert AppSpec().load(json.loads(json.dumps(dump))) == json.loads(json.dumps(dump))
         assert backend.tenant_to_json(backend.tenant_from_snapshot(json.loads(json.dumps(dump)))) == dump
+
+
+class CommitFails:
+    """The store's connection, except that COMMIT fails as on a full disk (INSERTs succeed: SQLite
+    only writes the WAL at commit)."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    def execute(self, sql, *args):
+        # an explicit COMMIT, or the implicit one of a write outside a transaction
+        if sql == "COMMIT" or (sql.startswith("INSERT") and not self.conn.in_transaction):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.conn.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
+
+
+async def test_a_failed_group_commit_undoes_the_whole_group(aiohttp_client, durable_settings):
+    """Writes answered in one loop iteration share a commit; if it fails, every one of them is
+    answered with the internal error and the state is rebuilt from the database without them."""
+    client = await aiohttp_client(create_app(durable_settings))
+    rt = client.app[RUNTIME]
+    w = Writer(client)
+    await w.login()
+    assert await w.write(0)
+    before = rt.dump_state()
+    real = rt.store.conn
+    rt.store.conn = CommitFails(real)
+    results = await asyncio.gather(*(rc_post(client, "/group/create.json", {
+        "userId": "u1", "groupId": f"lost{i}", "groupName": "x"}) for i in range(12)))
+    assert [r["code"] for _, r in results] == [1000] * 12
+    assert rt.dump_state() == before
+    assert rt.store.degraded
+    rt.store.conn = real                       # the disk has room again
+    assert await w.write(2) and await w.write(5)
+    assert not rt.store.degraded
+    after = rt.dump_state()
+    rt.store.close_quietly()
+    again = create_app(durable_settings)[RUNTIME]
+    assert again.dump_state() == after
+    assert not any(f"lost{i}" in json.dumps(after) for i in range(12))

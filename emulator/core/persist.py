@@ -24,6 +24,7 @@ OS before the reply leaves); ``sync="full"`` also fsyncs every commit, for power
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
@@ -87,6 +88,8 @@ class Store:
         self.dirty: set[tuple[str, str | None]] = set()
         self.all_dirty = True
         self.pending = False    # a snapshot is scheduled
+        self.batch: asyncio.Future | None = None   # the commit the open group of writes waits for
+        self.degraded = False   # after a failed write: commit each write before its handler runs
         self.replayed = 0
         self.diverged = 0       # replayed entries that raised something other than the provider's error
 
@@ -241,9 +244,13 @@ class Store:
     def attach(self, rt: "Runtime") -> None:
         self.rt = rt
 
-    def log_request(self, call: Call, key: str) -> None:
-        """Append (and commit) one request about to reach its handler; PersistError if the disk
-        refuses, in which case the handler must not run."""
+    def log_request(self, call: Call, key: str) -> "asyncio.Future | None":
+        """Append one request about to reach its handler.
+
+        Group commit: inside the event loop the entry joins the open transaction and the caller
+        gets the future of its commit, made once for every request of this loop iteration,
+        before any of their replies is sent (the pipeline awaits it). PersistError if the entry
+        cannot be written; the handler must then not run."""
         req = call.request
         entry = {"k": "r", "h": key, "m": req.method, "p": req.path, "q": req.query_string,
                  "hd": list(req.headers.items()), "n": call.now, "t": call.tenant_id, "c": call.caller}
@@ -252,29 +259,108 @@ class Store:
         mi = req.match_info
         if mi:
             entry["mi"] = dict(mi)
-        self._append(orjson.dumps(entry, option=orjson.OPT_NON_STR_KEYS), call.raw)
+        pending = self._append(orjson.dumps(entry, option=orjson.OPT_NON_STR_KEYS), call.raw, group=True)
         self.dirty.add((call.provider.name, call.tenant_id))
+        return pending
 
     def log_control(self, kind: str, now: float, fields: dict) -> None:
+        """Control-plane changes are rare: committed at once (with any open group)."""
         self._append(orjson.dumps({"k": kind, "n": now, **fields}, option=orjson.OPT_NON_STR_KEYS), None)
         self.all_dirty = True
 
-    def _append(self, entry: bytes, body: bytes | None) -> None:
-        try:
-            self.conn.execute("INSERT INTO log (seq, entry, body) VALUES (?, ?, ?)", (self.seq + 1, entry, body))
-        except (sqlite3.Error, AttributeError) as exc:
+    def _append(self, entry: bytes, body: bytes | None, group: bool = False) -> "asyncio.Future | None":
+        loop = None
+        if group and not self.degraded:
             try:
-                if self.conn is not None and self.conn.in_transaction:
-                    self.conn.rollback()
-            except sqlite3.Error:
-                pass
-            raise PersistError(f"cannot write to {self.path}: {exc}") from None
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+        conn = self.conn
+        try:
+            if conn is None:
+                raise sqlite3.ProgrammingError("the database is closed")
+            if loop is not None and not conn.in_transaction:
+                conn.execute("BEGIN")
+            conn.execute("INSERT INTO log (seq, entry, body) VALUES (?, ?, ?)", (self.seq + 1, entry, body))
+            if loop is None and conn.in_transaction:
+                conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            # whatever this transaction held is gone (SQLite may roll it back by itself on a
+            # full disk): undo in memory what its requests did, answer them with errors
+            self._fail(exc)
+            raise PersistError(f"cannot write to {self.path}: {_one_line(exc)}") from None
         self.seq += 1
         self.tail += 1
+        if loop is None:
+            self.degraded = False   # a synchronous commit went through: group commit again
+            self._maybe_snapshot()
+            return None
+        if self.batch is None:
+            self.batch = loop.create_future()
+            loop.call_soon(self._commit_batch)
+        return self.batch
+
+    def _commit_batch(self) -> None:
+        try:
+            self._commit_now()
+        except PersistError:
+            return                   # _fail has answered the batch
+        self._maybe_snapshot()
+
+    def _commit_now(self) -> None:
+        """Commit the open group, if any, and release its replies; PersistError if it failed."""
+        fut, self.batch = self.batch, None
+        try:
+            if self.conn is not None and self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.batch = fut
+            self._fail(exc)
+            raise PersistError(f"cannot write to {self.path}: {_one_line(exc)}") from None
+        if fut is not None and not fut.done():
+            fut.set_result(None)
+
+    def _fail(self, exc: BaseException) -> None:
+        """A write or commit failed: roll back, rebuild the state in memory from what the database
+        holds (the requests of the lost group never happened), fail their replies, and commit
+        each write before its handler until a commit succeeds again."""
+        fut, self.batch = self.batch, None
+        message = f"cannot write to {self.path}: {_one_line(exc)}"
+        log.error("%s", message)
+        try:
+            if self.conn is not None and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        if fut is not None:
+            self.degraded = True
+            if self.rt is not None:
+                self._rebuild(self.rt)
+            if not fut.done():
+                fut.set_exception(PersistError(message))
+                fut.exception()      # retrieved by its waiters; never "never retrieved"
+        else:
+            self.degraded = True
+
+    def _rebuild(self, rt: "Runtime") -> None:
+        rt.store = None            # replaying logs nothing
+        try:
+            row = self.conn.execute("SELECT max(seq) FROM log").fetchone()
+            snap = self._meta("snapshot")
+            self.seq = max(row[0] or 0, orjson.loads(snap)["seq"] if snap is not None else 0)
+            self.tail = self.diverged = 0
+            self.dirty.clear()
+            self.restore(rt)
+            self.all_dirty = True
+        except PersistError as exc:
+            log.critical("cannot rebuild the state from %s after a failed write: %s", self.path, exc)
+        finally:
+            rt.store = self
+
+    def _maybe_snapshot(self) -> None:
         if self.tail >= self.threshold and not self.pending and self.rt is not None:
             self.pending = True
             try:
-                import asyncio
                 asyncio.get_running_loop().call_soon(self._scheduled_snapshot)
             except RuntimeError:      # no loop (a synchronous caller): do it now
                 self._scheduled_snapshot()
@@ -292,6 +378,7 @@ class Store:
         """Write the changed tenants (all when ``full``), the scenario texts, faults and clock,
         and drop the log they cover: one transaction, so a crash leaves the old snapshot + log."""
         t0 = perf_counter()
+        self._commit_now()
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -339,6 +426,7 @@ class Store:
         if self.conn is None:
             return
         try:
+            self._commit_now()
             if self.tail or self.all_dirty:
                 self.snapshot(rt)
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -52,6 +52,7 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
     started = perf_counter()
     raw = await request.read() if request.body_exists else b""
     call = Call(request, provider, route, raw, rt.clock.now())
+    pending = None   # the commit of this request's log entry, awaited before the reply leaves
     try:
         call.route = route = provider.resolve(call)
         call.api = route.api
@@ -71,8 +72,8 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
         call.payload = provider.parse_body(call)
         call.data = provider.validate(call)
         if rt.store is not None and not route.readonly:
-            try:  # write-ahead: on disk before the handler changes anything
-                rt.store.log_request(call, key)
+            try:  # write-ahead: logged before the handler changes anything
+                pending = rt.store.log_request(call, key)
             except PersistError as exc:
                 log.error("%s: %s %s refused", exc, provider.name, call.api)
                 raise provider.internal_error(call) from None
@@ -83,6 +84,11 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
     except Exception:  # a bug: keep the client in the provider's envelope, keep the traceback
         log.exception("unhandled error in %s %s", provider.name, call.api)
         status, body = provider.render_error(call, provider.internal_error(call))
+    if pending is not None:
+        try:
+            await pending
+        except PersistError:   # the store has undone the change; the reply must not claim it
+            status, body = provider.render_error(call, provider.internal_error(call))
     payload = body if isinstance(body, bytes) else dumps(body)
     response = web.Response(body=payload, status=status, content_type="application/json",
                             charset="utf-8", headers=call.response_headers)
