@@ -152,8 +152,8 @@ def run(providers: list[str], seconds: float, writes: int = WRITES) -> str:
              "off CPU us/req", "on CPU us/req", "CPU ratio off/on", "target", "verdict",
              "--sync full req/s", "full/off req/s"],
             throughput(providers, seconds, path, tmp),
-            f"on = --data-dir with the default --sync normal (WAL, a commit per logged write, no fsync: "
-            f"survives a killed process); --sync full adds an fsync per write (survives power loss). "
+            f"on = --data-dir with the default --sync normal (WAL, one commit per event-loop turn, no fsync: "
+            f"survives a killed process); --sync full adds an fsync per commit (survives power loss). "
             f"Snapshot every {Settings().snapshot_every:,} writes by default. CPU us/req = server "
             f"process CPU time per request; the verdict uses the CPU ratio, which other processes "
             f"on the machine disturb less than req/s (on this shared machine req/s ratios of the "

@@ -48,10 +48,10 @@ def parse_args(argv: list[str] | None) -> Settings:
                    help="require header X-Emulator-Token on /_emulator/* [IMEMU_ADMIN_TOKEN]")
     p.add_argument("--data-dir", type=Path, default=_env("data_dir", None),
                    help="durable state: every answered write is in DIR/state.db (SQLite, WAL) before "
-                        "it is answered; a restart, even after kill -9, resumes from it [IMEMU_DATA_DIR]")
+                        "its reply leaves; a restart, even after kill -9, resumes from it [IMEMU_DATA_DIR]")
     p.add_argument("--sync", default=_env("sync", d.sync), choices=["normal", "full"],
                    help="with --data-dir: normal survives a killed process, full also a power loss "
-                        "(an fsync per write) [IMEMU_SYNC, normal]")
+                        "(an fsync per commit) [IMEMU_SYNC, normal]")
     p.add_argument("--snapshot-every", default=_env("snapshot_every", d.snapshot_every),
                    type=_positive_int("--snapshot-every"),
                    help="with --data-dir: logged writes between snapshots, the most a restart "
@@ -60,6 +60,8 @@ def parse_args(argv: list[str] | None) -> Settings:
     a = p.parse_args(argv)
     if a.journal_size < 1:
         p.error("--journal-size must be at least 1")
+    if a.sync not in ("normal", "full"):   # argparse does not check a default from the environment
+        p.error(f"--sync / IMEMU_SYNC must be normal or full, not {a.sync!r}")
     return Settings(host=a.host, port=a.port, scenario=a.scenario, state_file=a.state_file,
                     journal_size=a.journal_size, log_level=a.log_level.upper(), admin_token=a.admin_token,
                     data_dir=a.data_dir, sync=a.sync, snapshot_every=a.snapshot_every)

@@ -556,3 +556,13 @@ async def test_a_failed_group_commit_undoes_the_whole_group(aiohttp_client, dura
     again = create_app(durable_settings)[RUNTIME]
     assert again.dump_state() == after
     assert not any(f"lost{i}" in json.dumps(after) for i in range(12))
+
+
+@pytest.mark.parametrize("env", [{"IMEMU_SYNC": "sometimes"}, {"IMEMU_SNAPSHOT_EVERY": "often"},
+                                 {"IMEMU_SNAPSHOT_EVERY": "0"}])
+def test_bad_durability_settings_exit_2(tmp_path, env):
+    full = {k: v for k, v in os.environ.items() if not k.startswith("IMEMU_")}
+    r = subprocess.run([sys.executable, "-m", "emulator", "--port", "0", "--data-dir", str(tmp_path / "d")],
+                       capture_output=True, text=True, timeout=60, env={**full, **env}, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.strip(), r.stderr
+    assert not (tmp_path / "d").exists()

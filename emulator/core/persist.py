@@ -3,9 +3,11 @@
 Why a log of requests rather than of state changes: state is deterministic (ids come from
 per-tenant sequences, time from the emulator clock), so replaying the requests a handler saw, in
 order, with the clock frozen at each request's recorded ``now``, rebuilds the state exactly. The
-pipeline appends one row before it calls a handler (``Route.readonly`` opts a route out); the row
-is committed before the handler runs, so an answered write is on disk before it is answered, and
-a write the disk refuses is answered with the provider's internal error and never applied.
+pipeline appends one row before it calls a handler (``Route.readonly`` opts a route out) and
+sends the reply only once that row is committed. Rows of one event-loop turn share a commit
+(group commit); if it fails, the state is rebuilt from the database without them and each of
+their replies is the provider's internal error, so an answered write is always on disk and a
+refused one is never applied.
 
 Replay bypasses authentication (a UserSig or token may have expired since) and reuses the tenant
 and caller recorded with the request. Requests that failed in their handler are replayed too and
