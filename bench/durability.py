@@ -141,6 +141,76 @@ def restart(providers: list[str], path: Path, tmp: Path, writes: int) -> list[li
     return rows
 
 
+# --- memory of a save ----------------------------------------------------------------------------
+SAVE_GROUPS, SAVE_MEMBERS = 20_000, 50
+
+
+def _save_child(mode: str, n_groups: int) -> dict:
+    """In a fresh process: one OpenIM tenant with ``n_groups`` x SAVE_MEMBERS members loaded from
+    a dump, then one save; peak RSS above the state (VmHWM, reset before the save) / state RSS."""
+    import gc
+
+    from bench.common import rss_bytes, trim
+    from emulator.app import RUNTIME, create_app
+    from emulator.core.persist import Store
+    from emulator.settings import fixtures_dir
+
+    def hwm() -> int:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM:"))
+
+    rt = create_app(Settings(port=0, scenario=fixtures_dir() / "empty.yaml"))[RUNTIME]
+    trim()
+    base = rss_bytes()
+    users = [[f"u{i}", "", "", "", 0, 1, 0] for i in range(10_000)]
+    groups = [{"groupID": f"g{g}", "groupName": f"g{g}", "notification": "", "introduction": "", "faceURL": "",
+               "ownerUserID": "u0", "createTime": 1, "ex": "", "status": 0, "creatorUserID": "u0",
+               "groupType": 2, "needVerification": 0, "lookMemberInfo": 0, "applyMemberFriend": 0,
+               "notificationUpdateTime": 0, "notificationUserID": "", "requests": [],
+               "members": [[f"u{(g * SAVE_MEMBERS + j) % 10_000}", 100 if j else 20, 1, 2, "u0", "", "", "", "", 0]
+                           for j in range(SAVE_MEMBERS)]} for g in range(n_groups)]
+    rt.load_state({"openim": {"s1": {"secret": "s1", "admins": ["u0"], "settings": {}, "users": users,
+                                     "groups": groups}}})
+    del users, groups
+    gc.collect()
+    trim()
+    state = rss_bytes() - base
+    with tempfile.TemporaryDirectory() as tmp:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")   # VmHWM := VmRSS
+        r0 = rss_bytes()
+        t0 = time.perf_counter()
+        if mode == "file":
+            rt.save_state_file(Path(tmp) / "s.json")
+        elif mode == "db":
+            store = Store(Path(tmp) / "d")
+            store.open()
+            store.snapshot(rt, full=True)
+            store.close_quietly()
+        else:   # the whole state as one JSON document, as the state file was written before
+            import orjson
+            blob = orjson.dumps({"state": rt.dump_state()}, option=orjson.OPT_INDENT_2)
+            (Path(tmp) / "s.json").write_bytes(blob)
+            del blob
+        took = time.perf_counter() - t0
+        peak = hwm() - r0
+    return {"state": state, "peak": peak, "seconds": took}
+
+
+def save_memory(n_groups: int) -> list[list]:
+    import subprocess
+
+    rows = []
+    for mode, label in (("whole", "one JSON document (before: reference)"), ("file", "--state-file, streamed per tenant"),
+                        ("db", "--data-dir snapshot, a row per tenant")):
+        out = subprocess.run([PYTHON, "-m", "bench.durability", "--save-child", mode, str(n_groups)],
+                             capture_output=True, text=True, timeout=600, check=True, cwd=Path(__file__).parent.parent)
+        d = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append([label, f"{d['state'] / 1e6:.0f}", f"{d['peak'] / 1e6:.0f}", f"{d['peak'] / d['state']:.2f}",
+                     f"{d['seconds']:.1f}"])
+    return rows
+
+
 def run(providers: list[str], seconds: float, writes: int = WRITES) -> str:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -165,4 +235,17 @@ def run(providers: list[str], seconds: float, writes: int = WRITES) -> str:
             restart(providers, path, tmp, writes),
             "Spawn of `python -m emulator --data-dir` to the first 200 of /_emulator/health, the "
             "state restored (last snapshot + the log after it). Writes spread evenly over the providers.")
+    n = SAVE_GROUPS if writes >= WRITES else SAVE_GROUPS // 10
+    out += "\n" + table(
+        f"Durable state: memory of one save, one OpenIM tenant of {n:,} groups x {SAVE_MEMBERS} members",
+        ["save", "state MB (RSS)", "extra peak MB", "extra / state", "seconds"],
+        save_memory(n),
+        "Each in a fresh process; extra peak = VmHWM during the save minus RSS before it. A save "
+        "holds at most one tenant's dump at a time, so a state spread over tenants needs less.")
     return out
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) == 4 and sys.argv[1] == "--save-child":
+        print(json.dumps(_save_child(sys.argv[2], int(sys.argv[3]))))
