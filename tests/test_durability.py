@@ -566,3 +566,28 @@ def test_bad_durability_settings_exit_2(tmp_path, env):
                        capture_output=True, text=True, timeout=60, env={**full, **env}, cwd=tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr and r.stderr.strip(), r.stderr
     assert not (tmp_path / "d").exists()
+
+
+async def test_reads_are_not_logged_and_writes_are(aiohttp_client, durable_settings):
+    client = await aiohttp_client(create_app(durable_settings))
+    store = client.app[RUNTIME].store
+    w = Writer(client)
+    await w.login()
+
+    def logged() -> int:
+        return store.conn.execute("SELECT count(*) FROM log").fetchone()[0]
+
+    n = logged()
+    assert (await tencent_call(client, "get_group_info", {"GroupIdList": ["none"]}))["ActionStatus"] == "OK"
+    _, r = await openim_call(client, "/group/get_groups_info", {"groupIDs": ["none"]}, token=w.token)
+    assert r["errCode"] == 0
+    assert (await client.options("/group/create_group")).status == 200
+    _, r = await rc_post(client, "/entrust/group/profile/query.json", {"groupIds": "none"})
+    assert r["code"] == 200
+    assert logged() == n
+    # OpenIM's sync reads create a version document on first use: logged, and replayed
+    _, r = await openim_call(client, "/group/get_full_join_group_ids", {"userID": "imAdmin", "idHash": 0},
+                             token=w.token)
+    assert r["errCode"] == 0
+    assert await w.write(0)
+    assert logged() == n + 2
