@@ -157,7 +157,7 @@ def test_fault_schema_rules():
 
 async def test_settle_offline_replays_recorded_decisions(client, tim, runtime, receiver):
     """What a replay does with a handler that asks a before-hook: the recorded refusal refuses
-    again without calling anyone, and no record means "not sent" (the action goes ahead)."""
+    again without calling anyone; without a record nothing happens; a recorded accept applies."""
     from emulator.core.callbacks import settle_offline
     from emulator.providers.tencent.errors import TencentError
     from emulator.providers.tencent.handlers_groups import h_create_group
@@ -177,7 +177,11 @@ async def test_settle_offline_replays_recorded_decisions(client, tim, runtime, r
     with pytest.raises(TencentError) as err:
         settle_offline(h_create_group(FakeCall()), recorded)
     assert err.value.code == 10016 and "replayed" not in FakeCall.tenant.groups
-    assert settle_offline(h_create_group(FakeCall()), None) == {"GroupId": "replayed"}
+    # no recorded outcome: the chain stays pending and nothing changes
+    assert type(settle_offline(h_create_group(FakeCall()), None)).__name__ == "Pending"
+    assert "replayed" not in FakeCall.tenant.groups
+    accepted = [{"status": "delivered", "http_status": 200, "reply": {"ActionStatus": "OK", "ErrorCode": 0}}]
+    assert settle_offline(h_create_group(FakeCall()), accepted) == {"GroupId": "replayed"}
     assert len(receiver.received) == 1        # the replays called nobody
 
 

@@ -129,12 +129,12 @@ def ask(hook: Hook | None, apply: Callable[[Outcome | None], Any]):
 
 def settle_offline(result, outcomes: list[dict] | None = None):
     """Run a handler's Pending chain without sending anything (a durable log's replay, which
-    cannot await): each before-hook gets the outcome recorded when the request first ran (the
-    ``call.extra['callback_outcomes']`` list, in order), else "not sent", so the request takes
-    the same decision again."""
+    cannot await): each before-hook gets the outcome recorded when the request first ran, in
+    order, so the request takes the same decision again. When the recorded outcomes run out
+    first, the chain is left as it is (a Pending: nothing has changed) and returned."""
     queue = list(outcomes or ())
-    while type(result) is Pending:
-        result = result.apply(Outcome.from_json(queue.pop(0) if queue else {"status": NOT_SENT}))
+    while type(result) is Pending and queue:
+        result = result.apply(Outcome.from_json(queue.pop(0)))
     return result
 
 
@@ -218,6 +218,11 @@ class CallbackEngine:
         self.overflow: dict[str, int] = {}       # "provider/tenant" -> after-hooks dropped
         self.suspended = False                   # replay: deliver nothing
         self.last_request = 0.0                  # time.monotonic() of the last provider request
+        # Replay of a durable log (core/persist.py): each request runs with the configuration it
+        # was logged with (``replay_config``), whatever is configured now.
+        self.replaying = False
+        self.replay_config: TenantConfig | None = None
+        self._replay_cache: dict[bytes, TenantConfig] = {}
         self._ids = itertools.count(1)
         self._queues: dict[tuple[str, str], deque] = {}
         self._workers: dict[tuple[str, str], asyncio.Task] = {}
@@ -255,10 +260,38 @@ class CallbackEngine:
     def config(self, provider: str, tenant: str | None, command: str) -> TenantConfig | None:
         """The tenant's configuration when ``command`` is enabled for it, else None (the hot
         path: one dict lookup when nothing is configured)."""
+        if self.replaying:
+            cfg = self.replay_config
+            return cfg if cfg is not None and cfg.provider == provider and command in cfg.enabled else None
         if not self.configs:
             return None
         cfg = self.configs.get((provider, tenant))
         return cfg if cfg is not None and command in cfg.enabled else None
+
+    def active(self, provider: str, tenant: str | None) -> bool:
+        """Whether the tenant has a callback configuration (the replayed one during a replay)."""
+        if self.replaying:
+            return self.replay_config is not None and self.replay_config.provider == provider
+        return (provider, tenant) in self.configs
+
+    # durable log (core/persist.py) ---------------------------------------------------------
+    def logged_config(self, provider: str, tenant: str | None) -> dict | None:
+        """What a log entry records of the configuration its request runs under."""
+        cfg = self.configs.get((provider, tenant)) if self.configs else None
+        return cfg.source if cfg is not None else None
+
+    def replay_with(self, source: dict | None) -> None:
+        """Run the next replayed request under the configuration its entry recorded."""
+        if source is None:
+            self.replay_config = None
+            return
+        key = orjson.dumps(source, option=orjson.OPT_SORT_KEYS)
+        cfg = self._replay_cache.get(key)
+        if cfg is None:
+            if len(self._replay_cache) > 64:
+                self._replay_cache.clear()
+            cfg = self._replay_cache[key] = self.validate(source)
+        self.replay_config = cfg
 
     def command(self, provider: str, name: str) -> Command:
         return self.specs[provider].commands[name]

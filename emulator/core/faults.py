@@ -166,3 +166,15 @@ class FaultTable:
     def match_callback(self, provider: str, command: str, tenant: str | None) -> Fault | None:
         """A fault on one delivery attempt of ``command`` (``callback:`` rules only)."""
         return self.match(provider, "callback:" + command, tenant)
+
+    # --- durable state (core/persist.py) -----------------------------------------------------
+    def state(self) -> dict:
+        """Every rule with its counters, and the next id."""
+        nxt = next(self._ids)
+        self._ids = itertools.count(nxt)
+        return {"next_id": nxt, "faults": [asdict(f) for f in self._faults]}
+
+    def restore(self, state: dict) -> None:
+        self._faults = [Fault(**f) for f in state.get("faults") or []]
+        self._ids = itertools.count(int(state.get("next_id") or 1))
+        self._keys = {self._key(f) for f in self._faults}

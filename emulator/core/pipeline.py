@@ -22,6 +22,7 @@ from aiohttp import web
 from emulator.core.call import Call, Route
 from emulator.core.callbacks import Pending
 from emulator.core.errors import ProviderError
+from emulator.core.persist import PersistError
 
 if TYPE_CHECKING:
     from emulator.app import Runtime
@@ -44,24 +45,36 @@ def dumps(body) -> bytes:
     return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
 
 
+async def _both(first, second) -> None:
+    """Two log commits of one request (its entry, then the entry with its before-hook outcomes)."""
+    try:
+        await first
+    finally:
+        await second
+
+
 def make_handler(rt: "Runtime", provider: "Provider", route: Route):
     """An aiohttp handler bound to one route; all the work is in ``run``."""
 
+    key = f"{provider.name} {route.method} {route.path}"
     engine = rt.callbacks
 
     async def handler(request: web.Request) -> web.StreamResponse:
         engine.last_request = monotonic()   # after-callbacks yield to a busy server (core/callbacks.py)
-        return await run(rt, provider, route, request)
+        return await run(rt, provider, route, request, key)
 
     handler.__name__ = f"{provider.name}:{route.api}"
+    handler.route_key = key      # what a durable log entry names (core/persist.py)
     return handler
 
 
-async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Request) -> web.Response:
+async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Request,
+              key: str = "") -> web.Response:
     started = perf_counter()
     raw = await request.read() if request.body_exists else b""
     call = Call(request, provider, route, raw, rt.clock.now())
     code = "-"
+    pending = None   # the commit of this request's log entry, awaited before the reply leaves
     try:
         call.route = route = provider.resolve(call)
         call.api = route.api
@@ -80,13 +93,27 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
                 raise provider.rate_limited(call)
         call.payload = provider.parse_body(call)
         call.data = provider.validate(call)
+        if rt.store is not None and not route.readonly:
+            try:  # write-ahead: logged before the handler changes anything
+                pending = rt.store.log_request(call, key)
+            except PersistError as exc:
+                log.error("%s: %s %s refused", exc, provider.name, call.api)
+                raise provider.internal_error(call) from None
         result = route.handler(call)
+        outcomes: list = []
         while type(result) is Pending:   # a before-hook: ask it (no state has changed), then apply
-            result = result.apply(await rt.callbacks.before(result.hook, call))
+            outcome = await rt.callbacks.before(result.hook, call)
+            if pending is not None:      # durable: the request again, with what decided it, first
+                outcomes.append(outcome.as_json())
+                try:
+                    decided = rt.store.log_request(call, key, outcomes)
+                except PersistError as exc:
+                    log.error("%s: %s %s refused", exc, provider.name, call.api)
+                    raise provider.internal_error(call) from None
+                if decided is not None:
+                    pending = _both(pending, decided)
+            result = result.apply(outcome)
         status, body = provider.render_ok(call, result)
-        hooks = call.extra.get("after_hooks") if call.extra else None
-        if hooks:
-            rt.callbacks.enqueue(hooks)
     except ProviderError as err:
         code = err.code
         status, body = provider.render_error(call, err)
@@ -95,6 +122,16 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
         err = provider.internal_error(call)
         code = err.code
         status, body = provider.render_error(call, err)
+    if pending is not None:
+        try:
+            await pending
+        except PersistError:   # the store has undone the change; the reply must not claim it
+            err = provider.internal_error(call)
+            code = err.code
+            status, body = provider.render_error(call, err)
+    hooks = call.extra.get("after_hooks") if call.extra and code == "-" else None
+    if hooks:    # after-callbacks of a request that took effect (and is on disk)
+        rt.callbacks.enqueue(hooks)
     payload = body if isinstance(body, bytes) else dumps(body)
     response = web.Response(body=payload, status=status, content_type="application/json",
                             charset="utf-8", headers=call.response_headers)

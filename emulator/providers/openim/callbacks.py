@@ -201,7 +201,7 @@ def decide(outcome: Outcome, h) -> dict | None:
 def wrap(call, fn):
     """Run rule ``fn()`` with hooks on; a before hook turns the call into a Pending chain."""
     engine = call.provider.callbacks
-    if engine is None or not engine.configs or ("openim", call.tenant_id) not in engine.configs:
+    if engine is None or not engine.active("openim", call.tenant_id):
         return fn()
     ctx = _Context(call)
 
