@@ -38,6 +38,7 @@ async def test_group_hooks_in_both_profiles(client, runtime, receiver, version, 
         "groupInfo": {"groupType": 2, "groupName": "g", "needVerification": 2}}, token=token)
     assert body["errCode"] == 0, body
     gid = body["data"]["groupInfo"]["groupID"]
+    await settle(client, 1, command="callbackAfterCreateGroupCommand")   # after hooks go after the reply
     _, body = await openim_call(client, "/group/join_group", {
         "groupID": gid, "inviterUserID": "jared", "joinSource": 3, "reqMessage": "hi"}, token=token)
     assert body["errCode"] == (1001 if quirk else 0), body
