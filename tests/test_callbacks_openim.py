@@ -177,3 +177,25 @@ async def test_update_user_info_hooks(client, openim_admin_token, receiver, runt
     assert (after["userID"], after["nickName"], after["ex"]) == ("bob", "B", "")
     before = (await deliveries(client, command="callbackBeforeUpdateUserInfoCommand"))[0]["body"]
     assert before["ex"] is None
+
+
+async def test_set_group_info_hooks_replace_fields(client, openim_admin_token, receiver):
+    t = openim_admin_token
+    await setup(client, receiver, "beforeSetGroupInfo", "afterSetGroupInfo")
+    gid = (await create(client, t))["data"]["groupInfo"]["groupID"]
+    # §4.6: groupID, groupName, faceURL and introduction are always taken from the reply
+    receiver.override("callbackBeforeSetGroupInfoCommand", groupID=gid, groupName="hooked", ex="e2")
+    _, body = await openim_call(client, "/group/set_group_info", {"groupInfoForSet": {
+        "groupID": gid, "groupName": "mine", "introduction": "intro"}}, token=t)
+    assert body["errCode"] == 0, body
+    _, body = await openim_call(client, "/group/get_groups_info", {"groupIDs": [gid]}, token=t)
+    info = body["data"]["groupInfos"][0]
+    assert (info["groupName"], info["introduction"], info["ex"]) == ("hooked", "", "e2")
+    before = (await deliveries(client, command="callbackBeforeSetGroupInfoCommand"))[0]["body"]
+    assert (before["operationID"], before["groupName"], before["introduction"]) == ("", "mine", "intro")
+    after = (await settle(client, 1, command="callbackAfterSetGroupInfoCommand"))[0]["body"]
+    assert after["groupName"] == "hooked"
+    receiver.override("callbackBeforeSetGroupInfoCommand")      # no groupID in the reply: 1004
+    _, body = await openim_call(client, "/group/set_group_info", {"groupInfoForSet": {
+        "groupID": gid, "groupName": "x"}}, token=t)
+    assert body["errCode"] == 1004
