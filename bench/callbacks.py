@@ -26,6 +26,7 @@ from bench.common import Server, median, table, verdict
 from bench.inproc import app_client
 
 THROUGHPUT_TARGET, LATENCY_SLACK_MS = 0.8, 1.0
+ROUNDS = 3
 ACCEPT = orjson.dumps({"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0})
 
 
@@ -74,15 +75,20 @@ async def _run(receiver_url: str, n: int, lat_n: int) -> list[list]:
     async with app_client(["tencent"], clients.scenario(["tencent"], 400, 60)) as (client, rt, signed):
         engine = rt.callbacks
         await _latencies(signed, 200, "warm")
-        base_s = await _writes(signed, n, 16, "a")
-        engine.set_config(engine.validate({"provider": "tencent", "tenant": sdk, "url": receiver_url,
-                                           "commands": ["Group.CallbackAfterCreateGroup"],
-                                           "queue_size": n * 2}))
-        with_s = await _writes(signed, n, 16, "b")
-        t0 = time.perf_counter()
-        while engine.stats()["queued"]:
-            await asyncio.sleep(0.005)
-        drain_s = time.perf_counter() - t0
+        after_cfg = engine.validate({"provider": "tencent", "tenant": sdk, "url": receiver_url,
+                                     "commands": ["Group.CallbackAfterCreateGroup"], "queue_size": n * 2})
+        base, with_ = [], []
+        drain_s = 0.0
+        for r in range(ROUNDS):      # alternate, so a busy moment of the machine hits both sides
+            engine.remove_config("tencent", sdk)
+            base.append(await _writes(signed, n, 16, f"a{r}-"))
+            engine.set_config(after_cfg)
+            with_.append(await _writes(signed, n, 16, f"b{r}-"))
+            t0 = time.perf_counter()
+            while engine.stats()["queued"]:
+                await asyncio.sleep(0.005)
+            drain_s = max(drain_s, time.perf_counter() - t0)
+        base_s, with_s = median(base), median(with_)
         delivered = len(engine.list(command="Group.CallbackAfterCreateGroup", outcome="delivered"))
         engine.clear()
 
@@ -110,7 +116,7 @@ async def _run(receiver_url: str, n: int, lat_n: int) -> list[list]:
         ["create_group/s, no callbacks", f"{n / base_s:,.0f}", ""],
         ["create_group/s, after-callback to the receiver", f"{n / with_s:,.0f}",
          f"ratio {ratio:.2f} (target >= {THROUGHPUT_TARGET}: {verdict(ratio >= THROUGHPUT_TARGET)})"],
-        ["after-callbacks delivered / queue drained after the last write", f"{delivered:,} / {drain_s * 1000:.0f} ms", ""],
+        ["after-callbacks delivered / longest drain after a burst", f"{delivered:,} / {drain_s * 1000:.0f} ms", ""],
         ["create_group p50 ms, no callbacks", f"{p_without:.2f}", ""],
         ["create_group p50 ms, before-callback", f"{p_with:.2f}", f"overhead {overhead:.2f} ms"],
         ["receiver's own p50 ms (direct POST)", f"{p_recv:.2f}",
@@ -122,7 +128,8 @@ async def _run(receiver_url: str, n: int, lat_n: int) -> list[list]:
 def run(n: int = 3000, lat_n: int = 500) -> str:
     with Server([sys.executable, "-m", "bench.callbacks", "--serve"]) as receiver:
         rows = asyncio.run(_run(receiver.url + "/cb", n, lat_n))
-    return table(f"Callbacks (Tencent create_group, {n:,} writes from 16 workers; p50 of {lat_n} sequential)",
+    return table(f"Callbacks (Tencent create_group: {n:,} writes from 16 workers, median of {ROUNDS} alternating "
+                 f"rounds; p50 of {lat_n} sequential)",
                  ["measure", "value", "against target"], rows)
 
 
