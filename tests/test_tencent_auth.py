@@ -84,7 +84,7 @@ async def test_unknown_service_60009(tim):
 
 async def test_unknown_group_command_10003(tim):
     fail(await tim("group_open_http_svc/no_such_command", {}), 10003)
-    body = await tim("group_open_http_svc/send_group_msg", {})
+    body = await tim("group_open_http_svc/send_broadcast_msg", {})
     fail(body, 10003)
     assert "not emulated" in body["ErrorInfo"]
 

@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 
 from emulator.core.errors import SeedError
+from emulator.core.messages import MessageStore
 
 from .errors import TencentError
 
@@ -49,6 +50,13 @@ DEFAULT_LIMITS = {
     "group_attr_total_bytes": 16384,  # client docs: all attributes up to 16 KB
 }
 DEFAULT_RATE_LIMIT = 200     # §5: 200 requests/s per API (per SDKAppID, scope UNKNOWN)
+# Message settings for what the reference leaves UNKNOWN (models_messages, README "Known differences")
+DEFAULT_MESSAGE_SETTINGS = {
+    "max_msg_bytes": 12 * 1024,            # §11.2 / 80002: 12 KB (older copies: 8 KB)
+    "group_non_member_send": "reject",     # reject (10007) | accept
+    "mute_all_blocks": "members",          # members (owner/admins may speak) | everyone | nobody
+    "avchatroom_history_code": 10007,      # group_msg_get_simple on an AVChatRoom: 10007 or 10044
+}
 PERMANENT = 4294967295       # forbid_send_msg MuteTime meaning "forever" (§3.3)
 ROLES = ("Owner", "Admin", "Member")
 
@@ -115,6 +123,8 @@ class App:
     # (seq, GroupId) in creation order; destroyed groups are skipped lazily and compacted.
     order: list = field(default_factory=list)
     type_count: dict = field(default_factory=dict)
+    messages: MessageStore = field(default_factory=MessageStore)   # models_messages.py
+    message_settings: dict = field(default_factory=lambda: dict(DEFAULT_MESSAGE_SETTINGS))
 
     # --- lookups ------------------------------------------------------------------------------
     def group(self, group_id) -> Group:
@@ -149,6 +159,9 @@ class App:
             self._unindex(account, g.GroupId)
         del self.groups[g.GroupId]
         self.type_count[g.Type] -= 1
+        # a dismissed group's history goes with it (its id may be reused by a new group)
+        self.messages.drop_conversation("group:" + g.GroupId)
+        self.messages.drop_conversation("online:group:" + g.GroupId)
         if len(self.order) > 64 and len(self.order) > 2 * len(self.groups):
             self.order = [(s, gid) for s, gid in self.order
                           if gid in self.groups and self.groups[gid].seq == s]

@@ -13,15 +13,17 @@ from typing import Any
 import orjson
 from marshmallow import ValidationError
 
-from emulator.core.errors import ProviderError
+from emulator.core.errors import ProviderError, SeedError
 from emulator.providers.base import Call, Provider, Route, TenantBackend
 
 from . import urls
 from .auth import verify_usersig
 from .errors import TencentError
 from .gateway import GATEWAY_PATH, TencentGatewayProvider, gateway_route
-from .models import App, app_from_spec, app_to_json, check_app
+from .models import DEFAULT_MESSAGE_SETTINGS, App, app_from_spec, app_to_json, check_app
+from .models_messages import check_messages, seed_messages
 from .schemas import schema_error
+from .schemas_messages import C2C_FIELD_CODES, c2c_schema_error
 from .schemas_scenario import AppSpec, TencentSection
 
 CATCH_ALL = "/v4/{service}/{command}"
@@ -38,16 +40,36 @@ class TencentBackend(TenantBackend):
         return str(spec["sdkappid"])
 
     def build_tenant(self, spec: dict) -> App:
-        return app_from_spec(spec, self.clock.now())
+        app = app_from_spec(spec, self.clock.now())
+        app.message_settings.update(spec.get("message_settings") or {})
+        try:
+            app.messages = seed_messages(app, spec.get("messages"))
+        except SeedError as exc:
+            raise SeedError(f"messages.{exc.path}", exc.reason) from None
+        return app
 
     def tenant_to_json(self, tenant: App) -> dict:
-        return app_to_json(tenant)
+        data = app_to_json(tenant)
+        if tenant.message_settings != DEFAULT_MESSAGE_SETTINGS:
+            data["message_settings"] = dict(tenant.message_settings)
+        if not tenant.messages.is_default():
+            data["messages"] = tenant.messages.dump()
+        return data
 
     def tenant_from_json(self, data: dict) -> App:
-        return app_from_spec(AppSpec().load(data), self.clock.now())
+        return self.build_tenant(AppSpec().load(data))
 
     def check_tenant(self, tenant_id: str, tenant: App) -> list[str]:
-        return check_app(tenant)
+        return check_app(tenant) + check_messages(tenant)
+
+    def conversations_of(self, tenant_id: str, user: str) -> list[str]:
+        """One-to-one conversations, plus every group the user is in now (and its online-only log)."""
+        out = super().conversations_of(tenant_id, user)
+        app = self.tenants.get(tenant_id)
+        if app is not None:
+            for gid in app.joined.get(user, ()):
+                out += ["group:" + gid, "online:group:" + gid]
+        return out
 
     def configure_extra(self, section: dict, merge: bool) -> None:
         if not merge or section.get("gateway") is not None:
@@ -129,6 +151,8 @@ class TencentProvider(Provider):
             raise TencentError(60003) from None
 
     def validation_error(self, call: Call, exc: ValidationError) -> ProviderError:
+        if call.api in C2C_FIELD_CODES:       # one-to-one message commands: per-field 90xxx codes
+            return c2c_schema_error(call.api, exc)
         return schema_error(exc, 70402 if urls.SERVICE_OF.get(call.api) == urls.LOGIN else 10004)
 
     def render_ok(self, call: Call, result: Any) -> tuple[int, Any]:
@@ -139,6 +163,8 @@ class TencentProvider(Provider):
                                         "ErrorCode": err.code}
 
     def internal_error(self, call: Call) -> ProviderError:
+        if call.api in C2C_FIELD_CODES:
+            return TencentError(90994)
         return TencentError(70500 if urls.SERVICE_OF.get(call.api) == urls.LOGIN else 10002)
 
 

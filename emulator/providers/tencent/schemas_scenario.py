@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from emulator.core.messages import StoreSpec
+
 from .models import DEFAULT_LIMITS, GROUP_TYPES, ROLES, TYPE_ALIASES
 from .schemas import APPLY_JOIN, INVITE_JOIN, MSG_FLAGS, ON_OFF
 
@@ -90,6 +92,15 @@ class GroupSpec(Strict):
     Seq = _int(validate=validate.Range(min=1))
 
 
+class MessageSettingsSpec(Strict):
+    """What the reference leaves UNKNOWN about messages (models.DEFAULT_MESSAGE_SETTINGS)."""
+
+    max_msg_bytes = _int(validate=validate.Range(min=1))
+    group_non_member_send = fields.String(validate=validate.OneOf(("reject", "accept")))
+    mute_all_blocks = fields.String(validate=validate.OneOf(("members", "everyone", "nobody")))
+    avchatroom_history_code = _int(validate=validate.OneOf((10007, 10044)))
+
+
 class AppSpec(Strict):
     sdkappid = _int(required=True, validate=validate.Range(min=1, max=2**32 - 1))
     key = fields.String(required=True, validate=validate.Length(min=1))
@@ -103,6 +114,8 @@ class AppSpec(Strict):
     max_members = fields.Dict(keys=fields.String(validate=validate.OneOf(GROUP_TYPES)),
                               values=_int(validate=validate.Range(min=0)))
     next_seq = _int(validate=validate.Range(min=1))
+    message_settings = fields.Nested(MessageSettingsSpec)
+    messages = fields.Nested(StoreSpec)      # core/messages.py shape: cap, conversations to seed
 
 
 class GatewaySpec(Strict):

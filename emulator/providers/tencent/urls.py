@@ -13,11 +13,14 @@ from . import handlers_accounts as acc
 from . import handlers_attrs as attrs
 from . import handlers_groups as grp
 from . import handlers_members as mem
+from . import handlers_messages as msg
 from . import schemas as s
+from . import schemas_messages as sm
 
 LOGIN = "im_open_login_svc"
 GROUP = "group_open_http_svc"
 GROUP_ATTR = "group_open_attr_http_svc"
+OPENIM = "openim"
 
 # service -> command -> (handler, body schema class, one-line summary)
 SERVICES = {
@@ -72,20 +75,43 @@ SERVICES = {
     GROUP_ATTR: {
         "get_group_attr": (attrs.h_get_group_attr, s.GetGroupAttr, "Read group attributes"),
     },
+    OPENIM: {
+        "sendmsg": (msg.h_sendmsg, sm.SendMsg, "Send a one-to-one message (stored, unread counted)"),
+        "batchsendmsg": (msg.h_batchsendmsg, sm.BatchSendMsg, "Send one message to up to 500 accounts"),
+        "importmsg": (msg.h_importmsg, sm.ImportMsg, "Import a one-to-one message (de-duplicated)"),
+        "admin_getroammsg": (msg.h_admin_getroammsg, sm.AdminGetRoamMsg,
+                             "One side's one-to-one history, newest page first (LastMsgKey paging)"),
+        "admin_msgwithdraw": (msg.h_admin_msgwithdraw, sm.AdminMsgWithdraw, "Recall a one-to-one message by MsgKey"),
+        "admin_set_msg_read": (msg.h_admin_set_msg_read, sm.AdminSetMsgRead,
+                               "Mark a one-to-one conversation read up to MsgReadTime"),
+        "get_c2c_unread_msg_num": (msg.h_get_c2c_unread_msg_num, sm.GetC2cUnreadMsgNum,
+                                   "One-to-one unread counts, total and per peer"),
+    },
 }
+SERVICES[GROUP].update({
+    "send_group_msg": (msg.h_send_group_msg, sm.SendGroupMsg,
+                       "Send a group message (member, mute and group-type rules; NextMsgSeq, unread)"),
+    "send_group_system_notification": (msg.h_send_group_system_notification, sm.SendGroupSystemNotification,
+                                       "Online-only system notification to the group or listed members"),
+    "import_group_msg": (msg.h_import_group_msg, sm.ImportGroupMsg, "Import up to 7 group messages"),
+    "group_msg_get_simple": (msg.h_group_msg_get_simple, sm.GroupMsgGetSimple,
+                             "Group history by seq, newest first (<= 20 per call)"),
+    "group_msg_recall": (msg.h_group_msg_recall, sm.GroupMsgRecall, "Recall up to 10 group messages by MsgSeq"),
+    "delete_group_msg_by_sender": (msg.h_delete_group_msg_by_sender, sm.DeleteGroupMsgBySender,
+                                   "Silently delete a sender's messages among the latest 1000"),
+})
 
 # Real commands of the services above that the emulator does not implement: answered with the
 # service's invalid-command code and a message saying so, never with a fake success.
 NOT_EMULATED = {
-    GROUP: {"send_group_msg", "send_group_system_notification", "group_msg_recall", "import_group_msg",
-            "delete_group_msg_by_sender", "group_msg_get_simple", "send_broadcast_msg",
+    GROUP: {"send_broadcast_msg",
             "group_msg_receipt", "get_group_msg_receipt", "get_group_msg_receipt_detail",
             "import_topic", "get_group_counter", "update_group_counter", "delete_group_counter"},
 }
 
 # Unknown command of a known service: 10003 for the group services (issue 3); the login service
 # answers 60009 like an unknown URL (UNKNOWN, emulator choice).
-UNKNOWN_COMMAND_CODE = {LOGIN: 60009, GROUP: 10003, GROUP_ATTR: 10003}
+UNKNOWN_COMMAND_CODE = {LOGIN: 60009, GROUP: 10003, GROUP_ATTR: 10003, OPENIM: 60009}
 
 
 def _route(service: str, command: str, handler, schema_cls, summary: str) -> Route:
