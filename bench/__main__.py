@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only throughput,startup,memory,scaling,journal]`
+"""`python -m bench [--quick] [--only throughput,startup,memory,scaling,journal,messages]`
 
 Runs the benchmarks and prints one table per measurement, each figure beside its target.
 Nothing is asserted: the figures are for reading (README "Benchmarks").
@@ -12,7 +12,7 @@ import platform
 import sys
 import time
 
-SECTIONS = ("throughput", "startup", "memory", "scaling", "journal")
+SECTIONS = ("throughput", "startup", "memory", "scaling", "journal", "messages")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +76,12 @@ def _section(section: str, a, providers: list[str]) -> str:
     elif section == "scaling":
         from bench import scaling
         out = scaling.run(providers, reps=3 if a.quick else 5, read_reps=5 if a.quick else 20)
+    elif section == "messages":
+        from bench import messages
+        if "tencent" not in providers:
+            return "### messages: skipped (the Tencent provider does not import)\n"
+        out = messages.run(a.seconds or (1 if a.quick else 2), reps=3 if a.quick else 5,
+                           batch=200 if a.quick else 500, n_memory=20_000 if a.quick else 100_000)
     else:
         from bench import journal
         out = journal.run(providers, total=100_000 if a.quick else 1_000_000,

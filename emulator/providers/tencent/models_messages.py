@@ -85,10 +85,11 @@ def _fields(content: dict, spec: dict, where: str) -> str | None:
     return None
 
 
-def check_msg_body(app: App, body, malformed: int, mismatch: int, too_long: int = 80002) -> None:
+def check_msg_body(app: App, body, malformed: int, mismatch: int, too_long: int = 80002) -> bytes:
     """MsgBody (§11): a non-empty array of {MsgType, MsgContent} of the eight documented types,
     at most one TIMCustomElem, each MsgContent with its documented fields (REST shapes), and the
-    whole MsgBody (compact JSON, UTF-8) within the tenant's max_msg_bytes (12 KB)."""
+    whole MsgBody (compact JSON, UTF-8) within the tenant's max_msg_bytes (12 KB). Returns that
+    JSON (the de-duplication key's CRC32 is taken over it)."""
     if not isinstance(body, list) or not body:
         raise TencentError(malformed, "MsgBody must be a non-empty array")
     customs = 0
@@ -119,9 +120,10 @@ def check_msg_body(app: App, body, malformed: int, mismatch: int, too_long: int 
             customs += 1
     if customs > 1:
         raise TencentError(mismatch, "at most one TIMCustomElem per message")
-    size = len(orjson.dumps(body))
-    if size > settings(app)["max_msg_bytes"]:
-        raise TencentError(too_long, f"MsgBody is {size} bytes, over {settings(app)['max_msg_bytes']}")
+    raw = orjson.dumps(body)
+    if len(raw) > settings(app)["max_msg_bytes"]:
+        raise TencentError(too_long, f"MsgBody is {len(raw)} bytes, over {settings(app)['max_msg_bytes']}")
+    return raw
 
 
 def _stored_body(data: dict, skip: tuple) -> dict:
@@ -198,12 +200,12 @@ def sendmsg(app: App, data: dict, caller: str, now: float) -> dict:
         raise TencentError(90012, f"To_Account {to} not imported")
     if data.get("MsgLifeTime", 0) > 604800:
         raise TencentError(90026, "MsgLifeTime is at most 604800 seconds (7 days)")
-    check_msg_body(app, data["MsgBody"], 90002, 90010)
+    raw = check_msg_body(app, data["MsgBody"], 90002, 90010)
     time = float(int(now))
     store = app.messages
     dkey = None
     if "MsgSeq" in data:
-        crc = zlib.crc32(orjson.dumps(data["MsgBody"]))
+        crc = zlib.crc32(raw)
         dkey = f"c2c|{sender}|{data['MsgSeq']}|{data['MsgRandom']}|{crc}"
         first = store.duplicate(dkey, now)
         if first is not None:
@@ -441,7 +443,7 @@ def send_group_msg(app: App, data: dict, caller: str, now: float) -> dict:
     g = app.group(data["GroupId"])
     sender = data.get("From_Account") or None
     _check_sender(app, g, sender, now)
-    check_msg_body(app, data["MsgBody"], 10004, 10004)
+    raw = check_msg_body(app, data["MsgBody"], 10004, 10004)
     targets = data.get("To_Account")
     if targets is not None:
         if g.Type in ("AVChatRoom", "Community"):
@@ -452,7 +454,7 @@ def send_group_msg(app: App, data: dict, caller: str, now: float) -> dict:
         raise TencentError(10053, f"at most {GROUP_AT_MAX} @ per message")
     who = sender or caller
     store = app.messages
-    crc = zlib.crc32(orjson.dumps(data["MsgBody"]))
+    crc = zlib.crc32(raw)
     dkey = f"group|{g.GroupId}|{data['Random']}|{crc}"
     first = store.duplicate(dkey, now)
     if first is not None:

@@ -35,11 +35,18 @@ def Flag(**kw) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.OneOf((0, 1)), **kw)
 
 
-class MsgBodyField(fields.List):
-    """MsgBody: a JSON array (elements checked by the rules, which know the command's codes)."""
+def MsgBodyField(**kw) -> fields.List:
+    """MsgBody: a JSON array (elements checked by the rules, which know the command's codes).
+    Plain List/Raw so the compiled fast path (core/fastload.py) takes these schemas."""
+    return fields.List(fields.Raw(), **kw)
 
-    def __init__(self, **kw) -> None:
-        super().__init__(fields.Raw(), **kw)
+
+def _is_object(value) -> bool:
+    return isinstance(value, dict)
+
+
+def Object(**kw) -> fields.Raw:
+    return fields.Raw(validate=_is_object, **kw)
 
 
 class OfflinePushInfo(Body):
@@ -47,8 +54,8 @@ class OfflinePushInfo(Body):
     Title = fields.String()
     Desc = fields.String()
     Ext = fields.String()
-    AndroidInfo = fields.Dict()
-    ApnsInfo = fields.Dict()
+    AndroidInfo = Object()
+    ApnsInfo = Object()
 
 
 _common = {
