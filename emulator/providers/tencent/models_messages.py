@@ -644,12 +644,15 @@ def check_messages(app: App) -> list[str]:
 
 
 def seed_messages(app: App, spec: dict | None) -> MessageStore:
-    """The store of a scenario/dump section (core StoreSpec shape); group logs fix NextMsgSeq."""
+    """The store of a scenario/dump section (core StoreSpec shape); group logs fix NextMsgSeq,
+    and a seeded member UnreadMsgNum is clamped to the group's message count (as on import)."""
     store = MessageStore.from_json(spec)
     for gid, g in app.groups.items():
         conv = store.get(group_id(gid))
         if conv is not None:
             g.NextMsgSeq = conv.next_seq
+        for m in g.members.values():
+            m.UnreadMsgNum = min(m.UnreadMsgNum, g.NextMsgSeq - 1)
     return store
 
 
