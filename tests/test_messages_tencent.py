@@ -530,7 +530,9 @@ async def test_scenario_seeds_messages(client, tim):
         "message_settings": {"mute_all_blocks": "everyone"},
         "messages": {"cap": 10, "conversations": [
             {"id": "group:g1", "kind": "group", "first_seq": 5, "messages": [
-                {"from": "a", "time": 1_700_000_000, "body": {"MsgBody": text("seeded")}, "ids": [1]}]}]}}]}}
+                {"from": "a", "time": 1_700_000_000, "body": {"MsgBody": text("seeded")}, "ids": [1]}]},
+            {"id": "c2c:a:b", "kind": "c2c", "users": ["a", "b"], "marks": {"b": [0, 1]}, "messages": [
+                {"from": "a", "time": 1_700_000_000, "body": "not an object"}]}]}}]}}
     resp = await client.post("/_emulator/scenario", json=scenario)
     assert resp.status == 200, await resp.text()
     from tests.tencent_support import tencent_query
@@ -539,6 +541,11 @@ async def test_scenario_seeds_messages(client, tim):
     assert info["GroupInfo"][0]["NextMsgSeq"] == 6
     page = await tim("group_msg_get_simple", {"GroupId": "g1", "ReqMsgNumber": 5}, query=q)
     assert page["RspMsgList"][0]["MsgBody"] == text("seeded") and page["RspMsgList"][0]["MsgSeq"] == 5
+    roam = await tim("openim/admin_getroammsg", {"Operator_Account": "b", "Peer_Account": "a", "MaxCnt": 5,
+                                                 "MinTime": 0, "MaxTime": 1_800_000_000}, query=q)
+    assert roam["MsgList"][0]["MsgKey"] == "1_0_1700000000" and roam["MsgList"][0]["MsgBody"] == []
+    unread = await tim("openim/get_c2c_unread_msg_num", {"To_Account": "b"}, query=q)
+    assert unread["AllC2CUnreadMsgNum"] == 1
     bad = {"tencent": {"apps": [{"sdkappid": 1400000002, "key": "k", "admins": ["admin"], "messages": {
         "conversations": [{"id": "x", "kind": "c2c", "messages": [{"from": "a", "time": 1, "seq": 4}]}]}}]}}
     resp = await client.post("/_emulator/scenario", json=bad)

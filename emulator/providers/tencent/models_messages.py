@@ -184,9 +184,21 @@ def _c2c_store(app: App, sender: str, to: str, data: dict, seq_given, random: in
                         unread_for=(to,) if counts and sender != to else ())
 
 
+def _c2c_ids(msg: Message) -> tuple[int, int]:
+    """(MsgSeq, MsgRandom) of a one-to-one message; a seeded one may carry none."""
+    ids = msg.ids
+    return (ids[0] if len(ids) > 0 else msg.seq), (ids[1] if len(ids) > 1 else 0)
+
+
+def _fields_of(msg: Message) -> dict:
+    body = msg.content()
+    return body if isinstance(body, dict) else {}
+
+
 def _c2c_reply(msg: Message) -> dict:
-    key = msg_key(msg.ids[0], msg.ids[1], msg.time)
-    return {"MsgTime": int(msg.time), "MsgKey": key, "MsgId": msg_id(msg.sender, msg.time, msg.ids[1])}
+    seq, random = _c2c_ids(msg)
+    return {"MsgTime": int(msg.time), "MsgKey": msg_key(seq, random, msg.time),
+            "MsgId": msg_id(msg.sender, msg.time, random)}
 
 
 def sendmsg(app: App, data: dict, caller: str, now: float) -> dict:
@@ -348,13 +360,14 @@ def get_c2c_unread_msg_num(app: App, data: dict) -> dict:
 
 
 def _roam_item(msg: Message, conv: Conversation) -> dict:
-    body = msg.content()
+    body = _fields_of(msg)
     peer = next((u for u in conv.users if u != msg.sender), msg.sender)
     mark = conv.marks.get(peer)
-    item = {"From_Account": msg.sender, "To_Account": peer, "MsgSeq": msg.ids[0], "MsgRandom": msg.ids[1],
+    seq, random = _c2c_ids(msg)
+    item = {"From_Account": msg.sender, "To_Account": peer, "MsgSeq": seq, "MsgRandom": random,
             "MsgTimeStamp": int(msg.time), "MsgFlagBits": 8 if msg.flags & RECALLED else 0,
             "IsPeerRead": 1 if mark is not None and mark[0] >= msg.seq else 0,
-            "MsgKey": msg_key(msg.ids[0], msg.ids[1], msg.time), "MsgBody": body.get("MsgBody", []),
+            "MsgKey": msg_key(seq, random, msg.time), "MsgBody": body.get("MsgBody", []),
             "CloudCustomData": body.get("CloudCustomData", "")}
     return item
 
@@ -381,7 +394,7 @@ def admin_getroammsg(app: App, data: dict) -> dict:
         if msg.sender == op and msg.flags & HIDDEN_FROM_SENDER:
             continue
         if skipping:
-            if msg_key(msg.ids[0], msg.ids[1], msg.time) == data["LastMsgKey"]:
+            if msg_key(*_c2c_ids(msg), msg.time) == data["LastMsgKey"]:
                 skipping = False
             continue
         item = _roam_item(msg, conv)
@@ -559,7 +572,7 @@ def import_group_msg(app: App, data: dict, now: float) -> dict:
 
 def _get_simple_item(msg: Message) -> dict:
     placeholder = 2 if msg.flags & RECALLED else 1 if msg.flags & DELETED else 0
-    body = msg.content()
+    body = _fields_of(msg)
     return {"From_Account": msg.sender, "IsPlaceMsg": placeholder,
             "MsgBody": [] if placeholder == 1 else body.get("MsgBody", []),
             "IsSystemMsg": 0, "MsgPriority": PRIORITY.get(body.get("MsgPriority", "Normal"), 2),
