@@ -297,12 +297,18 @@ async def test_send_group_msg_seq_unread_and_info(tim, client, runtime, frozen):
     assert joined["GroupIdList"][0]["SelfInfo"]["UnreadMsgNum"] == 2
     inbox = await stored(client, provider="tencent", tenant="1400000000", user="tommy")
     assert [m["seq"] for m in inbox["messages"]] == [1, 2, 3]          # not the message targeted at bob
-    # import_group_member's UnreadMsgNum is clamped to the group's message count (4)
+    await set_clock(client, advance_s=5)
+    await ok(tim, "add_group_member", {"GroupId": gid, "MemberList": [{"Member_Account": "jared"}]})
+    assert (await stored(client, user="jared"))["total"] == 0          # joined after those were sent
+    await gsend(tim, gid)
+    assert [m["seq"] for m in (await stored(client, user="jared"))["messages"]] == [5]
+    await ok(tim, "delete_group_member", {"GroupId": gid, "MemberToDel_Account": ["jared"]})
+    # import_group_member's UnreadMsgNum is clamped to the group's message count (5)
     await ok(tim, "import_group_member", {"GroupId": gid, "MemberList": [{"Member_Account": "jared",
                                                                           "UnreadMsgNum": 99}]})
     joined = await ok(tim, "get_joined_group_list", {"Member_Account": "jared", "ResponseFilter": {
         "SelfInfoFilter": ["UnreadMsgNum"]}})
-    assert joined["GroupIdList"][0]["SelfInfo"]["UnreadMsgNum"] == 4
+    assert joined["GroupIdList"][0]["SelfInfo"]["UnreadMsgNum"] == 5
     assert runtime.check_invariants()["tencent"] == []
 
 

@@ -271,17 +271,21 @@ class MessageStore:
                 del recent[k]
 
     # --- reading for the control plane ------------------------------------------------------------
-    def query(self, cids: Iterable[str] | None = None, user: str | None = None,
+    def query(self, cids: Iterable[str] | dict[str, float | None] | None = None, user: str | None = None,
               since: float | None = None) -> list[Message]:
-        """Stored messages of the given conversations (default: all), optionally only those
-        addressed to ``user`` (or sent by them) and with time >= since; arrival order."""
-        wanted = None if cids is None else set(cids)
+        """Stored messages of the given conversations (default: all; a dict gives each its own
+        start time, e.g. when the user joined), optionally only those addressed to ``user`` (or
+        sent by them) and with time >= since; arrival order."""
+        wanted = None if cids is None else (cids if isinstance(cids, dict) else dict.fromkeys(cids))
         out = []
         for msg in self.order:
             conv = msg.conv
             if conv is None or (wanted is not None and conv.id not in wanted):
                 continue
             if since is not None and msg.time < since:
+                continue
+            start = wanted.get(conv.id) if wanted is not None else None
+            if start is not None and msg.time < start:
                 continue
             if user is not None and msg.sender != user and not msg.addressed_to(user):
                 continue
