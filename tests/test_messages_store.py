@@ -59,7 +59,7 @@ def test_dedupe_window_expires_and_is_bounded():
     [m] = fill(store, 1)
     store.remember("k", m, 100.0, 120)
     assert store.duplicate("k", 150.0) is m
-    assert store.duplicate("k", 220.0) is None and "k" not in store.recent
+    assert store.duplicate("k", 220.0) is None and store.digest("k") not in store.recent and not store.recent_order
 
 
 def test_drop_conversation_frees_everything():

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sys
 from collections import deque
+from hashlib import blake2b
 from typing import Any, Iterable, Iterator
 
 import orjson
@@ -153,8 +154,8 @@ class MessageStore:
         self.stored = 0
         self.keys: dict[str, Message] = {}      # provider lookup key -> message
         self.by_user: dict[str, dict[str, None]] = {}   # user -> conversations they are a party of
-        self.recent: dict[str, tuple[float, Message]] = {}    # de-dup key -> (expiry, message)
-        self.recent_order: deque[tuple[float, str]] = deque()
+        self.recent: dict[int, tuple[float, int, Message]] = {}   # de-dup digest -> entry
+        self.recent_order: deque[tuple[float, int, Message]] = deque()  # the same entries, by arrival
 
     # --- conversations ---------------------------------------------------------------------------
     def get(self, cid: str) -> Conversation | None:
@@ -246,29 +247,36 @@ class MessageStore:
         return mark[1] if mark is not None else 0
 
     # --- de-duplication window --------------------------------------------------------------------
+    # One (expiry, key, message) tuple per remembered send, shared by the dict and the expiry
+    # queue; keys are 63-bit digests of the provider's key text (stable across processes, so
+    # they survive dump/load): ~200 bytes per send while its window is open.
+    @staticmethod
+    def digest(text: str) -> int:
+        return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
+
     def duplicate(self, dkey: str, now: float) -> Message | None:
-        """The message stored under ``dkey`` while its window is open (and still stored)."""
+        """The message remembered under ``dkey`` while its window is open (and still stored)."""
         self._prune(now)
-        hit = self.recent.get(dkey)
-        if hit is None or hit[0] <= now or hit[1].conv is None:
+        hit = self.recent.get(self.digest(dkey))
+        if hit is None or hit[0] <= now or hit[2].conv is None:
             return None
-        return hit[1]
+        return hit[2]
 
     def remember(self, dkey: str, msg: Message, now: float, window_s: float) -> None:
-        expiry = now + window_s
-        self.recent[dkey] = (expiry, msg)
-        self.recent_order.append((expiry, dkey))
+        entry = (now + window_s, self.digest(dkey), msg)
+        self.recent[entry[1]] = entry
+        self.recent_order.append(entry)
         while len(self.recent_order) > DEDUPE_CAP:
-            _, k = self.recent_order.popleft()
-            self.recent.pop(k, None)
+            old = self.recent_order.popleft()
+            if self.recent.get(old[1]) is old:
+                del self.recent[old[1]]
 
     def _prune(self, now: float) -> None:
         order, recent = self.recent_order, self.recent
         while order and order[0][0] <= now:
-            expiry, k = order.popleft()
-            hit = recent.get(k)
-            if hit is not None and hit[0] <= now:
-                del recent[k]
+            old = order.popleft()
+            if recent.get(old[1]) is old:
+                del recent[old[1]]
 
     # --- reading for the control plane ------------------------------------------------------------
     def query(self, cids: Iterable[str] | dict[str, float | None] | None = None, user: str | None = None,
@@ -304,7 +312,8 @@ class MessageStore:
                 "id": conv.id, "kind": conv.kind, "users": list(conv.users), "first_seq": conv.first_seq,
                 "marks": {u: list(m) for u, m in conv.marks.items()},
                 "messages": [{**m.as_json(), "n": position[id(m)]} for m in conv.messages()]})
-        recent = [[k, exp, m.conv.id, m.seq] for k, (exp, m) in self.recent.items() if m.conv is not None]
+        recent = [[e[1], e[0], e[2].conv.id, e[2].seq] for e in self.recent_order
+                  if e[2].conv is not None and self.recent.get(e[1]) is e]
         return {"cap": self.cap, "dropped": self.dropped, "conversations": convs, "recent": recent}
 
     @classmethod
@@ -343,13 +352,16 @@ class MessageStore:
         store.stored = len(store.order)
         if store.stored > store.cap:
             raise SeedError("cap", f"{store.stored} messages exceed the cap {store.cap}")
-        for k, expiry, cid, seq in data.get("recent") or []:
+        for i, item in enumerate(data.get("recent") or []):
+            if len(item) != 4 or not isinstance(item[0], int) or not isinstance(item[1], (int, float)):
+                raise SeedError(f"recent[{i}]", "an entry is [digest, expiry, conversation, seq]")
+            k, expiry, cid, seq = item
             conv = store.convs.get(cid)
-            msg = conv.at(seq) if conv is not None else None
+            msg = conv.at(seq) if conv is not None and isinstance(seq, int) else None
             if msg is not None:
-                store.recent[k] = (expiry, msg)
-                store.recent_order.append((expiry, k))
-        store.recent_order = deque(sorted(store.recent_order))
+                entry = (float(expiry), k, msg)
+                store.recent[k] = entry
+                store.recent_order.append(entry)
         return store
 
     def check(self) -> list[str]:
