@@ -154,8 +154,8 @@ class MessageStore:
         self.stored = 0
         self.keys: dict[str, Message] = {}      # provider lookup key -> message
         self.by_user: dict[str, dict[str, None]] = {}   # user -> conversations they are a party of
-        self.recent: dict[int, tuple[float, int, Message]] = {}   # de-dup digest -> entry
-        self.recent_order: deque[tuple[float, int, Message]] = deque()  # the same entries, by arrival
+        self.recent: dict[int, Message] = {}                    # de-dup digest -> message
+        self.recent_order: dict[float, deque[int]] = {}         # window -> digests, oldest first
 
     # --- conversations ---------------------------------------------------------------------------
     def get(self, cid: str) -> Conversation | None:
@@ -247,36 +247,42 @@ class MessageStore:
         return mark[1] if mark is not None else 0
 
     # --- de-duplication window --------------------------------------------------------------------
-    # One (expiry, key, message) tuple per remembered send, shared by the dict and the expiry
-    # queue; keys are 63-bit digests of the provider's key text (stable across processes, so
-    # they survive dump/load): ~200 bytes per send while its window is open.
+    # A remembered send is one dict slot (63-bit digest of the provider's key text -> message)
+    # plus the digest in its window's queue; it expires at message time + window. Digests are
+    # stable across processes, so they survive dump/load. ~100 bytes per send in the window.
     @staticmethod
     def digest(text: str) -> int:
         return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
 
-    def duplicate(self, dkey: str, now: float) -> Message | None:
+    def duplicate(self, dkey: str, now: float, window_s: float) -> Message | None:
         """The message remembered under ``dkey`` while its window is open (and still stored)."""
         self._prune(now)
-        hit = self.recent.get(self.digest(dkey))
-        if hit is None or hit[0] <= now or hit[2].conv is None:
+        msg = self.recent.get(self.digest(dkey))
+        if msg is None or msg.time + window_s <= now or msg.conv is None:
             return None
-        return hit[2]
+        return msg
 
-    def remember(self, dkey: str, msg: Message, now: float, window_s: float) -> None:
-        entry = (now + window_s, self.digest(dkey), msg)
-        self.recent[entry[1]] = entry
-        self.recent_order.append(entry)
-        while len(self.recent_order) > DEDUPE_CAP:
-            old = self.recent_order.popleft()
-            if self.recent.get(old[1]) is old:
-                del self.recent[old[1]]
+    def remember(self, dkey: str, msg: Message, window_s: float) -> None:
+        """Remember a just-sent message (its time is the send time) for ``window_s`` seconds."""
+        d = self.digest(dkey)
+        self.recent[d] = msg
+        queue = self.recent_order.get(window_s)
+        if queue is None:
+            queue = self.recent_order[window_s] = deque()
+        queue.append(d)
+        if len(queue) > DEDUPE_CAP:
+            self.recent.pop(queue.popleft(), None)
 
     def _prune(self, now: float) -> None:
-        order, recent = self.recent_order, self.recent
-        while order and order[0][0] <= now:
-            old = order.popleft()
-            if recent.get(old[1]) is old:
-                del recent[old[1]]
+        recent = self.recent
+        for window, queue in self.recent_order.items():
+            while queue:
+                msg = recent.get(queue[0])
+                if msg is not None and msg.time + window > now:
+                    break
+                d = queue.popleft()
+                if msg is not None and msg.time + window <= now:
+                    del recent[d]
 
     # --- reading for the control plane ------------------------------------------------------------
     def query(self, cids: Iterable[str] | dict[str, float | None] | None = None, user: str | None = None,
@@ -312,8 +318,9 @@ class MessageStore:
                 "id": conv.id, "kind": conv.kind, "users": list(conv.users), "first_seq": conv.first_seq,
                 "marks": {u: list(m) for u, m in conv.marks.items()},
                 "messages": [{**m.as_json(), "n": position[id(m)]} for m in conv.messages()]})
-        recent = [[e[1], e[0], e[2].conv.id, e[2].seq] for e in self.recent_order
-                  if e[2].conv is not None and self.recent.get(e[1]) is e]
+        recent = [[d, window, self.recent[d].conv.id, self.recent[d].seq]
+                  for window, queue in self.recent_order.items() for d in queue
+                  if d in self.recent and self.recent[d].conv is not None]
         return {"cap": self.cap, "dropped": self.dropped, "conversations": convs, "recent": recent}
 
     @classmethod
@@ -354,14 +361,13 @@ class MessageStore:
             raise SeedError("cap", f"{store.stored} messages exceed the cap {store.cap}")
         for i, item in enumerate(data.get("recent") or []):
             if len(item) != 4 or not isinstance(item[0], int) or not isinstance(item[1], (int, float)):
-                raise SeedError(f"recent[{i}]", "an entry is [digest, expiry, conversation, seq]")
-            k, expiry, cid, seq = item
+                raise SeedError(f"recent[{i}]", "an entry is [digest, window, conversation, seq]")
+            d, window, cid, seq = item
             conv = store.convs.get(cid)
             msg = conv.at(seq) if conv is not None and isinstance(seq, int) else None
             if msg is not None:
-                entry = (float(expiry), k, msg)
-                store.recent[k] = entry
-                store.recent_order.append(entry)
+                store.recent[d] = msg
+                store.recent_order.setdefault(window, deque()).append(d)
         return store
 
     def check(self) -> list[str]:

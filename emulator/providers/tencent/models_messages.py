@@ -219,7 +219,7 @@ def sendmsg(app: App, data: dict, caller: str, now: float) -> dict:
     if "MsgSeq" in data:
         crc = zlib.crc32(raw)
         dkey = f"c2c|{sender}|{data['MsgSeq']}|{data['MsgRandom']}|{crc}"
-        first = store.duplicate(dkey, now)
+        first = store.duplicate(dkey, now, C2C_DEDUP_S)
         if first is not None:
             return _c2c_reply(first)
     if data.get("OnlineOnlyFlag") == 1:
@@ -232,7 +232,7 @@ def sendmsg(app: App, data: dict, caller: str, now: float) -> dict:
         msg = _c2c_store(app, sender, to, data, data.get("MsgSeq"), data["MsgRandom"], time,
                          _c2c_flags(data), "NoUnread" not in control)
     if dkey is not None:
-        store.remember(dkey, msg, now, C2C_DEDUP_S)
+        store.remember(dkey, msg, C2C_DEDUP_S)
     return _c2c_reply(msg)
 
 
@@ -477,7 +477,7 @@ def send_group_msg(app: App, data: dict, caller: str, now: float) -> dict:
     app.group_send_window[g.GroupId] = (int(now), sends + 1)
     crc = zlib.crc32(raw)
     dkey = f"group|{g.GroupId}|{data['Random']}|{crc}"
-    first = store.duplicate(dkey, now)
+    first = store.duplicate(dkey, now, GROUP_DEDUP_S)
     if first is not None:
         return {"MsgTime": int(first.time), "MsgSeq": first.seq if first.conv.kind == "group" else 0,
                 "MsgDropReason": ""}
@@ -486,13 +486,13 @@ def send_group_msg(app: App, data: dict, caller: str, now: float) -> dict:
     if data.get("OnlineOnlyFlag") == 1 and g.Type != "AVChatRoom":
         conv = store.conversation("online:" + group_id(g.GroupId), "online", ())
         msg = store.append(conv, who, body, time, ids=(data["Random"],), to=targets, flags=ONLINE | NO_UNREAD)
-        store.remember(dkey, msg, now, GROUP_DEDUP_S)
+        store.remember(dkey, msg, GROUP_DEDUP_S)
         return {"MsgTime": int(time), "MsgSeq": 0, "MsgDropReason": ""}
     conv = group_conv(app, g)
     counts = g.Type != "AVChatRoom" and targets is None and "NoUnread" not in (data.get("SendMsgControl") or ())
     flags = (ONLINE if g.Type == "AVChatRoom" else 0) | (0 if counts else NO_UNREAD)
     msg = store.append(conv, who, body, time, ids=(data["Random"],), to=targets, flags=flags)
-    store.remember(dkey, msg, now, GROUP_DEDUP_S)
+    store.remember(dkey, msg, GROUP_DEDUP_S)
     g.NextMsgSeq = conv.next_seq
     g.LastMsgTime = int(time)
     m = g.members.get(who)
