@@ -84,9 +84,9 @@ async def test_unknown_service_60009(tim):
 
 async def test_unknown_group_command_10003(tim):
     fail(await tim("group_open_http_svc/no_such_command", {}), 10003)
-    body = await tim("group_open_http_svc/send_broadcast_msg", {})
-    fail(body, 10003)
-    assert "not emulated" in body["ErrorInfo"]
+    body = await tim("group_open_http_svc/update_group_counter", {})
+    fail(body, 60017)     # a real command not emulated: distinct from a typo (catalog.py)
+    assert "not emulate" in body["ErrorInfo"]
 
 
 async def test_unknown_command_still_needs_auth(client):
@@ -128,7 +128,7 @@ async def test_usersig_with_userbuf_is_accepted(tim):
 
 
 async def test_injected_fault_renders_in_tencent_envelope(client, tim):
-    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": "create_group",
+    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": "group_open_http_svc/create_group",
                                                          "tenant": str(SDKAPPID), "error": 10002})
     assert resp.status in (200, 201), await resp.text()
     fail(await tim("create_group", {"Type": "Public", "Name": "g"}), 10002)
@@ -137,7 +137,7 @@ async def test_injected_fault_renders_in_tencent_envelope(client, tim):
 
 async def test_injected_fault_on_the_gateway(client):
     from tests.test_tencent_gateway import SEED_TOKEN, body, post
-    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": "createGroup", "error": 10002})
+    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": "im/group/createGroup", "error": 10002})
     assert resp.status in (200, 201)
     res = await post(client, body(), SEED_TOKEN)
     assert res["success"] is False and res["code"] == 500

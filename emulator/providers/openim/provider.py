@@ -12,8 +12,8 @@ from marshmallow import ValidationError
 from emulator.providers.base import Call, Provider, Route
 
 from . import auth
-from .errors import ARGS, INTERNAL, NOT_FOUND, TOO_MANY_REQUESTS, OpenIMError
-from .models import OpenIMBackend, OpenIMScenarioSchema
+from .errors import ARGS, INTERNAL, NOT_FOUND, TOO_MANY_REQUESTS, OpenIMError, check, render_texts
+from .models import DEFAULT_VERSION, OpenIMBackend, OpenIMScenarioSchema
 from .schemas_base import go_error_text
 
 OPERATION_ID = "operationID"
@@ -21,6 +21,8 @@ TOKEN = "token"
 # Paths the token middleware lets through (router.go Whitelist, prefix match).
 TOKEN_WHITELIST = ("/auth/get_admin_token", "/auth/parse_token")
 CORS = {"Access-Control-Allow-Origin": "*"}
+GIN_BIND = {"user/get_users_online_status": INTERNAL, "user/get_users_online_token_detail": ARGS}
+UNHANDLED_COUNT_API = "group/get_group_application_unhandled_count"   # added after v3.8.3
 
 
 class Empty:
@@ -65,17 +67,17 @@ class OpenIMProvider(Provider):
                 return None
             if isinstance(body, dict):
                 for k, v in body.items():
-                    if isinstance(k, str) and k.lower() == "secret" and isinstance(v, str) \
-                            and v in self.backend.tenants:
-                        return v
+                    if isinstance(k, str) and k.lower() == "secret" and isinstance(v, str):
+                        t = self.backend.by_secret(v)
+                        return t.id if t is not None else None
             return None
         token = call.request.headers.get(TOKEN)
         t = auth.find_tenant(token, self.backend.tenants) if token else None
-        return t.secret if t is not None else None
+        return t.id if t is not None else None
 
     def authenticate(self, call: Call) -> None:
         if not call.request.headers.get(OPERATION_ID):
-            raise OpenIMError(ARGS, detail="header must have operationID")
+            raise check("header must have operationID")
         if call.request.path.startswith(TOKEN_WHITELIST):
             hint = self.tenant_hint(call)
             if hint is not None:
@@ -83,11 +85,13 @@ class OpenIMProvider(Provider):
             return
         token = call.request.headers.get(TOKEN)
         if not token:
-            raise OpenIMError(ARGS, detail="header must have token")
+            raise check("header must have token")
         tenant, claims = auth.verify(token, self.backend.tenants, call.now)
-        call.tenant_id, call.tenant = tenant.secret, tenant
+        call.tenant_id, call.tenant = tenant.id, tenant
         call.caller = claims.get("UserID", "")
         call.extra["platformID"] = claims.get("PlatformID", 0)
+        if call.route.api == UNHANDLED_COUNT_API and not tenant.setting("unhandled_count_route"):
+            raise OpenIMError(NOT_FOUND)    # v3.8.3 has no such route: gin's 404 (7.8, 15)
 
     def rate_limit(self, call: Call) -> float | None:
         return call.tenant.setting("rate_limit") if call.tenant is not None else None
@@ -100,15 +104,28 @@ class OpenIMProvider(Provider):
         if call.route.api in ("options", "not_found"):
             return None
         if not call.raw.strip():
-            raise OpenIMError(ARGS, "unexpected end of JSON input")
+            raise self._bind_error(call, OpenIMError(ARGS, "unexpected end of JSON input"))
         try:
             return orjson.loads(call.raw)
         except orjson.JSONDecodeError as exc:
-            raise OpenIMError(ARGS, f"invalid character in JSON input: {exc}") from None
+            raise self._bind_error(
+                call, OpenIMError(ARGS, f"invalid character in JSON input: {exc}")) from None
 
     def validation_error(self, call: Call, exc: ValidationError) -> OpenIMError:
         struct = type(call.route.schema).__name__.removesuffix("Schema")
-        return OpenIMError(ARGS, go_error_text(exc.messages, struct))
+        return self._bind_error(call, OpenIMError(ARGS, go_error_text(exc.messages, struct)))
+
+    def _bind_error(self, call: Call, err: OpenIMError) -> OpenIMError:
+        """Routes bound by gin directly answer HTTP 400 on a bad body (users §0.2): the online
+        status route with errCode 500 and the decoder text as errDlt (not a CodeError, §1.7),
+        the token-detail route with 1001 and that text (§1.8)."""
+        code = GIN_BIND.get(call.route.api)
+        if code is None:
+            return err
+        if code == INTERNAL and _error_format(call.tenant) == "v3.8.3":
+            # v3.8.3's tools put a plain error's text in errMsg and leave errDlt empty (§0.1)
+            return OpenIMError(code, err.message, http_status=400)
+        return OpenIMError(code, detail=err.message, http_status=400)
 
     # --- rendering -----------------------------------------------------------------------
     def render_ok(self, call: Call, result: Any) -> tuple[int, Any]:
@@ -125,10 +142,31 @@ class OpenIMProvider(Provider):
         call.response_headers = CORS
         if err.code == TOO_MANY_REQUESTS:
             return err.http_status, {"errCode": err.code, "errMsg": err.message}
-        return err.http_status, {"errCode": err.code, "errMsg": err.message, "errDlt": err.detail}
+        if not err.extra:
+            return err.http_status, {"errCode": err.code, "errMsg": err.message, "errDlt": err.detail}
+        code, msg, dlt = render_texts(err, self.error_format(call, err))
+        return err.http_status, {"errCode": code, "errMsg": msg, "errDlt": dlt}
+
+    def error_format(self, call: Call, err: OpenIMError) -> str:
+        """The caller's tenant's error_format (or the tenant that signed a refused token); before
+        a tenant is known (a missing header), the one every tenant shares, else the default's."""
+        t = call.tenant if call.tenant is not None else err.extra.get("tenant")
+        if t is not None:
+            return t.setting("error_format")
+        formats = {t.setting("error_format") for t in self.backend.tenants.values()}
+        return formats.pop() if len(formats) == 1 else DEFAULT_VERSION
 
     def internal_error(self, call: Call) -> OpenIMError:
         return OpenIMError(INTERNAL)
+
+    # --- unknown paths (app.py): OpenIM's modules and headers ------------------------------
+    _MODULES = ("/auth/", "/user/", "/friend/", "/group/", "/msg/", "/conversation/", "/third/",
+                "/statistics/", "/object/", "/jssdk/")
+
+    def claims(self, request) -> int:
+        if OPERATION_ID in request.headers or TOKEN in request.headers:
+            return self.CLAIM_HEADERS
+        return self.CLAIM_PREFIX if request.path.startswith(self._MODULES) else self.CLAIM_NONE
 
     # --- special routes --------------------------------------------------------------------
     @property
@@ -139,6 +177,11 @@ class OpenIMProvider(Provider):
     @property
     def _not_found_get(self) -> Route:
         return Route("GET", "", "not_found", handler=not_found, auth=False, summary="unknown path")
+
+
+def _error_format(tenant) -> str:
+    """The tenant's error-text profile (the default version's before a tenant is known)."""
+    return tenant.setting("error_format") if tenant is not None else DEFAULT_VERSION
 
 
 def not_found(call: Call):

@@ -20,6 +20,7 @@ class TencentError(ProviderError):
         60010: ("the identifier must be an app admin account", 200),
         60012: ("sdkappid is required in the request URL", 200),
         60015: ("account type is wrong, accounts must be strings", 200),
+        60017: ("request disabled", 200),   # also: a real command im-emulator does not emulate
         # accounts and UserSig (§1.5)
         70001: ("UserSig expired", 200),
         70002: ("UserSig is empty", 200),
@@ -32,6 +33,25 @@ class TencentError(ProviderError):
         70206: ("invalid batch quantity", 200),
         70402: ("invalid parameter", 200),
         70500: ("internal server error", 200),
+        70403: ("app admin permission required", 200),
+        # profile service (users §9.6, [err25]); 40001/40003 texts are the real ErrorInfo
+        40001: ("Err_Profile_Comm_Decode_Fail", 200),
+        40002: ("no account given", 200),
+        40003: ("Err_Profile_Invalid_Account", 200),
+        40004: ("app admin permission required", 200),
+        40006: ("internal server error", 200),
+        40007: ("no read permission for the tag", 200),
+        40008: ("no write permission for the tag", 200),
+        40009: ("tag does not exist", 200),
+        40601: ("value exceeds 500 bytes", 200),
+        40605: ("invalid value for a standard field", 200),
+        40610: ("wrong value type for the tag", 200),
+        # openim service: online status (users §9.5, old querystate page)
+        90001: ("Fail to Parse json data of body, Please check it", 200),
+        90003: ("To_Account must be strings", 200),
+        90009: ("app admin permission required", 200),
+        90011: ("too many accounts in the request", 200),
+        90994: ("internal server error", 200),
         # group service (§3.2)
         10002: ("internal server error, retry", 200),
         10003: ("invalid command", 200),
@@ -58,15 +78,12 @@ class TencentError(ProviderError):
         80002: ("the message is too long", 200),
         # one-to-one messages, v4/openim (§10.7)
         20023: ("the message has already been recalled", 200),
-        90001: ("invalid request, check the JSON fields", 200),
         90002: ("MsgBody is malformed or not an array", 200),
-        90003: ("To_Account is missing or does not exist", 200),
         90005: ("MsgRandom is missing or not an integer", 200),
         90006: ("MsgTimeStamp is missing or not an integer", 200),
         90007: ("MsgBody is not an array", 200),
         90008: ("From_Account is missing or does not exist", 200),
         90010: ("the message body does not match the message format", 200),
-        90011: ("more than 500 target accounts", 200),
         90012: ("To_Account is not imported", 200),
         90026: ("MsgLifeTime is invalid (at most 7 days)", 200),
         90028: ("To_Account is not an array", 200),
@@ -77,7 +94,6 @@ class TencentError(ProviderError):
         90044: ("MsgLifeTime is not an integer", 200),
         90054: ("MsgKey is invalid", 200),
         90055: ("the batch message body is over 12 KB", 200),
-        90994: ("internal server error, retry", 200),
     }
 
 
