@@ -57,3 +57,27 @@ async def test_kill9_keeps_messages(procs, tmp_path):  # noqa: F811
         await check_clean(s)
         async with s.get("/_emulator/messages", params={"provider": "tencent", "limit": 1000}) as r:
             assert await r.json() == listed
+
+
+async def test_dump_with_messages_is_its_own_app_schema(tim, client, runtime):
+    """Snapshots skip AppSpec validation (tenant_from_snapshot): sound only while AppSpec().load
+    returns a dump with messages, settings and a de-dup window unchanged."""
+    import json
+
+    from emulator.providers.tencent.schemas_scenario import AppSpec
+
+    await tencent_call(client, "create_group", {"Type": "Public", "Name": "g", "GroupId": "snap",
+                                                "Owner_Account": "leckie", "MemberList": [{"Member_Account": "bob"}]})
+    for i in range(3):
+        assert (await tim("send_group_msg", {"GroupId": "snap", "Random": i, "From_Account": "bob",
+                                             "MsgBody": text(f"g{i}")}))["ErrorCode"] == 0
+        assert (await tim("openim/sendmsg", {"From_Account": "leckie", "To_Account": "bob", "MsgSeq": i,
+                                             "MsgRandom": i, "MsgBody": text(f"c{i}")}))["ErrorCode"] == 0
+    await tim("group_msg_recall", {"GroupId": "snap", "MsgSeqList": [{"MsgSeq": 1}]})
+    backend = runtime.providers["tencent"].backend
+    app = backend.tenants["1400000000"]
+    app.message_settings["mute_all_blocks"] = "everyone"
+    dump = json.loads(json.dumps(backend.tenant_to_json(app)))
+    assert dump["messages"]["recent"] and dump["message_settings"]
+    assert AppSpec().load(dump) == dump
+    assert backend.tenant_to_json(backend.tenant_from_snapshot(dump)) == dump
