@@ -90,6 +90,7 @@ CONTROL = [
     ("delete", "/_emulator/faults", "Remove every fault"),
     ("delete", "/_emulator/faults/{fault_id}", "Remove one fault"),
     ("get", "/_emulator/clock", "The emulator clock"),
+    ("get", "/_emulator/messages", "Stored messages (?provider=&tenant=&conversation=&user=&since=&offset=&limit=)"),
     ("post", "/_emulator/clock", "freeze_at / advance_s / real"),
     ("get", "/_emulator/openapi.json", "This document"),
     ("get", "/_emulator/credentials", "A valid credential minted now: ?provider=tencent|tencent-gateway|openim|rongcloud&tenant="),
