@@ -27,10 +27,12 @@ C2C_CUSTOM = (120001, 130000)
 # Commands the emulated REST APIs fire (§13.8). Group.CallbackBeforeApplyJoinGroup is accepted in a
 # configuration but never fires: there is no REST apply API (client-only, §13.5).
 BEFORE = ["Group.CallbackBeforeCreateGroup", "Group.CallbackBeforeApplyJoinGroup",
-          "Group.CallbackBeforeInviteJoinGroup"]
+          "Group.CallbackBeforeInviteJoinGroup", "Group.CallbackBeforeSendMsg", "C2C.CallbackBeforeSendMsg"]
 AFTER = ["Group.CallbackAfterCreateGroup", "Group.CallbackAfterNewMemberJoin", "Group.CallbackAfterMemberExit",
          "Group.CallbackAfterGroupInfoChanged", "Group.CallbackAfterGroupDestroyed",
-         "Group.CallbackAfterGroupFull", "Profile.CallbackPortraitSet", "State.StateChange"]
+         "Group.CallbackAfterGroupFull", "Profile.CallbackPortraitSet", "State.StateChange",
+         "Group.CallbackAfterSendMsg", "Group.CallbackAfterRecallMsg", "C2C.CallbackAfterSendMsg",
+         "C2C.CallbackAfterMsgWithDraw"]
 
 
 class TencentCallbackConfig(CallbackConfigSchema):
@@ -74,6 +76,11 @@ def sign(token: str, request_time: str) -> str:
     return hashlib.sha256((token + request_time).encode()).hexdigest()
 
 
+def enabled(call, command: str) -> bool:
+    engine = call.provider.callbacks
+    return engine is not None and engine.config("tencent", call.tenant_id, command) is not None
+
+
 def hook(call, command: str, body: dict) -> Hook | None:
     """The hook for ``command`` when the call's app has it enabled, else None."""
     engine = call.provider.callbacks
@@ -104,7 +111,7 @@ def emit(call, command: str, body: dict) -> None:
     core_emit(call, hook(call, command, body))
 
 
-__all__ = ["SPEC", "ask", "decide", "emit", "hook", "sign"]
+__all__ = ["SPEC", "ask", "decide", "emit", "enabled", "hook", "sign"]
 
 
 def decide(outcome: Outcome | None, h: Hook | None, c2c: bool = False) -> dict | None:
