@@ -252,5 +252,10 @@ def tc_message_ops(ctx, rng: random.Random) -> list[dict]:
     return ops
 
 
+# The mix sends hundreds of group messages in one frozen second: the 40/s group limit is off.
+TC_MSG_SCENARIO = {"tencent": {"apps": [{**TC_SCENARIO["tencent"]["apps"][0],
+                                         "message_settings": {"group_msg_per_second": 0}}]}}
+
+
 async def test_tencent_messages_concurrent_mix_equals_serial_replay(aiohttp_client):
-    await check_run(aiohttp_client, "tencent", tc_setup, tc_message_ops, TC_SCENARIO)
+    await check_run(aiohttp_client, "tencent", tc_setup, tc_message_ops, TC_MSG_SCENARIO)

@@ -343,6 +343,24 @@ async def test_send_group_msg_body_and_limits(tim):
     assert (await gsend(tim, gid, MsgPriority="Urgent"))["ErrorCode"] == 10004
 
 
+async def test_group_send_rate_40_per_second_10023(tim, client, runtime, frozen):
+    gid = await group(tim)
+    codes = [(await gsend(tim, gid))["ErrorCode"] for _ in range(41)]
+    assert codes[:40] == [0] * 40 and codes[40] == 10023
+    other = await group(tim, GroupId="other-room")
+    assert (await gsend(tim, other))["ErrorCode"] == 0                  # per group
+    await set_clock(client, advance_s=1)
+    assert (await gsend(tim, gid))["ErrorCode"] == 0
+    runtime.providers["tencent"].backend.tenants["1400000000"].message_settings["group_msg_per_second"] = 0
+    assert [(await gsend(tim, gid))["ErrorCode"] for _ in range(45)] == [0] * 45
+
+
+async def test_avchatroom_history_code_setting_10044(tim, runtime):
+    runtime.providers["tencent"].backend.tenants["1400000000"].message_settings["avchatroom_history_code"] = 10044
+    gid = (await ok(tim, "create_group", {"Type": "AVChatRoom", "Name": "live"}))["GroupId"]
+    assert (await tim("group_msg_get_simple", {"GroupId": gid, "ReqMsgNumber": 5}))["ErrorCode"] == 10044
+
+
 async def test_group_random_dedup(tim, client, frozen):
     gid = await group(tim)
     body = {"GroupId": gid, "Random": 555, "MsgBody": text("same")}

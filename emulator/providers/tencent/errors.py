@@ -50,6 +50,7 @@ class TencentError(ProviderError):
         10050: ("group attribute key does not exist", 200),
         # group messages (tencent-messages-users-callbacks.md §12)
         10017: ("the sender is muted in this group", 200),
+        10023: ("too many messages in this group, slow down", 200),
         10030: ("the message does not exist", 200),
         10044: ("this group type does not support roaming messages", 200),
         10053: ("too many @ in the message", 200),

@@ -56,6 +56,7 @@ DEFAULT_MESSAGE_SETTINGS = {
     "group_non_member_send": "reject",     # reject (10007) | accept
     "mute_all_blocks": "members",          # members (owner/admins may speak) | everyone | nobody
     "avchatroom_history_code": 10007,      # group_msg_get_simple on an AVChatRoom: 10007 or 10044
+    "group_msg_per_second": 40,            # send_group_msg per group and second, else 10023 ([err25]); 0 = off
 }
 PERMANENT = 4294967295       # forbid_send_msg MuteTime meaning "forever" (§3.3)
 ROLES = ("Owner", "Admin", "Member")
@@ -125,6 +126,9 @@ class App:
     type_count: dict = field(default_factory=dict)
     messages: MessageStore = field(default_factory=MessageStore)   # models_messages.py
     message_settings: dict = field(default_factory=lambda: dict(DEFAULT_MESSAGE_SETTINGS))
+    # GroupId -> (second, sends): the per-group send rate window; like the pipeline's rate
+    # limiter it is not state (not dumped), at most one entry per live group
+    group_send_window: dict = field(default_factory=dict)
 
     # --- lookups ------------------------------------------------------------------------------
     def group(self, group_id) -> Group:
@@ -162,6 +166,7 @@ class App:
         # a dismissed group's history goes with it (its id may be reused by a new group)
         self.messages.drop_conversation("group:" + g.GroupId)
         self.messages.drop_conversation("online:group:" + g.GroupId)
+        self.group_send_window.pop(g.GroupId, None)
         if len(self.order) > 64 and len(self.order) > 2 * len(self.groups):
             self.order = [(s, gid) for s, gid in self.order
                           if gid in self.groups and self.groups[gid].seq == s]

@@ -434,7 +434,8 @@ def _check_sender(app: App, g: Group, sender: str | None, now: float) -> None:
 
 
 def send_group_msg(app: App, data: dict, caller: str, now: float) -> dict:
-    """send_group_msg (§12.2): all five group types; MsgBody checked (10004, 80002); To_Account
+    """send_group_msg (§12.2): all five group types; at most 40 sends per group and second (10023,
+    tenant setting group_msg_per_second); MsgBody checked (10004, 80002); To_Account
     <= 50 and not for AVChatRoom/Community; GroupAtInfo <= 30 (10053); a repeat of Random with
     the same MsgBody within 5 minutes answers the first message and stores nothing.
     Stored at the group's next seq (AVChatRoom: delivered, flagged ONLINE, never in history);
@@ -454,6 +455,13 @@ def send_group_msg(app: App, data: dict, caller: str, now: float) -> dict:
         raise TencentError(10053, f"at most {GROUP_AT_MAX} @ per message")
     who = sender or caller
     store = app.messages
+    second, sends = app.group_send_window.get(g.GroupId, (None, 0))
+    limit = settings(app)["group_msg_per_second"]
+    if second != int(now):
+        sends = 0
+    if limit and sends >= limit:
+        raise TencentError(10023, f"more than {limit} messages per second in this group")
+    app.group_send_window[g.GroupId] = (int(now), sends + 1)
     crc = zlib.crc32(raw)
     dkey = f"group|{g.GroupId}|{data['Random']}|{crc}"
     first = store.duplicate(dkey, now)

@@ -99,6 +99,7 @@ class MessageSettingsSpec(Strict):
     group_non_member_send = fields.String(validate=validate.OneOf(("reject", "accept")))
     mute_all_blocks = fields.String(validate=validate.OneOf(("members", "everyone", "nobody")))
     avchatroom_history_code = _int(validate=validate.OneOf((10007, 10044)))
+    group_msg_per_second = _int(validate=validate.Range(min=0))
 
 
 class AppSpec(Strict):
