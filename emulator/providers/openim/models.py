@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from emulator.core.errors import SeedError
+from emulator.core.messages import MessageStore, StoreSpec
 from emulator.providers.base import TenantBackend
 
 # Role levels, group status and version-log states ([proto] constant/constant.go;
@@ -60,6 +61,10 @@ DEFAULT_SETTINGS: dict = {
     "invite_chunk_size": 50,                         # 5.4: patch.16 inserts invitees 50 at a time; 0 = one batch
     "group_texts_trimmed": True,                     # 10.1/10.2: set_group_info_ex trims name/notification
     "update_user_info_ex_check": True,               # 3.2: protocol alpha.12's UpdateUserInfoExReq.Check
+    # messages (reference openim-users-messages-webhooks.md section 2)
+    "send_reply_modify": True,                       # 2.3/2.9: patch.16 protocol: send reply `modify`, pinnedConversationIDs
+    "notification_send_message_field": True,         # 2.12: patch.16 honours sendMessage:false on group calls
+    "revoke_former_member_by_admin": True,           # 2.8: v3.8.3 panics (INFERRED) when a group admin revokes a former member's message
 }
 PROFILES: dict = {
     V_PATCH16: {},
@@ -76,6 +81,9 @@ PROFILES: dict = {
         "invite_chunk_size": 0,
         "group_texts_trimmed": False,
         "update_user_info_ex_check": False,
+        "send_reply_modify": False,
+        "notification_send_message_field": False,
+        "revoke_former_member_by_admin": False,
     },
 }
 
@@ -195,6 +203,9 @@ class Tenant:
     # Source of generated ids (group IDs, version-log IDs). Deterministic, and kept in the state,
     # so replaying the same requests gives the same state (tests/test_concurrency.py).
     id_seq: int = 0
+    messages: MessageStore = field(default_factory=MessageStore)   # models_messages.py
+    # "userID\x00conversationID" -> the seq a user who left a group still sees up to (2.11)
+    msg_caps: dict = field(default_factory=dict)
 
     def next_digest(self) -> str:
         """A fresh MD5 hex digest from (secret, sequence number)."""
@@ -348,6 +359,9 @@ class SettingsSchema(_Strict):
     invite_chunk_size = fields.Integer(validate=validate.Range(min=0, max=1000))
     group_texts_trimmed = fields.Boolean()
     update_user_info_ex_check = fields.Boolean()
+    send_reply_modify = fields.Boolean()
+    notification_send_message_field = fields.Boolean()
+    revoke_former_member_by_admin = fields.Boolean()
 
 
 class TenantSpecSchema(_Strict):
@@ -357,6 +371,7 @@ class TenantSpecSchema(_Strict):
     settings = fields.Nested(SettingsSchema, load_default=dict)
     users = fields.List(fields.Nested(SeedUserSchema), load_default=list)
     groups = fields.List(fields.Nested(SeedGroupSchema), load_default=list)
+    messages = fields.Nested(StoreSpec)     # the state dump's shape (core/messages.py)
 
 
 class OpenIMScenarioSchema(_Strict):
@@ -416,6 +431,11 @@ class OpenIMBackend(TenantBackend):
                                               appMangerLevel=APP_NOTIFICATION_ADMIN))
         for i, g in enumerate(spec.get("groups") or []):
             self._seed_group(t, g, i, now)
+        if spec.get("messages"):
+            try:
+                t.messages = MessageStore.from_json(spec["messages"])
+            except SeedError as exc:
+                raise SeedError(f"messages.{exc.path}", exc.reason) from None
         return t
 
     def _seed_group(self, t: Tenant, g: dict, i: int, now: int) -> None:
@@ -465,6 +485,8 @@ class OpenIMBackend(TenantBackend):
             "member_versions": {k: [v.id, v.version, list(v.logs.items())] for k, v in t.member_versions.items()},
             "join_versions": {k: [v.id, v.version, list(v.logs.items())] for k, v in t.join_versions.items()},
             "id_seq": t.id_seq,
+            **({"messages": t.messages.dump()} if not t.messages.is_default() else {}),
+            **({"msg_caps": dict(t.msg_caps)} if t.msg_caps else {}),
         }
 
     def tenant_from_json(self, d: dict) -> Tenant:
@@ -488,6 +510,9 @@ class OpenIMBackend(TenantBackend):
             t.user_tokens.setdefault(f"{row[0]}\x00{row[1]}", []).append(tok)
         t.temp_tokens = dict(d.get("temp_tokens") or {})
         t.id_seq = int(d.get("id_seq", 0))
+        if d.get("messages"):
+            t.messages = MessageStore.from_json(StoreSpec().load(d["messages"]))
+        t.msg_caps = dict(d.get("msg_caps") or {})
         for name in ("member_versions", "join_versions"):
             target = getattr(t, name)
             for k, (vid, ver, logs) in (d.get(name) or {}).items():
@@ -523,4 +548,5 @@ class OpenIMBackend(TenantBackend):
                     problems.append(f"index has {uid} in {gid} but the group does not")
         if index_count != sum(len(v) for v in t.user_groups.values()):
             problems.append("member counts disagree with the user -> groups index")
-        return problems
+        from .models_messages import check_messages
+        return problems + check_messages(t)

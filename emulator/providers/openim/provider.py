@@ -21,6 +21,8 @@ TOKEN = "token"
 # Paths the token middleware lets through (router.go Whitelist, prefix match).
 TOKEN_WHITELIST = ("/auth/get_admin_token", "/auth/parse_token")
 CORS = {"Access-Control-Allow-Origin": "*"}
+# Routes whose handler binds JSON with gin directly (webhooks ref 0.2): a bad body is HTTP 400.
+GIN_BIND_APIS = frozenset(("msg.send_msg", "msg.batch_send_msg", "msg.send_business_notification"))
 UNHANDLED_COUNT_API = "group.get_group_application_unhandled_count"   # added after v3.8.3
 
 
@@ -111,6 +113,8 @@ class OpenIMProvider(Provider):
 
     def validation_error(self, call: Call, exc: ValidationError) -> OpenIMError:
         struct = type(call.route.schema).__name__.removesuffix("Schema")
+        if call.route.api in GIN_BIND_APIS:   # gin BindJSON: HTTP 400, the text in errDlt (0.2)
+            return OpenIMError(ARGS, detail=go_error_text(exc.messages, struct), http_status=400)
         return OpenIMError(ARGS, go_error_text(exc.messages, struct))
 
     # --- rendering -----------------------------------------------------------------------

@@ -8,9 +8,11 @@ from emulator.providers.base import Call, Route
 from . import handlers_auth as A
 from . import models_groups as G
 from . import models_members as M
+from . import models_messages as MSG
 from . import models_sync as S
 from . import models_users as U
 from . import schemas as s
+from . import schemas_messages as sm
 
 
 def rule(fn):
@@ -121,11 +123,35 @@ TABLE = [
      s.GetGroupApplicationUnhandledCountReqSchema, "Pending requests to a user's managed groups"),
     ("/statistics/group/create", rule(G.group_create_count), s.GroupCreateCountReqSchema,
      "Groups created: total, before start, per day (admin only)"),
+    ("/msg/send_msg", rule(MSG.send_msg), sm.SendMsgReqSchema,
+     "Send a single, group or notification-chat message (admin only; stored, seq per conversation)"),
+    ("/msg/batch_send_msg", rule(MSG.batch_send_msg), sm.BatchSendMsgReqSchema,
+     "Send one message to many users (or all); failures listed"),
+    ("/msg/send_business_notification", rule(MSG.send_business_notification),
+     sm.SendBusinessNotificationReqSchema, "Push a contentType 2001 notification (not stored)"),
+    ("/msg/revoke_msg", rule(MSG.revoke_msg), sm.RevokeMsgReqSchema,
+     "Revoke a message by conversationID + seq (role rules; 2101 in the n_ twin)"),
+    ("/msg/newest_seq", rule(MSG.newest_seq), sm.GetMaxSeqReqSchema,
+     "Max seq of each of a user's conversations"),
+    ("/msg/pull_msg_by_seq", rule(MSG.pull_msg_by_seq), sm.PullMessageBySeqsReqSchema,
+     "Messages by seq ranges as a user sees them"),
+    ("/msg/search_msg", rule(MSG.search_msg), sm.SearchMessageReqSchema,
+     "Search stored single/group messages (sender, receiver, type, day), paged"),
+    ("/msg/mark_msgs_as_read", rule(MSG.mark_msgs_as_read), sm.MarkMsgsAsReadReqSchema,
+     "Mark seqs read, raise the read position (2200 receipt to the peer)"),
+    ("/msg/set_conversation_has_read_seq", rule(MSG.set_conversation_has_read_seq),
+     sm.SetConversationHasReadSeqReqSchema, "Set a user's read position in a conversation"),
+    ("/msg/get_conversations_has_read_and_max_seq", rule(MSG.get_conversations_has_read_and_max_seq),
+     sm.GetConversationsHasReadAndMaxSeqReqSchema, "Read position and max seq per conversation"),
+    ("/msg/delete_msg_phsical_by_seq", rule(MSG.delete_msg_phsical_by_seq),
+     sm.DeleteMsgPhysicalBySeqReqSchema, "Delete messages by seq for everyone (no permission check)"),
+    ("/msg/get_server_time", rule(MSG.get_server_time), sm.GetServerTimeReqSchema,
+     "The server clock in ms"),
 ]
 
 # Catch-alls under the OpenIM modules: OPTIONS preflight and unknown paths (404 after the
 # operationID/token middleware, as gin runs global middleware before NoRoute).
-MODULES = ("auth", "user", "group", "statistics")
+MODULES = ("auth", "user", "group", "statistics", "msg")
 
 
 def build_routes(provider) -> list[Route]:

@@ -1,0 +1,118 @@
+"""Request schemas of the /msg routes ([proto] msg/msg.proto, apistruct/manage.go; reference
+openim-users-messages-webhooks.md section 2). Field names are the JSON names the server reads."""
+
+from __future__ import annotations
+
+from .schemas import page, strs
+from .schemas_base import GoBool, GoField, GoInt, GoList, GoNested, GoSchema, GoString
+
+
+class GoObject(GoField):
+    """A JSON object kept as it came (``content`` of send_msg: map[string]any); null = absent."""
+    go_type = "map[string]interface {}"
+
+    def decode(self, value):
+        if not isinstance(value, dict):
+            raise self.mismatch(value)
+        return value
+
+
+class OfflinePushInfoSchema(GoSchema):
+    title = GoString()
+    desc = GoString()
+    ex = GoString()
+    iOSPushSound = GoString()
+    iOSBadgeCount = GoBool()
+    signalInfo = GoString()
+
+
+class _SendFields(GoSchema):
+    sendID = GoString()
+    groupID = GoString()
+    senderNickname = GoString()
+    senderFaceURL = GoString()
+    senderPlatformID = GoInt("int32")
+    content = GoObject()
+    contentType = GoInt("int32")
+    sessionType = GoInt("int32")
+    isOnlineOnly = GoBool()
+    notOfflinePush = GoBool()
+    sendTime = GoInt("int64")
+    offlinePushInfo = GoNested(OfflinePushInfoSchema)
+    ex = GoString()
+
+
+class SendMsgReqSchema(_SendFields):
+    recvID = GoString()
+
+
+class BatchSendMsgReqSchema(_SendFields):
+    isSendAll = GoBool()
+    recvIDs = strs()
+
+
+class SendBusinessNotificationReqSchema(GoSchema):
+    key = GoString()
+    data = GoString()
+    sendUserID = GoString()
+    recvUserID = GoString()
+
+
+class RevokeMsgReqSchema(GoSchema):
+    conversationID = GoString()
+    seq = GoInt("int64")
+    userID = GoString()
+
+
+class GetMaxSeqReqSchema(GoSchema):
+    userID = GoString()
+
+
+class SeqRangeSchema(GoSchema):
+    conversationID = GoString()
+    begin = GoInt("int64")
+    end = GoInt("int64")
+    num = GoInt("int64")
+
+
+class PullMessageBySeqsReqSchema(GoSchema):
+    userID = GoString()
+    seqRanges = GoList(GoNested(SeqRangeSchema))
+    order = GoInt("int32")
+
+
+class SearchMessageReqSchema(GoSchema):
+    sendID = GoString()
+    recvID = GoString()
+    contentType = GoInt("int32")
+    sendTime = GoString()
+    sessionType = GoInt("int32")
+    pagination = page()
+
+
+class MarkMsgsAsReadReqSchema(GoSchema):
+    conversationID = GoString()
+    seqs = GoList(GoInt("int64"))
+    userID = GoString()
+
+
+class SetConversationHasReadSeqReqSchema(GoSchema):
+    conversationID = GoString()
+    userID = GoString()
+    hasReadSeq = GoInt("int64")
+    noNotification = GoBool()
+
+
+class GetConversationsHasReadAndMaxSeqReqSchema(GoSchema):
+    userID = GoString()
+    conversationIDs = strs()
+    returnPinned = GoBool()
+
+
+class DeleteMsgPhysicalBySeqReqSchema(GoSchema):
+    conversationID = GoString()
+    seqs = GoList(GoInt("int64"))
+
+
+class GetServerTimeReqSchema(GoSchema):
+    pass
