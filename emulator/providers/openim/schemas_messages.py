@@ -4,17 +4,7 @@ openim-users-messages-webhooks.md section 2). Field names are the JSON names the
 from __future__ import annotations
 
 from .schemas import page, strs
-from .schemas_base import GoBool, GoField, GoInt, GoList, GoNested, GoSchema, GoString
-
-
-class GoObject(GoField):
-    """A JSON object kept as it came (``content`` of send_msg: map[string]any); null = absent."""
-    go_type = "map[string]interface {}"
-
-    def decode(self, value):
-        if not isinstance(value, dict):
-            raise self.mismatch(value)
-        return value
+from .schemas_base import GoBool, GoInt, GoList, GoNested, GoObject, GoSchema, GoString
 
 
 class OfflinePushInfoSchema(GoSchema):
