@@ -92,6 +92,8 @@ CONTROL = [
     ("get", "/_emulator/clock", "The emulator clock"),
     ("get", "/_emulator/messages", "Stored messages (?provider=&tenant=&conversation=&user=&since=&offset=&limit=)"),
     ("post", "/_emulator/clock", "freeze_at / advance_s / real"),
+    ("get", "/_emulator/rongcloud/history/{app_key}/{date}.gz",
+     "RongCloud's hourly message log (gzip, JSON lines), the URL /message/history.json answers (?sign=)"),
     ("get", "/_emulator/openapi.json", "This document"),
 ]
 
@@ -121,6 +123,8 @@ def _custom_properties(self, field) -> dict:
         return {"type": ["array", "null"], "items": inner}
     if "GoString" in names:
         return {"type": ["string", "null"]}
+    if "GoObject" in names:
+        return {"type": ["object", "null"]}
     if "GoBool" in names:
         return {"type": ["boolean", "null"]}
     if "GoInt" in names:
@@ -134,6 +138,8 @@ def _custom_properties(self, field) -> dict:
                 "description": "repeated keys or one comma-joined value"}
     if "JsonObject" in names:
         return {"type": "string", "contentMediaType": "application/json", "description": "a JSON object"}
+    if "Flag" in names:     # a form value "0"/"1"/"true"/"false"; the default is the parsed bool
+        return {"type": ["string", "boolean"], "description": "0/1 or true/false, any case"}
     if "Text" in names:
         return {"type": "string", **({"maxLength": field.max_len} if getattr(field, "max_len", None) else {})}
     return {}
