@@ -180,6 +180,13 @@ def build(providers: dict) -> dict:
               "responses": {"200": {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}}}}}}
         if "{fault_id}" in path:
             op["parameters"] = [{"in": "path", "name": "fault_id", "required": True, "schema": {"type": "integer"}}]
+        if "{app_key}" in path:
+            op["parameters"] = [{"in": "path", "name": n, "required": True, "schema": {"type": "string"}}
+                                for n in ("app_key", "date")]
+            op["parameters"].append({"in": "query", "name": "sign", "required": True, "schema": {"type": "string"}})
+            op["responses"] = {"200": {"description": "gzip'd JSON lines",
+                                       "content": {"application/gzip": {"schema": {"type": "string"}}}},
+                               "404": {"description": "unknown app, bad sign, or no log for that hour"}}
         seen.setdefault(path, {})[method] = op
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # apispec warns when one schema class is registered twice
