@@ -57,9 +57,11 @@ def test_marks_are_clamped_to_the_log():
 def test_dedupe_window_expires_and_is_bounded():
     store = MessageStore()
     [m] = fill(store, 1)
-    store.remember("k", m, 100.0, 120)
-    assert store.duplicate("k", 150.0) is m
-    assert store.duplicate("k", 220.0) is None and "k" not in store.recent
+    m.time = 100.0
+    store.remember("k", m, 120)
+    assert store.duplicate("k", 150.0, 120) is m
+    assert store.duplicate("k", 220.0, 120) is None and store.digest("k") not in store.recent
+    assert not store.recent_order[120]
 
 
 def test_drop_conversation_frees_everything():
@@ -79,12 +81,12 @@ def test_dump_load_roundtrip_keeps_arrival_order():
     m = store.append(a, "a", {"n": 2}, 2.0, ids=(1, 2), key="k", unread_for=("b",))
     store.append(g, "y", {"n": 3}, 3.0, to=("x",))
     m.flags |= RECALLED
-    store.remember("d", m, 0.0, 1e9)
+    store.remember("d", m, 1e9)
     dump = store.dump()
     again = MessageStore.from_json(StoreSpec().load(dump))
     assert again.dump() == dump and again.check() == []
     assert [x.content()["n"] for x in again.order] == [1, 2, 3]
-    assert again.duplicate("d", 1.0) is again.find("k")
+    assert again.duplicate("d", 3.0, 1e9) is again.find("k")
 
 
 def test_seed_errors_name_the_path():

@@ -297,12 +297,18 @@ async def test_send_group_msg_seq_unread_and_info(tim, client, runtime, frozen):
     assert joined["GroupIdList"][0]["SelfInfo"]["UnreadMsgNum"] == 2
     inbox = await stored(client, provider="tencent", tenant="1400000000", user="tommy")
     assert [m["seq"] for m in inbox["messages"]] == [1, 2, 3]          # not the message targeted at bob
-    # import_group_member's UnreadMsgNum is clamped to the group's message count (4)
+    await set_clock(client, advance_s=5)
+    await ok(tim, "add_group_member", {"GroupId": gid, "MemberList": [{"Member_Account": "jared"}]})
+    assert (await stored(client, user="jared"))["total"] == 0          # joined after those were sent
+    await gsend(tim, gid)
+    assert [m["seq"] for m in (await stored(client, user="jared"))["messages"]] == [5]
+    await ok(tim, "delete_group_member", {"GroupId": gid, "MemberToDel_Account": ["jared"]})
+    # import_group_member's UnreadMsgNum is clamped to the group's message count (5)
     await ok(tim, "import_group_member", {"GroupId": gid, "MemberList": [{"Member_Account": "jared",
                                                                           "UnreadMsgNum": 99}]})
     joined = await ok(tim, "get_joined_group_list", {"Member_Account": "jared", "ResponseFilter": {
         "SelfInfoFilter": ["UnreadMsgNum"]}})
-    assert joined["GroupIdList"][0]["SelfInfo"]["UnreadMsgNum"] == 4
+    assert joined["GroupIdList"][0]["SelfInfo"]["UnreadMsgNum"] == 5
     assert runtime.check_invariants()["tencent"] == []
 
 
@@ -530,7 +536,9 @@ async def test_scenario_seeds_messages(client, tim):
         "message_settings": {"mute_all_blocks": "everyone"},
         "messages": {"cap": 10, "conversations": [
             {"id": "group:g1", "kind": "group", "first_seq": 5, "messages": [
-                {"from": "a", "time": 1_700_000_000, "body": {"MsgBody": text("seeded")}, "ids": [1]}]}]}}]}}
+                {"from": "a", "time": 1_700_000_000, "body": {"MsgBody": text("seeded")}, "ids": [1]}]},
+            {"id": "c2c:a:b", "kind": "c2c", "users": ["a", "b"], "marks": {"b": [0, 1]}, "messages": [
+                {"from": "a", "time": 1_700_000_000, "body": "not an object"}]}]}}]}}
     resp = await client.post("/_emulator/scenario", json=scenario)
     assert resp.status == 200, await resp.text()
     from tests.tencent_support import tencent_query
@@ -539,6 +547,11 @@ async def test_scenario_seeds_messages(client, tim):
     assert info["GroupInfo"][0]["NextMsgSeq"] == 6
     page = await tim("group_msg_get_simple", {"GroupId": "g1", "ReqMsgNumber": 5}, query=q)
     assert page["RspMsgList"][0]["MsgBody"] == text("seeded") and page["RspMsgList"][0]["MsgSeq"] == 5
+    roam = await tim("openim/admin_getroammsg", {"Operator_Account": "b", "Peer_Account": "a", "MaxCnt": 5,
+                                                 "MinTime": 0, "MaxTime": 1_800_000_000}, query=q)
+    assert roam["MsgList"][0]["MsgKey"] == "1_0_1700000000" and roam["MsgList"][0]["MsgBody"] == []
+    unread = await tim("openim/get_c2c_unread_msg_num", {"To_Account": "b"}, query=q)
+    assert unread["AllC2CUnreadMsgNum"] == 1
     bad = {"tencent": {"apps": [{"sdkappid": 1400000002, "key": "k", "admins": ["admin"], "messages": {
         "conversations": [{"id": "x", "kind": "c2c", "messages": [{"from": "a", "time": 1, "seq": 4}]}]}}]}}
     resp = await client.post("/_emulator/scenario", json=bad)

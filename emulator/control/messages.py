@@ -2,8 +2,8 @@
 
 ``?provider=&tenant=&conversation=&user=&since=&offset=&limit=``: stored messages in arrival
 order, paged (``next_offset`` is null on the last page). ``user=`` is that user's inbox: the
-messages of every conversation they are in (one-to-one, and groups they are a member of now)
-that are addressed to them or sent by them, including what is delivered without history
+messages of every conversation they are in (one-to-one, and groups they are a member of now,
+from when they joined) that are addressed to them or sent by them, including what is delivered without history
 (conversations ``online:...``). ``since`` is epoch seconds (emulator clock), inclusive.
 """
 
@@ -51,12 +51,12 @@ def list_messages(rt: "Runtime", query: dict) -> dict:
             store = backend.message_store(tid)
             if store is None:
                 continue
-            cids = None
+            cids: dict | None = None
             if "conversation" in query:
-                cids = [query["conversation"]]
+                cids = {query["conversation"]: None}
             if "user" in query:
                 mine = backend.conversations_of(tid, query["user"])
-                cids = mine if cids is None else [c for c in cids if c in set(mine)]
+                cids = mine if cids is None else {c: mine[c] for c in cids if c in mine}
             for msg in store.query(cids, query.get("user"), query.get("since")):
                 found.append(render(pname, tid, msg))
     offset, limit = query["offset"], query["limit"]

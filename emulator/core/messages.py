@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sys
 from collections import deque
+from hashlib import blake2b
 from typing import Any, Iterable, Iterator
 
 import orjson
@@ -153,8 +154,8 @@ class MessageStore:
         self.stored = 0
         self.keys: dict[str, Message] = {}      # provider lookup key -> message
         self.by_user: dict[str, dict[str, None]] = {}   # user -> conversations they are a party of
-        self.recent: dict[str, tuple[float, Message]] = {}    # de-dup key -> (expiry, message)
-        self.recent_order: deque[tuple[float, str]] = deque()
+        self.recent: dict[int, Message] = {}                    # de-dup digest -> message
+        self.recent_order: dict[float, deque[int]] = {}         # window -> digests, oldest first
 
     # --- conversations ---------------------------------------------------------------------------
     def get(self, cid: str) -> Conversation | None:
@@ -246,42 +247,59 @@ class MessageStore:
         return mark[1] if mark is not None else 0
 
     # --- de-duplication window --------------------------------------------------------------------
-    def duplicate(self, dkey: str, now: float) -> Message | None:
-        """The message stored under ``dkey`` while its window is open (and still stored)."""
-        self._prune(now)
-        hit = self.recent.get(dkey)
-        if hit is None or hit[0] <= now or hit[1].conv is None:
-            return None
-        return hit[1]
+    # A remembered send is one dict slot (63-bit digest of the provider's key text -> message)
+    # plus the digest in its window's queue; it expires at message time + window. Digests are
+    # stable across processes, so they survive dump/load. ~100 bytes per send in the window.
+    @staticmethod
+    def digest(text: str) -> int:
+        return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
 
-    def remember(self, dkey: str, msg: Message, now: float, window_s: float) -> None:
-        expiry = now + window_s
-        self.recent[dkey] = (expiry, msg)
-        self.recent_order.append((expiry, dkey))
-        while len(self.recent_order) > DEDUPE_CAP:
-            _, k = self.recent_order.popleft()
-            self.recent.pop(k, None)
+    def duplicate(self, dkey: str, now: float, window_s: float) -> Message | None:
+        """The message remembered under ``dkey`` while its window is open (and still stored)."""
+        self._prune(now)
+        msg = self.recent.get(self.digest(dkey))
+        if msg is None or msg.time + window_s <= now or msg.conv is None:
+            return None
+        return msg
+
+    def remember(self, dkey: str, msg: Message, window_s: float) -> None:
+        """Remember a just-sent message (its time is the send time) for ``window_s`` seconds."""
+        d = self.digest(dkey)
+        self.recent[d] = msg
+        queue = self.recent_order.get(window_s)
+        if queue is None:
+            queue = self.recent_order[window_s] = deque()
+        queue.append(d)
+        if len(queue) > DEDUPE_CAP:
+            self.recent.pop(queue.popleft(), None)
 
     def _prune(self, now: float) -> None:
-        order, recent = self.recent_order, self.recent
-        while order and order[0][0] <= now:
-            expiry, k = order.popleft()
-            hit = recent.get(k)
-            if hit is not None and hit[0] <= now:
-                del recent[k]
+        recent = self.recent
+        for window, queue in self.recent_order.items():
+            while queue:
+                msg = recent.get(queue[0])
+                if msg is not None and msg.time + window > now:
+                    break
+                d = queue.popleft()
+                if msg is not None and msg.time + window <= now:
+                    del recent[d]
 
     # --- reading for the control plane ------------------------------------------------------------
-    def query(self, cids: Iterable[str] | None = None, user: str | None = None,
+    def query(self, cids: Iterable[str] | dict[str, float | None] | None = None, user: str | None = None,
               since: float | None = None) -> list[Message]:
-        """Stored messages of the given conversations (default: all), optionally only those
-        addressed to ``user`` (or sent by them) and with time >= since; arrival order."""
-        wanted = None if cids is None else set(cids)
+        """Stored messages of the given conversations (default: all; a dict gives each its own
+        start time, e.g. when the user joined), optionally only those addressed to ``user`` (or
+        sent by them) and with time >= since; arrival order."""
+        wanted = None if cids is None else (cids if isinstance(cids, dict) else dict.fromkeys(cids))
         out = []
         for msg in self.order:
             conv = msg.conv
             if conv is None or (wanted is not None and conv.id not in wanted):
                 continue
             if since is not None and msg.time < since:
+                continue
+            start = wanted.get(conv.id) if wanted is not None else None
+            if start is not None and msg.time < start:
                 continue
             if user is not None and msg.sender != user and not msg.addressed_to(user):
                 continue
@@ -300,7 +318,9 @@ class MessageStore:
                 "id": conv.id, "kind": conv.kind, "users": list(conv.users), "first_seq": conv.first_seq,
                 "marks": {u: list(m) for u, m in conv.marks.items()},
                 "messages": [{**m.as_json(), "n": position[id(m)]} for m in conv.messages()]})
-        recent = [[k, exp, m.conv.id, m.seq] for k, (exp, m) in self.recent.items() if m.conv is not None]
+        recent = [[d, window, self.recent[d].conv.id, self.recent[d].seq]
+                  for window, queue in self.recent_order.items() for d in queue
+                  if d in self.recent and self.recent[d].conv is not None]
         return {"cap": self.cap, "dropped": self.dropped, "conversations": convs, "recent": recent}
 
     @classmethod
@@ -339,13 +359,15 @@ class MessageStore:
         store.stored = len(store.order)
         if store.stored > store.cap:
             raise SeedError("cap", f"{store.stored} messages exceed the cap {store.cap}")
-        for k, expiry, cid, seq in data.get("recent") or []:
+        for i, item in enumerate(data.get("recent") or []):
+            if len(item) != 4 or not isinstance(item[0], int) or not isinstance(item[1], (int, float)):
+                raise SeedError(f"recent[{i}]", "an entry is [digest, window, conversation, seq]")
+            d, window, cid, seq = item
             conv = store.convs.get(cid)
-            msg = conv.at(seq) if conv is not None else None
+            msg = conv.at(seq) if conv is not None and isinstance(seq, int) else None
             if msg is not None:
-                store.recent[k] = (expiry, msg)
-                store.recent_order.append((expiry, k))
-        store.recent_order = deque(sorted(store.recent_order))
+                store.recent[d] = msg
+                store.recent_order.setdefault(window, deque()).append(d)
         return store
 
     def check(self) -> list[str]:

@@ -184,9 +184,21 @@ def _c2c_store(app: App, sender: str, to: str, data: dict, seq_given, random: in
                         unread_for=(to,) if counts and sender != to else ())
 
 
+def _c2c_ids(msg: Message) -> tuple[int, int]:
+    """(MsgSeq, MsgRandom) of a one-to-one message; a seeded one may carry none."""
+    ids = msg.ids
+    return (ids[0] if len(ids) > 0 else msg.seq), (ids[1] if len(ids) > 1 else 0)
+
+
+def _fields_of(msg: Message) -> dict:
+    body = msg.content()
+    return body if isinstance(body, dict) else {}
+
+
 def _c2c_reply(msg: Message) -> dict:
-    key = msg_key(msg.ids[0], msg.ids[1], msg.time)
-    return {"MsgTime": int(msg.time), "MsgKey": key, "MsgId": msg_id(msg.sender, msg.time, msg.ids[1])}
+    seq, random = _c2c_ids(msg)
+    return {"MsgTime": int(msg.time), "MsgKey": msg_key(seq, random, msg.time),
+            "MsgId": msg_id(msg.sender, msg.time, random)}
 
 
 def sendmsg(app: App, data: dict, caller: str, now: float) -> dict:
@@ -207,7 +219,7 @@ def sendmsg(app: App, data: dict, caller: str, now: float) -> dict:
     if "MsgSeq" in data:
         crc = zlib.crc32(raw)
         dkey = f"c2c|{sender}|{data['MsgSeq']}|{data['MsgRandom']}|{crc}"
-        first = store.duplicate(dkey, now)
+        first = store.duplicate(dkey, now, C2C_DEDUP_S)
         if first is not None:
             return _c2c_reply(first)
     if data.get("OnlineOnlyFlag") == 1:
@@ -220,7 +232,7 @@ def sendmsg(app: App, data: dict, caller: str, now: float) -> dict:
         msg = _c2c_store(app, sender, to, data, data.get("MsgSeq"), data["MsgRandom"], time,
                          _c2c_flags(data), "NoUnread" not in control)
     if dkey is not None:
-        store.remember(dkey, msg, now, C2C_DEDUP_S)
+        store.remember(dkey, msg, C2C_DEDUP_S)
     return _c2c_reply(msg)
 
 
@@ -348,13 +360,14 @@ def get_c2c_unread_msg_num(app: App, data: dict) -> dict:
 
 
 def _roam_item(msg: Message, conv: Conversation) -> dict:
-    body = msg.content()
+    body = _fields_of(msg)
     peer = next((u for u in conv.users if u != msg.sender), msg.sender)
     mark = conv.marks.get(peer)
-    item = {"From_Account": msg.sender, "To_Account": peer, "MsgSeq": msg.ids[0], "MsgRandom": msg.ids[1],
+    seq, random = _c2c_ids(msg)
+    item = {"From_Account": msg.sender, "To_Account": peer, "MsgSeq": seq, "MsgRandom": random,
             "MsgTimeStamp": int(msg.time), "MsgFlagBits": 8 if msg.flags & RECALLED else 0,
             "IsPeerRead": 1 if mark is not None and mark[0] >= msg.seq else 0,
-            "MsgKey": msg_key(msg.ids[0], msg.ids[1], msg.time), "MsgBody": body.get("MsgBody", []),
+            "MsgKey": msg_key(seq, random, msg.time), "MsgBody": body.get("MsgBody", []),
             "CloudCustomData": body.get("CloudCustomData", "")}
     return item
 
@@ -381,7 +394,7 @@ def admin_getroammsg(app: App, data: dict) -> dict:
         if msg.sender == op and msg.flags & HIDDEN_FROM_SENDER:
             continue
         if skipping:
-            if msg_key(msg.ids[0], msg.ids[1], msg.time) == data["LastMsgKey"]:
+            if msg_key(*_c2c_ids(msg), msg.time) == data["LastMsgKey"]:
                 skipping = False
             continue
         item = _roam_item(msg, conv)
@@ -464,7 +477,7 @@ def send_group_msg(app: App, data: dict, caller: str, now: float) -> dict:
     app.group_send_window[g.GroupId] = (int(now), sends + 1)
     crc = zlib.crc32(raw)
     dkey = f"group|{g.GroupId}|{data['Random']}|{crc}"
-    first = store.duplicate(dkey, now)
+    first = store.duplicate(dkey, now, GROUP_DEDUP_S)
     if first is not None:
         return {"MsgTime": int(first.time), "MsgSeq": first.seq if first.conv.kind == "group" else 0,
                 "MsgDropReason": ""}
@@ -473,13 +486,13 @@ def send_group_msg(app: App, data: dict, caller: str, now: float) -> dict:
     if data.get("OnlineOnlyFlag") == 1 and g.Type != "AVChatRoom":
         conv = store.conversation("online:" + group_id(g.GroupId), "online", ())
         msg = store.append(conv, who, body, time, ids=(data["Random"],), to=targets, flags=ONLINE | NO_UNREAD)
-        store.remember(dkey, msg, now, GROUP_DEDUP_S)
+        store.remember(dkey, msg, GROUP_DEDUP_S)
         return {"MsgTime": int(time), "MsgSeq": 0, "MsgDropReason": ""}
     conv = group_conv(app, g)
     counts = g.Type != "AVChatRoom" and targets is None and "NoUnread" not in (data.get("SendMsgControl") or ())
     flags = (ONLINE if g.Type == "AVChatRoom" else 0) | (0 if counts else NO_UNREAD)
     msg = store.append(conv, who, body, time, ids=(data["Random"],), to=targets, flags=flags)
-    store.remember(dkey, msg, now, GROUP_DEDUP_S)
+    store.remember(dkey, msg, GROUP_DEDUP_S)
     g.NextMsgSeq = conv.next_seq
     g.LastMsgTime = int(time)
     m = g.members.get(who)
@@ -559,7 +572,7 @@ def import_group_msg(app: App, data: dict, now: float) -> dict:
 
 def _get_simple_item(msg: Message) -> dict:
     placeholder = 2 if msg.flags & RECALLED else 1 if msg.flags & DELETED else 0
-    body = msg.content()
+    body = _fields_of(msg)
     return {"From_Account": msg.sender, "IsPlaceMsg": placeholder,
             "MsgBody": [] if placeholder == 1 else body.get("MsgBody", []),
             "IsSystemMsg": 0, "MsgPriority": PRIORITY.get(body.get("MsgPriority", "Normal"), 2),
@@ -644,12 +657,15 @@ def check_messages(app: App) -> list[str]:
 
 
 def seed_messages(app: App, spec: dict | None) -> MessageStore:
-    """The store of a scenario/dump section (core StoreSpec shape); group logs fix NextMsgSeq."""
+    """The store of a scenario/dump section (core StoreSpec shape); group logs fix NextMsgSeq,
+    and a seeded member UnreadMsgNum is clamped to the group's message count (as on import)."""
     store = MessageStore.from_json(spec)
     for gid, g in app.groups.items():
         conv = store.get(group_id(gid))
         if conv is not None:
             g.NextMsgSeq = conv.next_seq
+        for m in g.members.values():
+            m.UnreadMsgNum = min(m.UnreadMsgNum, g.NextMsgSeq - 1)
     return store
 
 

@@ -63,13 +63,15 @@ class TencentBackend(TenantBackend):
     def check_tenant(self, tenant_id: str, tenant: App) -> list[str]:
         return check_app(tenant) + check_messages(tenant)
 
-    def conversations_of(self, tenant_id: str, user: str) -> list[str]:
-        """One-to-one conversations, plus every group the user is in now (and its online-only log)."""
+    def conversations_of(self, tenant_id: str, user: str) -> dict[str, float | None]:
+        """One-to-one conversations, plus every group the user is in now (and its online-only
+        log) from their JoinTime on."""
         out = super().conversations_of(tenant_id, user)
         app = self.tenants.get(tenant_id)
         if app is not None:
             for gid in app.joined.get(user, ()):
-                out += ["group:" + gid, "online:group:" + gid]
+                joined = app.groups[gid].members[user].JoinTime
+                out["group:" + gid] = out["online:group:" + gid] = joined
         return out
 
     def configure_extra(self, section: dict, merge: bool) -> None:
