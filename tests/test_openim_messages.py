@@ -361,3 +361,18 @@ async def test_scenario_seeds_messages(client):
     assert resp.status == 200, await resp.text()
     rows = await (await client.get("/_emulator/messages", params={"provider": "openim", "conversation": "si_a_b"})).json()
     assert rows["total"] == 1
+
+
+async def test_inbox_of_a_member(im, client):
+    gid = await im.group()
+    await im.ok("/msg/send_msg", group_msg(gid))
+    await im.ok("/msg/send_msg", single(send="tommy", recv="jared"))
+    resp = await client.get("/_emulator/messages", params={"provider": "openim", "tenant": await _tid(client, im),
+                                                           "user": "bob"})
+    rows = (await resp.json())["messages"]
+    assert [(r["conversation"], r["seq"]) for r in rows] == [(f"sg_{gid}", 1), (f"sg_{gid}", 2)]
+
+
+async def _tid(client, im) -> str:
+    state = await (await client.get("/_emulator/state", params={"provider": "openim"})).json()
+    return next(k for k, v in state["openim"].items() if v["secret"] == im.secret)

@@ -246,3 +246,15 @@ async def test_dump_load_check_reset(rc, rc_client):
     assert body["messageUIDs"][0]["messageUID"] not in json.dumps(dump)
     await rc_client.post("/_emulator/reset")
     assert await stored(rc_client, "private:u1:u2") == []
+
+
+async def test_inbox_of_a_group_member_from_join_time(rc, rc_client):
+    await group(rc, frm="u9")                                   # before u2 joins: not in u2's inbox
+    await rc_client.post("/_emulator/clock", json={"advance_s": 5})
+    await rc("/group/join.json", {"userId": "u2", "groupId": "g1", "groupName": "G"})
+    await group(rc, frm="u9")
+    await group(rc, frm="u9", toUserId=["u3"])                  # directed to someone else
+    await private(rc, frm="u5", to=("u2",))
+    resp = await rc_client.get("/_emulator/messages", params={"provider": "rongcloud", "user": "u2"})
+    rows = (await resp.json())["messages"]
+    assert [(r["conversation"], r["seq"]) for r in rows] == [("group:g1", 2), ("private:u2:u5", 1)]

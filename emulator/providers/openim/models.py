@@ -519,6 +519,16 @@ class OpenIMBackend(TenantBackend):
                 target[k] = VersionLog(vid, ver, {sys.intern(e): share_stamp(s) for e, s in logs})
         return t
 
+    def conversations_of(self, tenant_id: str, user: str) -> dict:
+        """One-to-one and notification chats (the store's), plus the groups the user is in now
+        with their whole history: enableHistoryForNewMembers defaults to true (webhooks ref 2.11)."""
+        out = super().conversations_of(tenant_id, user)
+        t = self.tenants.get(tenant_id)
+        if t is not None:
+            for gid in t.user_groups.get(user, ()):
+                out["sg_" + gid] = out["online:sg_" + gid] = out["n_" + gid] = None
+        return out
+
     def check_tenant(self, tenant_id: str, t: Tenant) -> list[str]:
         problems = []
         if t.id != tenant_id:

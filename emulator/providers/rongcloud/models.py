@@ -317,6 +317,17 @@ class RongCloudBackend(TenantBackend):
         rebuild_index(t)
         return t
 
+    def conversations_of(self, tenant_id: str, user: str) -> dict:
+        """Private and system conversations (the store's), plus the groups the user is in now,
+        from when they joined (their member time)."""
+        out = super().conversations_of(tenant_id, user)
+        t = self.tenants.get(tenant_id)
+        if t is not None:
+            for gid in t.user_groups.get(user, ()):
+                joined = t.groups[gid].members[user].time / 1000
+                out["group:" + gid] = out["online:group:" + gid] = joined
+        return out
+
     def check_tenant(self, tenant_id: str, t: Tenant) -> list[str]:
         problems: list[str] = []
         cap = t.settings.max_members
