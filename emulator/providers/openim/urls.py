@@ -9,6 +9,7 @@ from . import handlers_auth as A
 from . import models_groups as G
 from . import models_members as M
 from . import models_messages as MSG
+from . import models_messages_read as R
 from . import models_sync as S
 from . import models_users as U
 from . import schemas as s
@@ -129,23 +130,23 @@ TABLE = [
      "Send one message to many users (or all); failures listed"),
     ("/msg/send_business_notification", rule(MSG.send_business_notification),
      sm.SendBusinessNotificationReqSchema, "Push a contentType 2001 notification (not stored)"),
-    ("/msg/revoke_msg", rule(MSG.revoke_msg), sm.RevokeMsgReqSchema,
+    ("/msg/revoke_msg", rule(R.revoke_msg), sm.RevokeMsgReqSchema,
      "Revoke a message by conversationID + seq (role rules; 2101 in the n_ twin)"),
-    ("/msg/newest_seq", rule(MSG.newest_seq), sm.GetMaxSeqReqSchema,
+    ("/msg/newest_seq", rule(R.newest_seq), sm.GetMaxSeqReqSchema,
      "Max seq of each of a user's conversations"),
-    ("/msg/pull_msg_by_seq", rule(MSG.pull_msg_by_seq), sm.PullMessageBySeqsReqSchema,
+    ("/msg/pull_msg_by_seq", rule(R.pull_msg_by_seq), sm.PullMessageBySeqsReqSchema,
      "Messages by seq ranges as a user sees them"),
-    ("/msg/search_msg", rule(MSG.search_msg), sm.SearchMessageReqSchema,
+    ("/msg/search_msg", rule(R.search_msg), sm.SearchMessageReqSchema,
      "Search stored single/group messages (sender, receiver, type, day), paged"),
-    ("/msg/mark_msgs_as_read", rule(MSG.mark_msgs_as_read), sm.MarkMsgsAsReadReqSchema,
+    ("/msg/mark_msgs_as_read", rule(R.mark_msgs_as_read), sm.MarkMsgsAsReadReqSchema,
      "Mark seqs read, raise the read position (2200 receipt to the peer)"),
-    ("/msg/set_conversation_has_read_seq", rule(MSG.set_conversation_has_read_seq),
+    ("/msg/set_conversation_has_read_seq", rule(R.set_conversation_has_read_seq),
      sm.SetConversationHasReadSeqReqSchema, "Set a user's read position in a conversation"),
-    ("/msg/get_conversations_has_read_and_max_seq", rule(MSG.get_conversations_has_read_and_max_seq),
+    ("/msg/get_conversations_has_read_and_max_seq", rule(R.get_conversations_has_read_and_max_seq),
      sm.GetConversationsHasReadAndMaxSeqReqSchema, "Read position and max seq per conversation"),
-    ("/msg/delete_msg_phsical_by_seq", rule(MSG.delete_msg_phsical_by_seq),
+    ("/msg/delete_msg_phsical_by_seq", rule(R.delete_msg_phsical_by_seq),
      sm.DeleteMsgPhysicalBySeqReqSchema, "Delete messages by seq for everyone (no permission check)"),
-    ("/msg/get_server_time", rule(MSG.get_server_time), sm.GetServerTimeReqSchema,
+    ("/msg/get_server_time", rule(R.get_server_time), sm.GetServerTimeReqSchema,
      "The server clock in ms"),
 ]
 
