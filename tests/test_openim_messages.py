@@ -376,3 +376,69 @@ async def test_inbox_of_a_member(im, client):
 async def _tid(client, im) -> str:
     state = await (await client.get("/_emulator/state", params={"provider": "openim"})).json()
     return next(k for k, v in state["openim"].items() if v["secret"] == im.secret)
+
+
+# --- clearing and deleting (2.10) -------------------------------------------------------------------
+async def test_clear_conversation_for_self_and_everybody(im):
+    for _ in range(3):
+        await im.ok("/msg/send_msg", single())
+    cid = "si_bob_leckie"
+    assert await im.err("/msg/clear_conversation_msg", {"conversationIDs": None, "userID": "bob"}) == (
+        1001, im.check("conversationIDs is empty"))
+    assert await im.err("/msg/clear_conversation_msg", {"conversationIDs": [cid], "userID": "bob"}, as_="leckie") == (
+        1002, "ownerUserID, bob=MISSING")
+    await im.ok("/msg/clear_conversation_msg", {"conversationIDs": [cid, "si_x_y"], "userID": "bob",
+                                                "deleteSyncOpt": {"IsSyncSelf": True, "IsSyncOther": False}}, as_="bob")
+    assert await pull(im, "bob", cid) == []
+    assert len(await pull(im, "leckie", cid)) == 3
+    rs = await im.ok("/msg/get_conversations_has_read_and_max_seq", {"userID": "bob", "conversationIDs": [cid]})
+    assert rs["seqs"][cid]["hasReadSeq"] == 3
+    await im.ok("/msg/send_msg", single())
+    assert [m["seq"] for m in await pull(im, "bob", cid)] == [4]
+    await im.ok("/msg/user_clear_all_msg", {"userID": "leckie", "deleteSyncOpt": {"IsSyncOther": True}})
+    assert await pull(im, "bob", cid) == [] and await pull(im, "leckie", cid) == []
+    assert await im.err("/msg/user_clear_all_msg", {"userID": ""}) == (1001, im.check("userID is empty"))
+
+
+async def test_delete_msgs_for_self_and_everybody(im):
+    for _ in range(3):
+        await im.ok("/msg/send_msg", single())
+    cid = "si_bob_leckie"
+    assert await im.err("/msg/delete_msgs", {"conversationID": cid, "seqs": None, "userID": "bob"}) == (
+        1001, im.check("seqs is empty"))
+    await im.ok("/msg/delete_msgs", {"conversationID": cid, "seqs": [1], "userID": "bob"}, as_="bob")
+    assert [m.get("status") for m in await pull(im, "bob", cid)] == [4, 0, 0]
+    assert [m.get("status") for m in await pull(im, "leckie", cid)] == [0, 0, 0]
+    await im.ok("/msg/delete_msgs", {"conversationID": cid, "seqs": [2], "userID": "bob",
+                                     "deleteSyncOpt": {"IsSyncOther": True}}, as_="bob")
+    assert [m.get("status") for m in await pull(im, "leckie", cid)] == [0, 4, 0]
+    [note] = await pull(im, "leckie", "n_bob_leckie")
+    assert note["contentType"] == 2102 and note["recvID"] == "leckie"
+
+
+async def test_mark_conversation_as_read(im):
+    for _ in range(3):
+        await im.ok("/msg/send_msg", single())
+    cid = "si_bob_leckie"
+    assert await im.err("/msg/mark_conversation_as_read", {"conversationID": cid, "userID": "bob",
+                                                           "hasReadSeq": 0}) == (1001, im.check("hasReadSeq is invalid"))
+    assert (await im.err("/msg/mark_conversation_as_read", {"conversationID": cid, "userID": "jared",
+                                                            "hasReadSeq": 1}))[0] == 1004
+    await im.ok("/msg/mark_conversation_as_read", {"conversationID": cid, "userID": "bob", "hasReadSeq": 2, "seqs": [3]})
+    assert [m["isRead"] for m in await pull(im, "bob", cid)] == [True, True, True]
+    rs = await im.ok("/msg/get_conversations_has_read_and_max_seq", {"userID": "bob", "conversationIDs": [cid]})
+    assert rs["seqs"][cid]["hasReadSeq"] == 2
+    gid = await im.group()
+    await im.ok("/msg/mark_conversation_as_read", {"conversationID": f"sg_{gid}", "userID": "bob", "hasReadSeq": 1})
+    rs = await im.ok("/msg/get_conversations_has_read_and_max_seq", {"userID": "bob", "conversationIDs": [f"sg_{gid}"]})
+    assert rs["seqs"][f"sg_{gid}"]["hasReadSeq"] == 1
+
+
+async def test_delete_msg_physical_admin_only_and_deletes_nothing(im):
+    await im.ok("/msg/send_msg", single())
+    assert await im.err("/msg/delete_msg_physical", {"conversationIDs": ["si_bob_leckie"], "timestamp": 1},
+                        as_="bob") == (1002, "user bob is not admin userID")
+    assert await im.err("/msg/delete_msg_physical", {"conversationIDs": None}) == (
+        1001, im.check("conversationIDs is empty"))
+    await im.ok("/msg/delete_msg_physical", {"conversationIDs": ["si_bob_leckie"], "timestamp": 1})
+    assert len(await pull(im, "bob", "si_bob_leckie")) == 1

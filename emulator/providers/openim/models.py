@@ -206,6 +206,11 @@ class Tenant:
     messages: MessageStore = field(default_factory=MessageStore)   # models_messages.py
     # "userID\x00conversationID" -> the seq a user who left a group still sees up to (2.11)
     msg_caps: dict = field(default_factory=dict)
+    # "userID\x00conversationID" (or "\x00conversationID" for everyone) -> the first seq still
+    # visible after clear_conversation_msg / user_clear_all_msg (2.10)
+    msg_mins: dict = field(default_factory=dict)
+    # "userID\x00conversationID" -> seqs delete_msgs hid from that user only (2.10)
+    msg_hidden: dict = field(default_factory=dict)
 
     def next_digest(self) -> str:
         """A fresh MD5 hex digest from (secret, sequence number)."""
@@ -487,6 +492,8 @@ class OpenIMBackend(TenantBackend):
             "id_seq": t.id_seq,
             **({"messages": t.messages.dump()} if not t.messages.is_default() else {}),
             **({"msg_caps": dict(t.msg_caps)} if t.msg_caps else {}),
+            **({"msg_mins": dict(t.msg_mins)} if t.msg_mins else {}),
+            **({"msg_hidden": {k: list(v) for k, v in t.msg_hidden.items()}} if t.msg_hidden else {}),
         }
 
     def tenant_from_json(self, d: dict) -> Tenant:
@@ -513,6 +520,8 @@ class OpenIMBackend(TenantBackend):
         if d.get("messages"):
             t.messages = MessageStore.from_json(StoreSpec().load(d["messages"]))
         t.msg_caps = dict(d.get("msg_caps") or {})
+        t.msg_mins = dict(d.get("msg_mins") or {})
+        t.msg_hidden = {k: list(v) for k, v in (d.get("msg_hidden") or {}).items()}
         for name in ("member_versions", "join_versions"):
             target = getattr(t, name)
             for k, (vid, ver, logs) in (d.get(name) or {}).items():

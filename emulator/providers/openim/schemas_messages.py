@@ -106,3 +106,38 @@ class DeleteMsgPhysicalBySeqReqSchema(GoSchema):
 
 class GetServerTimeReqSchema(GoSchema):
     pass
+
+
+class DeleteSyncOptSchema(GoSchema):
+    IsSyncSelf = GoBool()
+    IsSyncOther = GoBool()
+
+
+class ClearConversationsMsgReqSchema(GoSchema):
+    conversationIDs = strs()
+    userID = GoString()
+    deleteSyncOpt = GoNested(DeleteSyncOptSchema)
+
+
+class UserClearAllMsgReqSchema(GoSchema):
+    userID = GoString()
+    deleteSyncOpt = GoNested(DeleteSyncOptSchema)
+
+
+class DeleteMsgsReqSchema(GoSchema):
+    conversationID = GoString()
+    seqs = GoList(GoInt("int64"))
+    userID = GoString()
+    deleteSyncOpt = GoNested(DeleteSyncOptSchema)
+
+
+class MarkConversationAsReadReqSchema(GoSchema):
+    conversationID = GoString()
+    userID = GoString()
+    hasReadSeq = GoInt("int64")
+    seqs = GoList(GoInt("int64"))
+
+
+class DeleteMsgPhysicalReqSchema(GoSchema):
+    conversationIDs = strs()
+    timestamp = GoInt("int64")

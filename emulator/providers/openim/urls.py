@@ -148,6 +148,16 @@ TABLE = [
      sm.DeleteMsgPhysicalBySeqReqSchema, "Delete messages by seq for everyone (no permission check)"),
     ("/msg/get_server_time", rule(R.get_server_time), sm.GetServerTimeReqSchema,
      "The server clock in ms"),
+    ("/msg/mark_conversation_as_read", rule(R.mark_conversation_as_read), sm.MarkConversationAsReadReqSchema,
+     "Raise the read position (one-to-one: mark seqs read, 2200 to the peer)"),
+    ("/msg/clear_conversation_msg", rule(R.clear_conversation_msg), sm.ClearConversationsMsgReqSchema,
+     "Hide a user's conversations' history (IsSyncOther: for everybody)"),
+    ("/msg/user_clear_all_msg", rule(R.user_clear_all_msg), sm.UserClearAllMsgReqSchema,
+     "Clear every conversation of a user"),
+    ("/msg/delete_msgs", rule(R.delete_msgs), sm.DeleteMsgsReqSchema,
+     "Delete seqs for a user (IsSyncOther: for everybody, 2102 to the peer/group)"),
+    ("/msg/delete_msg_physical", rule(R.delete_msg_physical), sm.DeleteMsgPhysicalReqSchema,
+     "Admin only; the real cutoff deletes nothing (INFERRED)"),
 ]
 
 # Catch-alls under the OpenIM modules: OPTIONS preflight and unknown paths (404 after the
