@@ -95,6 +95,7 @@ CONTROL = [
     ("get", "/_emulator/rongcloud/history/{app_key}/{date}.gz",
      "RongCloud's hourly message log (gzip, JSON lines), the URL /message/history.json answers (?sign=)"),
     ("get", "/_emulator/openapi.json", "This document"),
+    ("get", "/_emulator/credentials", "A valid credential minted now: ?provider=tencent|tencent-gateway|openim|rongcloud&tenant="),
 ]
 
 

@@ -475,12 +475,12 @@ async def test_system_notification(tim, client):
 # --- what a test sees: journal, faults, rate limits, control plane ---------------------------------
 async def test_sends_are_journaled_and_faults_apply(tim, client):
     gid = await group(tim)
-    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": "send_group_msg",
+    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": "group_open_http_svc/send_group_msg",
                                                         "error": 10002, "times": 1})
     assert resp.status == 201
     assert (await gsend(tim, gid))["ErrorCode"] == 10002
     assert (await gsend(tim, gid))["ErrorCode"] == 0
-    journal = await (await client.get("/_emulator/journal", params={"api": "send_group_msg"})).json()
+    journal = await (await client.get("/_emulator/journal", params={"api": "group_open_http_svc/send_group_msg"})).json()
     assert journal["count"] == 2
     assert (await stored(client, conversation=f"group:{gid}"))["total"] == 1
 

@@ -9,11 +9,13 @@ from . import handlers_auth as A
 from . import models_groups as G
 from . import models_members as M
 from . import models_messages as MSG
-from . import models_messages_read as R
+from . import models_messages_read as MR
 from . import models_sync as S
+from . import models_user_routes as R
 from . import models_users as U
 from . import schemas as s
 from . import schemas_messages as sm
+from . import schemas_users as su
 
 
 def rule(fn):
@@ -59,6 +61,24 @@ TABLE = [
      "Update nickname/faceURL/ex/globalRecvMsgOpt (self or admin)"),
     ("/user/account_check", rule(U.account_check), s.AccountCheckReqSchema,
      "Registered (1) or not (0) per userID (admin only)"),
+    ("/user/get_users", rule(R.get_users), su.GetPaginationUsersReqSchema,
+     "CMS page of ordinary users (levels 0/1), userID/nickName regex filters"),
+    ("/user/update_user_info", rule(R.update_user_info), su.UpdateUserInfoReqSchema,
+     "Deprecated update: non-empty fields only (self or admin)"),
+    ("/user/get_users_online_status", rule(R.get_users_online_status), su.GetUsersOnlineStatusReqSchema,
+     "Online status and platforms per userID, from presence (admin only)"),
+    ("/user/get_users_online_token_detail", rule(R.get_users_online_token_detail),
+     su.GetUsersOnlineStatusReqSchema, "Online users' live tokens per platform"),
+    ("/user/process_user_command_add", rule(R.process_user_command_add),
+     su.ProcessUserCommandAddReqSchema, "Add a per-user command record (self or admin)"),
+    ("/user/process_user_command_delete", rule(R.process_user_command_delete),
+     su.ProcessUserCommandDeleteReqSchema, "Delete the first matching command record"),
+    ("/user/process_user_command_update", rule(R.process_user_command_update),
+     su.ProcessUserCommandUpdateReqSchema, "Update the first matching command record"),
+    ("/user/process_user_command_get", rule(R.process_user_command_get),
+     su.ProcessUserCommandGetReqSchema, "A user's command records of one type"),
+    ("/user/process_user_command_get_all", rule(R.process_user_command_get_all),
+     su.ProcessUserCommandGetAllReqSchema, "All of a user's command records"),
     ("/group/create_group", rule(G.create_group), s.CreateGroupReqSchema,
      "Create a working group (type 2) with owner, admins and members"),
     ("/group/set_group_info", rule(G.set_group_info), s.SetGroupInfoReqSchema,
@@ -130,33 +150,33 @@ TABLE = [
      "Send one message to many users (or all); failures listed"),
     ("/msg/send_business_notification", rule(MSG.send_business_notification),
      sm.SendBusinessNotificationReqSchema, "Push a contentType 2001 notification (not stored)"),
-    ("/msg/revoke_msg", rule(R.revoke_msg), sm.RevokeMsgReqSchema,
+    ("/msg/revoke_msg", rule(MR.revoke_msg), sm.RevokeMsgReqSchema,
      "Revoke a message by conversationID + seq (role rules; 2101 in the n_ twin)"),
-    ("/msg/newest_seq", rule(R.newest_seq), sm.GetMaxSeqReqSchema,
+    ("/msg/newest_seq", rule(MR.newest_seq), sm.GetMaxSeqReqSchema,
      "Max seq of each of a user's conversations"),
-    ("/msg/pull_msg_by_seq", rule(R.pull_msg_by_seq), sm.PullMessageBySeqsReqSchema,
+    ("/msg/pull_msg_by_seq", rule(MR.pull_msg_by_seq), sm.PullMessageBySeqsReqSchema,
      "Messages by seq ranges as a user sees them"),
-    ("/msg/search_msg", rule(R.search_msg), sm.SearchMessageReqSchema,
+    ("/msg/search_msg", rule(MR.search_msg), sm.SearchMessageReqSchema,
      "Search stored single/group messages (sender, receiver, type, day), paged"),
-    ("/msg/mark_msgs_as_read", rule(R.mark_msgs_as_read), sm.MarkMsgsAsReadReqSchema,
+    ("/msg/mark_msgs_as_read", rule(MR.mark_msgs_as_read), sm.MarkMsgsAsReadReqSchema,
      "Mark seqs read, raise the read position (2200 receipt to the peer)"),
-    ("/msg/set_conversation_has_read_seq", rule(R.set_conversation_has_read_seq),
+    ("/msg/set_conversation_has_read_seq", rule(MR.set_conversation_has_read_seq),
      sm.SetConversationHasReadSeqReqSchema, "Set a user's read position in a conversation"),
-    ("/msg/get_conversations_has_read_and_max_seq", rule(R.get_conversations_has_read_and_max_seq),
+    ("/msg/get_conversations_has_read_and_max_seq", rule(MR.get_conversations_has_read_and_max_seq),
      sm.GetConversationsHasReadAndMaxSeqReqSchema, "Read position and max seq per conversation"),
-    ("/msg/delete_msg_phsical_by_seq", rule(R.delete_msg_phsical_by_seq),
+    ("/msg/delete_msg_phsical_by_seq", rule(MR.delete_msg_phsical_by_seq),
      sm.DeleteMsgPhysicalBySeqReqSchema, "Delete messages by seq for everyone (no permission check)"),
-    ("/msg/get_server_time", rule(R.get_server_time), sm.GetServerTimeReqSchema,
+    ("/msg/get_server_time", rule(MR.get_server_time), sm.GetServerTimeReqSchema,
      "The server clock in ms"),
-    ("/msg/mark_conversation_as_read", rule(R.mark_conversation_as_read), sm.MarkConversationAsReadReqSchema,
+    ("/msg/mark_conversation_as_read", rule(MR.mark_conversation_as_read), sm.MarkConversationAsReadReqSchema,
      "Raise the read position (one-to-one: mark seqs read, 2200 to the peer)"),
-    ("/msg/clear_conversation_msg", rule(R.clear_conversation_msg), sm.ClearConversationsMsgReqSchema,
+    ("/msg/clear_conversation_msg", rule(MR.clear_conversation_msg), sm.ClearConversationsMsgReqSchema,
      "Hide a user's conversations' history (IsSyncOther: for everybody)"),
-    ("/msg/user_clear_all_msg", rule(R.user_clear_all_msg), sm.UserClearAllMsgReqSchema,
+    ("/msg/user_clear_all_msg", rule(MR.user_clear_all_msg), sm.UserClearAllMsgReqSchema,
      "Clear every conversation of a user"),
-    ("/msg/delete_msgs", rule(R.delete_msgs), sm.DeleteMsgsReqSchema,
+    ("/msg/delete_msgs", rule(MR.delete_msgs), sm.DeleteMsgsReqSchema,
      "Delete seqs for a user (IsSyncOther: for everybody, 2102 to the peer/group)"),
-    ("/msg/delete_msg_physical", rule(R.delete_msg_physical), sm.DeleteMsgPhysicalReqSchema,
+    ("/msg/delete_msg_physical", rule(MR.delete_msg_physical), sm.DeleteMsgPhysicalReqSchema,
      "Admin only; the real cutoff deletes nothing (INFERRED)"),
 ]
 
@@ -167,7 +187,7 @@ MODULES = ("auth", "user", "group", "statistics", "msg")
 
 def build_routes(provider) -> list[Route]:
     from .provider import not_found
-    routes = [Route("POST", path, path.strip("/").replace("/", "."), handler=h, schema=sch(),
+    routes = [Route("POST", path, path.strip("/"), handler=h, schema=sch(),
                     summary=summary) for path, h, sch, summary in TABLE]
     for module in MODULES:
         routes.append(Route("*", f"/{module}/{{tail:.*}}", "not_found", handler=not_found,

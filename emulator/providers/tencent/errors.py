@@ -33,6 +33,25 @@ class TencentError(ProviderError):
         70206: ("invalid batch quantity", 200),
         70402: ("invalid parameter", 200),
         70500: ("internal server error", 200),
+        70403: ("app admin permission required", 200),
+        # profile service (users §9.6, [err25]); 40001/40003 texts are the real ErrorInfo
+        40001: ("Err_Profile_Comm_Decode_Fail", 200),
+        40002: ("no account given", 200),
+        40003: ("Err_Profile_Invalid_Account", 200),
+        40004: ("app admin permission required", 200),
+        40006: ("internal server error", 200),
+        40007: ("no read permission for the tag", 200),
+        40008: ("no write permission for the tag", 200),
+        40009: ("tag does not exist", 200),
+        40601: ("value exceeds 500 bytes", 200),
+        40605: ("invalid value for a standard field", 200),
+        40610: ("wrong value type for the tag", 200),
+        # openim service: online status (users §9.5, old querystate page)
+        90001: ("Fail to Parse json data of body, Please check it", 200),
+        90003: ("To_Account must be strings", 200),
+        90009: ("app admin permission required", 200),
+        90011: ("too many accounts in the request", 200),
+        90994: ("internal server error", 200),
         # group service (§3.2)
         10002: ("internal server error, retry", 200),
         10003: ("invalid command", 200),
@@ -57,17 +76,15 @@ class TencentError(ProviderError):
         # message bodies (§10.7, §11)
         80001: ("the text hit the sensitive-word filter", 200),
         80002: ("the message is too long", 200),
-        # one-to-one messages, v4/openim (§10.7)
+        # one-to-one messages, v4/openim (§10.7); 90001, 90003, 90011 and 90994 are shared with
+        # the online-status entries above (one text per code)
         20023: ("the message has already been recalled", 200),
-        90001: ("invalid request, check the JSON fields", 200),
         90002: ("MsgBody is malformed or not an array", 200),
-        90003: ("To_Account is missing or does not exist", 200),
         90005: ("MsgRandom is missing or not an integer", 200),
         90006: ("MsgTimeStamp is missing or not an integer", 200),
         90007: ("MsgBody is not an array", 200),
         90008: ("From_Account is missing or does not exist", 200),
         90010: ("the message body does not match the message format", 200),
-        90011: ("more than 500 target accounts", 200),
         90012: ("To_Account is not imported", 200),
         90026: ("MsgLifeTime is invalid (at most 7 days)", 200),
         90028: ("To_Account is not an array", 200),
@@ -78,7 +95,6 @@ class TencentError(ProviderError):
         90044: ("MsgLifeTime is not an integer", 200),
         90054: ("MsgKey is invalid", 200),
         90055: ("the batch message body is over 12 KB", 200),
-        90994: ("internal server error, retry", 200),
     }
 
 

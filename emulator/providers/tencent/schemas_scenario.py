@@ -12,6 +12,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from emulator.core.messages import StoreSpec
 
+from .models_users import CUSTOM_TAG
 from .models import DEFAULT_LIMITS, GROUP_TYPES, ROLES, TYPE_ALIASES
 from .schemas import APPLY_JOIN, INVITE_JOIN, MSG_FLAGS, ON_OFF
 
@@ -100,6 +101,19 @@ class MessageSettingsSpec(Strict):
     mute_all_blocks = fields.String(validate=validate.OneOf(("members", "everyone", "nobody")))
     avchatroom_history_code = _int(validate=validate.OneOf((10007, 10044)))
     group_msg_per_second = _int(validate=validate.Range(min=0))
+class ProfileTag(Strict):
+    Tag = fields.String(required=True)
+    Value = fields.Raw(required=True)     # type checked per tag by models_users.check_value
+
+
+class ProfileSpec(Strict):
+    UserID = fields.String(required=True)
+    ProfileItem = fields.List(fields.Nested(ProfileTag), load_default=list)
+
+
+class KickSpec(Strict):
+    UserID = fields.String(required=True)
+    KickTime = _int(required=True, validate=validate.Range(min=0))
 
 
 class AppSpec(Strict):
@@ -117,6 +131,11 @@ class AppSpec(Strict):
     next_seq = _int(validate=validate.Range(min=1))
     message_settings = fields.Nested(MessageSettingsSpec)
     messages = fields.Nested(StoreSpec)      # core/messages.py shape: cap, conversations to seed
+    # users: custom profile tags the app declares (console), seeded profiles, kick watermarks
+    profile_custom = fields.List(fields.String(validate=validate.Regexp(CUSTOM_TAG)))
+    profiles = fields.List(fields.Nested(ProfileSpec))
+    kicked = fields.List(fields.Nested(KickSpec))
+    kick_voids_same_second = fields.Boolean()
 
 
 class GatewaySpec(Strict):

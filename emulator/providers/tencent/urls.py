@@ -15,13 +15,16 @@ from . import handlers_attrs as attrs
 from . import handlers_groups as grp
 from . import handlers_members as mem
 from . import handlers_messages as msg
+from . import handlers_users as usr
 from . import schemas as s
 from . import schemas_messages as sm
+from . import schemas_users as su
 
 LOGIN = "im_open_login_svc"
 GROUP = "group_open_http_svc"
 GROUP_ATTR = "group_open_attr_http_svc"
-OPENIM = "openim"
+PROFILE = "profile"
+OPENIM = "openim"     # Tencent's one-to-one service name (users §9.1), not the OpenIM provider
 
 # service -> command -> (handler, body schema class, one-line summary)
 SERVICES = {
@@ -31,6 +34,19 @@ SERVICES = {
                                 "Import up to 100 accounts"),
         "account_delete": (acc.h_account_delete, s.AccountDelete, "Delete accounts (per-item ResultCode)"),
         "account_check": (acc.h_account_check, s.AccountCheck, "Check whether accounts are imported"),
+        "kick": (usr.h_kick, su.Kick, "Void an account's UserSigs so far and take it offline everywhere"),
+    },
+    OPENIM: {
+        "query_online_status": (usr.h_query_online_status, su.QueryOnlineStatus,
+                                "Online status per account (<= 500), per platform with IsNeedDetail"),
+        "querystate": (usr.h_query_online_status, su.QueryOnlineStatus,
+                       "Old name of query_online_status"),
+    },
+    PROFILE: {
+        "portrait_set": (usr.h_portrait_set, su.PortraitSet,
+                         "Set an account's standard / declared custom profile tags"),
+        "portrait_get": (usr.h_portrait_get, su.PortraitGet,
+                         "Read profile tags of up to 100 accounts (per-account ResultCode)"),
     },
     GROUP: {
         "create_group": (grp.h_create_group, s.CreateGroup, "Create a group (custom or generated GroupId)"),
@@ -79,19 +95,19 @@ SERVICES = {
     GROUP_ATTR: {
         "get_group_attr": (attrs.h_get_group_attr, s.GetGroupAttr, "Read group attributes"),
     },
-    OPENIM: {
-        "sendmsg": (msg.h_sendmsg, sm.SendMsg, "Send a one-to-one message (stored, unread counted)"),
-        "batchsendmsg": (msg.h_batchsendmsg, sm.BatchSendMsg, "Send one message to up to 500 accounts"),
-        "importmsg": (msg.h_importmsg, sm.ImportMsg, "Import a one-to-one message (de-duplicated)"),
-        "admin_getroammsg": (msg.h_admin_getroammsg, sm.AdminGetRoamMsg,
-                             "One side's one-to-one history, newest page first (LastMsgKey paging)"),
-        "admin_msgwithdraw": (msg.h_admin_msgwithdraw, sm.AdminMsgWithdraw, "Recall a one-to-one message by MsgKey"),
-        "admin_set_msg_read": (msg.h_admin_set_msg_read, sm.AdminSetMsgRead,
-                               "Mark a one-to-one conversation read up to MsgReadTime"),
-        "get_c2c_unread_msg_num": (msg.h_get_c2c_unread_msg_num, sm.GetC2cUnreadMsgNum,
-                                   "One-to-one unread counts, total and per peer"),
-    },
 }
+SERVICES[OPENIM].update({
+    "sendmsg": (msg.h_sendmsg, sm.SendMsg, "Send a one-to-one message (stored, unread counted)"),
+    "batchsendmsg": (msg.h_batchsendmsg, sm.BatchSendMsg, "Send one message to up to 500 accounts"),
+    "importmsg": (msg.h_importmsg, sm.ImportMsg, "Import a one-to-one message (de-duplicated)"),
+    "admin_getroammsg": (msg.h_admin_getroammsg, sm.AdminGetRoamMsg,
+                         "One side's one-to-one history, newest page first (LastMsgKey paging)"),
+    "admin_msgwithdraw": (msg.h_admin_msgwithdraw, sm.AdminMsgWithdraw, "Recall a one-to-one message by MsgKey"),
+    "admin_set_msg_read": (msg.h_admin_set_msg_read, sm.AdminSetMsgRead,
+                           "Mark a one-to-one conversation read up to MsgReadTime"),
+    "get_c2c_unread_msg_num": (msg.h_get_c2c_unread_msg_num, sm.GetC2cUnreadMsgNum,
+                               "One-to-one unread counts, total and per peer"),
+})
 SERVICES[GROUP].update({
     "send_group_msg": (msg.h_send_group_msg, sm.SendGroupMsg,
                        "Send a group message (member, mute and group-type rules; NextMsgSeq, unread)"),
@@ -108,13 +124,19 @@ SERVICES[GROUP].update({
 # Real commands without a route, unknown services and typos: see catalog.py (consulted only
 # when no route matched, so a new route here needs no change there).
 
+# A body the schema refuses: the service's invalid-parameter code (groups 10004 otherwise);
+# an unexpected exception: the service's internal-error code (groups 10002 otherwise).
+BAD_PARAM_CODE = {LOGIN: 70402, PROFILE: 40001, OPENIM: 90001}
+INTERNAL_CODE = {LOGIN: 70500, PROFILE: 40006, OPENIM: 90994}
+
 
 def _route(service: str, command: str, handler, schema_cls, summary: str) -> Route:
-    return Route("POST", f"/v4/{service}/{command}", api=command, handler=handler,
+    # api: the path without /v4/, the naming scheme every provider shares (README "Faults")
+    return Route("POST", f"/v4/{service}/{command}", api=f"{service}/{command}", handler=handler,
                  schema=schema_cls(), summary=summary)
 
 
 API_ROUTES: list[Route] = [_route(svc, cmd, *spec) for svc, cmds in SERVICES.items()
                            for cmd, spec in cmds.items()]
-TABLE: dict[tuple[str, str], Route] = {(r.path.split("/")[2], r.api): r for r in API_ROUTES}
+TABLE: dict[tuple[str, str], Route] = {(r.path.split("/")[2], r.path.split("/")[3]): r for r in API_ROUTES}
 SERVICE_OF: dict[str, str] = {r.api: r.path.split("/")[2] for r in API_ROUTES}
