@@ -221,6 +221,8 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             raise ControlError(400, "bad messages query", details=error_details(exc.messages)) from None
         narrow(request)
         return reply(list_messages(rt, q))
+
+    @endpoint
     async def get_apis(request):
         """The names faults and the journal use, per provider, from the providers' routes."""
         provider, _ = narrow(request)
