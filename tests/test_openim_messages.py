@@ -442,3 +442,19 @@ async def test_delete_msg_physical_admin_only_and_deletes_nothing(im):
         1001, im.check("conversationIDs is empty"))
     await im.ok("/msg/delete_msg_physical", {"conversationIDs": ["si_bob_leckie"], "timestamp": 1})
     assert len(await pull(im, "bob", "si_bob_leckie")) == 1
+
+
+async def test_check_msg_is_send_success_by_operation_id(im, client, runtime):
+    from tests.openim_support import openim_call
+    _, body = await openim_call(client, "/msg/send_msg", single(), token=im.admin, operation_id="send-1")
+    assert body["errCode"] == 0
+    _, body = await openim_call(client, "/msg/send_msg", single(recv="ghost"), token=im.admin, operation_id="send-2")
+    assert body["errCode"] == 1004
+    for op_id, status in (("send-1", 2), ("send-2", 0), ("never", 0)):
+        _, body = await openim_call(client, "/msg/check_msg_is_send_success", {}, token=im.admin, operation_id=op_id)
+        assert body["data"] == {"status": status}, op_id
+    from emulator.providers.openim import models_messages as mm
+    t = openim_tenant(runtime, im.secret)
+    for i in range(mm.SEND_STATUS_MAX):
+        mm.record_send_status(t, f"x{i}")
+    assert "send-1" not in t.send_status and t.send_status_dropped == 1

@@ -215,6 +215,10 @@ class Tenant:
     msg_mins: dict = field(default_factory=dict)
     # "userID\x00conversationID" -> seqs delete_msgs hid from that user only (2.10)
     msg_hidden: dict = field(default_factory=dict)
+    # operationID -> send status (2 = sent) of successful send_msg calls, for
+    # check_msg_is_send_success; bounded (models_messages.SEND_STATUS_MAX), oldest dropped
+    send_status: dict = field(default_factory=dict)
+    send_status_dropped: int = 0
     # models_user_routes.py: process_user_command records seq -> [userID, type, uuid, value, ex,
     # createTime s] (bounded, oldest dropped and counted) and who is online (core/presence.py)
     user_commands: dict = field(default_factory=dict)
@@ -505,6 +509,8 @@ class OpenIMBackend(TenantBackend):
             **({"msg_caps": dict(t.msg_caps)} if t.msg_caps else {}),
             **({"msg_mins": dict(t.msg_mins)} if t.msg_mins else {}),
             **({"msg_hidden": {k: list(v) for k, v in t.msg_hidden.items()}} if t.msg_hidden else {}),
+            **({"send_status": dict(t.send_status), "send_status_dropped": t.send_status_dropped}
+               if t.send_status or t.send_status_dropped else {}),
             "user_commands": [[seq, *rec] for seq, rec in t.user_commands.items()],
             "user_command_seq": t.user_command_seq,
             "user_commands_dropped": t.user_commands_dropped,
@@ -536,6 +542,8 @@ class OpenIMBackend(TenantBackend):
         t.msg_caps = dict(d.get("msg_caps") or {})
         t.msg_mins = dict(d.get("msg_mins") or {})
         t.msg_hidden = {k: list(v) for k, v in (d.get("msg_hidden") or {}).items()}
+        t.send_status = dict(d.get("send_status") or {})
+        t.send_status_dropped = int(d.get("send_status_dropped", 0))
         t.user_commands = {int(row[0]): list(row[1:]) for row in d.get("user_commands") or []}
         t.user_command_seq = int(d.get("user_command_seq", 0))
         t.user_commands_dropped = int(d.get("user_commands_dropped", 0))

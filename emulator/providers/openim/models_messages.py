@@ -301,6 +301,25 @@ def send_msg(t: Tenant, op: str, req: dict, now: int):
     return _reply(t, _deliver(t, op, req, ct, session, text, now))
 
 
+SEND_STATUS_SENT = 2        # constant.MsgStatusSendSuccess (msg_status.go)
+SEND_STATUS_MAX = 10_000    # operationIDs remembered per tenant (the real server keeps them in Redis
+                            # with an expiry; emulator cap, oldest dropped and counted)
+
+
+def record_send_status(t: Tenant, operation_id: str) -> None:
+    """After a successful send_msg the API stores status 2 under the request's operationID."""
+    t.send_status.pop(operation_id, None)
+    t.send_status[operation_id] = SEND_STATUS_SENT
+    while len(t.send_status) > SEND_STATUS_MAX:
+        del t.send_status[next(iter(t.send_status))]
+        t.send_status_dropped += 1
+
+
+def check_msg_is_send_success(t: Tenant, operation_id: str) -> dict:
+    """{"status": 2} when a send_msg with this request's operationID succeeded, else 0."""
+    return {"status": t.send_status.get(operation_id, 0)}
+
+
 def batch_send_msg(t: Tenant, op: str, req: dict, now: int):
     """One clientMsgID for all; each recipient's failure lands in failedUserIDs (errCode 0)."""
     _bind_send(t, req, single_recv=False)

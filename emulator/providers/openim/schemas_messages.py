@@ -141,3 +141,7 @@ class MarkConversationAsReadReqSchema(GoSchema):
 class DeleteMsgPhysicalReqSchema(GoSchema):
     conversationIDs = strs()
     timestamp = GoInt("int64")
+
+
+class GetSendMsgStatusReqSchema(GoSchema):
+    """No fields: the status is looked up by the request's operationID header."""

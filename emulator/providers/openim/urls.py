@@ -41,6 +41,24 @@ def call_handler(fn):
     return handler
 
 
+def send_handler(fn):
+    """A send rule that, on success, records send status 2 under the request's operationID."""
+    inner = rule(fn)
+
+    def handler(call: Call):
+        result = inner(call)
+        MSG.record_send_status(call.tenant, call.request.headers.get("operationID", ""))
+        return result
+
+    handler.__name__ = fn.__name__
+    handler.__doc__ = fn.__doc__
+    return handler
+
+
+def send_status_handler(call: Call):
+    return MSG.check_msg_is_send_success(call.tenant, call.request.headers.get("operationID", ""))
+
+
 # (path, handler, schema class, summary)
 TABLE = [
     ("/auth/get_admin_token", call_handler(A.get_admin_token), s.GetAdminTokenReqSchema,
@@ -144,7 +162,7 @@ TABLE = [
      s.GetGroupApplicationUnhandledCountReqSchema, "Pending requests to a user's managed groups"),
     ("/statistics/group/create", rule(G.group_create_count), s.GroupCreateCountReqSchema,
      "Groups created: total, before start, per day (admin only)"),
-    ("/msg/send_msg", rule(MSG.send_msg), sm.SendMsgReqSchema,
+    ("/msg/send_msg", send_handler(MSG.send_msg), sm.SendMsgReqSchema,
      "Send a single, group or notification-chat message (admin only; stored, seq per conversation)"),
     ("/msg/batch_send_msg", rule(MSG.batch_send_msg), sm.BatchSendMsgReqSchema,
      "Send one message to many users (or all); failures listed"),
@@ -178,6 +196,8 @@ TABLE = [
      "Delete seqs for a user (IsSyncOther: for everybody, 2102 to the peer/group)"),
     ("/msg/delete_msg_physical", rule(MR.delete_msg_physical), sm.DeleteMsgPhysicalReqSchema,
      "Admin only; the real cutoff deletes nothing (INFERRED)"),
+    ("/msg/check_msg_is_send_success", send_status_handler, sm.GetSendMsgStatusReqSchema,
+     "Status 2 when a send_msg with this request's operationID succeeded, else 0"),
 ]
 
 # Catch-alls under the OpenIM modules: OPTIONS preflight and unknown paths (404 after the
