@@ -458,3 +458,15 @@ async def test_check_msg_is_send_success_by_operation_id(im, client, runtime):
     for i in range(mm.SEND_STATUS_MAX):
         mm.record_send_status(t, f"x{i}")
     assert "send-1" not in t.send_status and t.send_status_dropped == 1
+
+
+async def test_check_finds_per_user_state_outside_the_log(im, runtime):
+    await im.ok("/msg/send_msg", single())
+    await im.ok("/msg/delete_msgs", {"conversationID": "si_bob_leckie", "seqs": [1], "userID": "bob"})
+    backend = runtime.providers["openim"].backend
+    assert backend.check() == []
+    t = openim_tenant(runtime, im.secret)
+    t.msg_hidden["bob\x00si_bob_leckie"] = [1, 7]
+    t.msg_mins["\x00si_gone"] = 3
+    problems = backend.check()
+    assert any("hidden seqs" in p for p in problems) and any("minSeq" in p for p in problems)

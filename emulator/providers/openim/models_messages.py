@@ -427,4 +427,14 @@ def check_messages(t: Tenant) -> list[str]:
             d = m.content()
             if not NOTIFICATION_MIN <= d["contentType"] <= NOTIFICATION_MAX:
                 problems.append(f"messages: {cid} seq {m.seq} from non-member {m.sender}")
+    for key, seqs in t.msg_hidden.items():
+        conv = t.messages.get(key.partition("\x00")[2])
+        if conv is None or seqs != sorted(set(seqs)) or (seqs and not conv.first_seq <= seqs[0] <= seqs[-1] <= conv.last_seq):
+            problems.append(f"messages: hidden seqs of {key!r} outside their conversation")
+    for key, low in t.msg_mins.items():
+        conv = t.messages.get(key.partition("\x00")[2])
+        if conv is None or low > conv.next_seq:
+            problems.append(f"messages: minSeq of {key!r} beyond its conversation")
+    if len(t.send_status) > SEND_STATUS_MAX:
+        problems.append(f"messages: {len(t.send_status)} send statuses over the cap {SEND_STATUS_MAX}")
     return problems
