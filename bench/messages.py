@@ -33,9 +33,10 @@ HISTORY = 100_000
 USERS = 1000
 
 
-def _send_load(a: dict) -> loadgen.Load:
+def _send_load(a: dict, tag: str) -> loadgen.Load:
+    """Sends whose (Random, text) never repeat within a run (``tag`` differs per round)."""
     body = ('{"GroupId":"br","Random":%U%,"MsgBody":[{"MsgType":"TIMTextElem",'
-            '"MsgContent":{"Text":"bench message %U%"}}]}')
+            '"MsgContent":{"Text":"bench message ' + tag + ' %U%"}}]}')
     return loadgen.Load("tencent send_group_msg", f"/v4/group_open_http_svc/send_group_msg?{a['query']}",
                         [a["headers"]], body, ['"ActionStatus":"OK"', '"MsgSeq":'], 1, 2**31)
 
@@ -54,15 +55,22 @@ def throughput(seconds: float) -> list:
         cpu = server_cpu()
         with Server(emulator_argv(path, ["tencent"]), cpu=cpu) as emu, \
                 Server([PYTHON, "-m", "bench.bare"], cpu=cpu) as bare:
-            load = _send_load(clients.Tencent.auth(emu.host, emu.port))
+            auth = clients.Tencent.auth(emu.host, emu.port)
             rows = []
             for conns in (50,):
-                rb = loadgen.run(bare.url, load, conns, seconds)
-                re_ = loadgen.run(emu.url, load, conns, seconds)
-                ratio = re_.rps / rb.rps if rb.rps else 0.0
+                # three alternating rounds, so drift in the machine's load hits both; the row is
+                # the round with the median ratio
+                rounds = []
+                for i in range(3):
+                    load = _send_load(auth, f"c{conns}r{i}")
+                    rb = loadgen.run(bare.url, load, conns, seconds)
+                    re_ = loadgen.run(emu.url, load, conns, seconds)
+                    rounds.append((re_.rps / rb.rps if rb.rps else 0.0, re_, rb))
+                ratio, re_, rb = sorted(rounds, key=lambda r: r[0])[1]
                 rows.append(["tencent", "send_group_msg", conns, f"{re_.rps:,.0f}", f"{re_.p50_ms:.2f}",
                              f"{re_.p99_ms:.2f}", f"{re_.failures + re_.socket_errors}/{re_.requests}",
-                             f"{rb.rps:,.0f}", f"{ratio:.2f}", f">= {TARGET_RATIO}", verdict(ratio >= TARGET_RATIO)])
+                             f"{rb.rps:,.0f}", f"{ratio:.2f}", " / ".join(f"{r[0]:.2f}" for r in rounds),
+                             f">= {TARGET_RATIO}", verdict(ratio >= TARGET_RATIO)])
     return rows
 
 
@@ -76,7 +84,8 @@ def _openim_send_load(a: dict) -> loadgen.Load:
 
 
 def openim_throughput(seconds: float) -> list:
-    """OpenIM send_msg beside Tencent's row: the same bare handler, one CPU each side."""
+    """OpenIM send_msg beside Tencent's row: the same bare handler, one CPU each side, three
+    alternating rounds, the median shown."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench_scenario.json"
         path.write_text(json.dumps(clients.scenario(["openim"], 100, 0)))
@@ -86,12 +95,16 @@ def openim_throughput(seconds: float) -> list:
             load = _openim_send_load(clients.OpenIM.auth(emu.host, emu.port))
             rows = []
             for conns in (50,):
-                rb = loadgen.run(bare.url, load, conns, seconds)
-                re_ = loadgen.run(emu.url, load, conns, seconds)
-                ratio = re_.rps / rb.rps if rb.rps else 0.0
+                rounds = []
+                for _ in range(3):
+                    rb = loadgen.run(bare.url, load, conns, seconds)
+                    re_ = loadgen.run(emu.url, load, conns, seconds)
+                    rounds.append((re_.rps / rb.rps if rb.rps else 0.0, re_, rb))
+                ratio, re_, rb = sorted(rounds, key=lambda r: r[0])[1]
                 rows.append(["openim", "send_msg", conns, f"{re_.rps:,.0f}", f"{re_.p50_ms:.2f}",
                              f"{re_.p99_ms:.2f}", f"{re_.failures + re_.socket_errors}/{re_.requests}",
-                             f"{rb.rps:,.0f}", f"{ratio:.2f}", f">= {TARGET_RATIO}", verdict(ratio >= TARGET_RATIO)])
+                             f"{rb.rps:,.0f}", f"{ratio:.2f}", " / ".join(f"{r[0]:.2f}" for r in rounds),
+                             f">= {TARGET_RATIO}", verdict(ratio >= TARGET_RATIO)])
     return rows
 
 
@@ -201,9 +214,10 @@ def memory(n: int) -> list:
 def run(seconds: float, reps: int, batch: int, n_memory: int) -> str:
     out = [table("Messages: send_group_msg throughput against the bare handler",
                  ["provider", "API", "conns", "emu req/s", "emu p50 ms", "emu p99 ms", "emu non-success",
-                  "bare req/s", "emu/bare", "target", "verdict"], throughput(seconds) + openim_throughput(seconds),
-                 f"{seconds:g} s per cell; every send stored (group of 21; Tencent counts unread for 20 "
-                 "members, OpenIM moves the sender's read position).")]
+                  "bare req/s", "emu/bare", "rounds", "target", "verdict"], throughput(seconds) + openim_throughput(seconds),
+                 f"{seconds:g} s per cell, three alternating bare/emulator rounds, the median round "
+                 f"shown; every send stored (group of 21; Tencent counts unread for 20 members, OpenIM "
+                 "moves the sender's read position).")]
     out.append(table(f"Messages: per-send cost at 0 and {HISTORY:,} stored messages",
                      ["provider", "API", "us/send at 0", f"us/send at {HISTORY:,}", "ratio", "target",
                       "verdict"], asyncio.run(_flat(reps, batch)),

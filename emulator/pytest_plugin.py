@@ -251,6 +251,33 @@ class ImEmulator:
                   "headers": {"Content-Type": "application/yaml"}}
         return self._control("POST", "/scenario", query={"mode": "merge" if merge else None}, **kw)
 
+    def set_online(self, provider: str, tenant: str, user: str, platform: Any = None,
+                   online: bool = True) -> dict:
+        """Mark ``user`` online (or, with online=False, offline) on ``platform`` in the provider's
+        own spelling; offline without a platform means every platform. Returns the user's view."""
+        body = {"provider": provider, "tenant": str(tenant), "user": user, "online": online}
+        if platform is not None:
+            body["platform"] = platform
+        return self._control("POST", "/presence", json_body=body)
+
+    def presence(self, provider: str, tenant: str, user: str | None = None) -> dict:
+        """One user's platforms ({online, platforms}) or, without a user, every online user."""
+        return self._control("GET", "/presence",
+                             query={"provider": provider, "tenant": str(tenant), "user": user})
+
+    def check_token(self, provider: str, tenant: str, token: str) -> dict:
+        """Would a client presenting ``token`` be let in now? {valid, reason, user, platform,
+        expires_at}; reasons: ok, never issued, revoked: <why>, expired, user <blocked ...>."""
+        return self._control("POST", "/tokens/check",
+                             json_body={"provider": provider, "tenant": str(tenant), "token": token})
+
+    def credentials(self, provider: str, tenant: str | None = None, **params: Any) -> dict:
+        """A credential minted now on the emulator clock (GET /_emulator/credentials): tencent
+        (``usersig``, ``query``), tencent-gateway / openim (``token``, ``headers``), rongcloud
+        (``headers``); params such as identifier=, user=, expire=, path=, body=."""
+        return self._control("GET", "/credentials",
+                             query={"provider": provider, "tenant": tenant, **params})
+
     def messages(self, **filters: Any) -> list[dict]:
         """Stored messages, oldest first: filters provider, tenant, conversation, user (that user's
         inbox), since (epoch seconds); every page of GET /_emulator/messages is read."""
@@ -278,32 +305,6 @@ class ImEmulator:
                 raise TimeoutError(f"no message matching {filters}{f' with {text!r}' if text else ''}"
                                    f" within {timeout}s")
             _time.sleep(interval)
-    def set_online(self, provider: str, tenant: str, user: str, platform: Any = None,
-                   online: bool = True) -> dict:
-        """Mark ``user`` online (or, with online=False, offline) on ``platform`` in the provider's
-        own spelling; offline without a platform means every platform. Returns the user's view."""
-        body = {"provider": provider, "tenant": str(tenant), "user": user, "online": online}
-        if platform is not None:
-            body["platform"] = platform
-        return self._control("POST", "/presence", json_body=body)
-
-    def presence(self, provider: str, tenant: str, user: str | None = None) -> dict:
-        """One user's platforms ({online, platforms}) or, without a user, every online user."""
-        return self._control("GET", "/presence",
-                             query={"provider": provider, "tenant": str(tenant), "user": user})
-
-    def check_token(self, provider: str, tenant: str, token: str) -> dict:
-        """Would a client presenting ``token`` be let in now? {valid, reason, user, platform,
-        expires_at}; reasons: ok, never issued, revoked: <why>, expired, user <blocked ...>."""
-        return self._control("POST", "/tokens/check",
-                             json_body={"provider": provider, "tenant": str(tenant), "token": token})
-
-    def credentials(self, provider: str, tenant: str | None = None, **params: Any) -> dict:
-        """A credential minted now on the emulator clock (GET /_emulator/credentials): tencent
-        (``usersig``, ``query``), tencent-gateway / openim (``token``, ``headers``), rongcloud
-        (``headers``); params such as identifier=, user=, expire=, path=, body=."""
-        return self._control("GET", "/credentials",
-                             query={"provider": provider, "tenant": tenant, **params})
 
     def check(self) -> dict:
         """Check the state's invariants; raises AssertionError listing the problems, if any."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from emulator.core.messages import DELETED, IMPORTED, RECALLED, Message
 
@@ -66,4 +66,4 @@ def list_messages(rt: "Runtime", query: dict) -> dict:
             "next_offset": offset + limit if more else None, "messages": page}
 
 
-__all__ = ["MessagesQuery", "ValidationError", "list_messages"]
+__all__ = ["MessagesQuery", "list_messages"]

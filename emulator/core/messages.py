@@ -29,7 +29,7 @@ from hashlib import blake2b
 from typing import Any, Iterable, Iterator
 
 import orjson
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from emulator.core.errors import SeedError
 
@@ -447,5 +447,5 @@ class StoreSpec(_Strict):
     recent = fields.List(fields.List(fields.Raw()), load_default=list)
 
 
-__all__ = ["DEFAULT_CAP", "Conversation", "Message", "MessageStore", "StoreSpec", "ValidationError",
+__all__ = ["DEFAULT_CAP", "Conversation", "Message", "MessageStore", "StoreSpec",
            "RECALLED", "DELETED", "IMPORTED", "NO_UNREAD", "PROVIDER_FLAG"]

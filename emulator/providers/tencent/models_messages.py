@@ -249,7 +249,7 @@ def batchsendmsg(app: App, data: dict, caller: str, now: float) -> dict:
         raise TencentError(90026, "MsgLifeTime is at most 604800 seconds (7 days)")
     check_msg_body(app, data["MsgBody"], 90002, 90010, too_long=90055)
     time = float(int(now))
-    errors, msg = [], None
+    errors: list[dict] = []
     control = data.get("SendMsgControl") or ()
     seq = data.get("MsgSeq")
     for to in dict.fromkeys(targets):
@@ -260,11 +260,11 @@ def batchsendmsg(app: App, data: dict, caller: str, now: float) -> dict:
             seq = _c2c(app, sender, to).next_seq
         if data.get("OnlineOnlyFlag") == 1:
             conv = app.messages.conversation("online:" + c2c_id(sender, to), "online", sorted((sender, to)))
-            msg = app.messages.append(conv, sender, _stored_body(data, C2C_ROUTING), time,
-                                      ids=(seq, data["MsgRandom"]), to=(to,), flags=ONLINE | NO_UNREAD)
+            app.messages.append(conv, sender, _stored_body(data, C2C_ROUTING), time,
+                                ids=(seq, data["MsgRandom"]), to=(to,), flags=ONLINE | NO_UNREAD)
         else:
-            msg = _c2c_store(app, sender, to, data, seq, data["MsgRandom"], time, _c2c_flags(data),
-                             "NoUnread" not in control)
+            _c2c_store(app, sender, to, data, seq, data["MsgRandom"], time, _c2c_flags(data),
+                       "NoUnread" not in control)
     reply = {"MsgKey": msg_key(seq or 0, data["MsgRandom"], time),
              "MsgId": msg_id(sender, time, data["MsgRandom"])}
     if errors:

@@ -109,13 +109,6 @@ def check_usersig(app: App, token: str, now_ms: int) -> TokenCheck:
     return TokenCheck(True, "ok", user, None, expires_at)
 
 
-def _c2c_command(call: Call) -> str | None:
-    """The one-to-one message command of this call (api ``openim/<command>``), if it has its own
-    per-field error codes (schemas_messages.C2C_FIELD_CODES)."""
-    service, _, command = call.api.rpartition("/")
-    return command if service == urls.OPENIM and command in C2C_FIELD_CODES else None
-
-
 def _unknown(code: int, message: str):
     def handler(call: Call):
         raise TencentError(code, message)
@@ -213,9 +206,8 @@ class TencentProvider(Provider):
         return super().validate(call)
 
     def validation_error(self, call: Call, exc: ValidationError) -> ProviderError:
-        c2c = _c2c_command(call)
-        if c2c is not None:                   # one-to-one message commands: per-field 90xxx codes
-            return c2c_schema_error(c2c, exc)
+        if call.api in C2C_FIELD_CODES:       # one-to-one message commands: per-field 90xxx codes
+            return c2c_schema_error(call.api, exc)
         code = urls.BAD_PARAM_CODE.get(urls.SERVICE_OF.get(call.api), 10004)
         err = schema_error(exc, code)
         # the openim and profile services answer a body they cannot decode with one fixed text
@@ -230,8 +222,6 @@ class TencentProvider(Provider):
                                         "ErrorCode": err.code}
 
     def internal_error(self, call: Call) -> ProviderError:
-        if _c2c_command(call) is not None:
-            return TencentError(90994)
         return TencentError(urls.INTERNAL_CODE.get(urls.SERVICE_OF.get(call.api), 10002))
 
 

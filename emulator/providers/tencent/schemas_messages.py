@@ -151,15 +151,15 @@ class GetC2cUnreadMsgNum(Body):
 _C2C_BASE = {"To_Account": 90003, "MsgRandom": 90005, "MsgTimeStamp": 90006, "MsgBody": 90007,
              "From_Account": 90008, "SyncOtherMachine": 90031, "MsgLifeTime": 90044,
              "OfflinePushInfo": 90043}
-C2C_FIELD_CODES = {
-    "sendmsg": _C2C_BASE,
-    "batchsendmsg": {**_C2C_BASE, "To_Account": 90028},
-    "importmsg": {**_C2C_BASE, "SyncFromOldSystem": 90030},
-    "admin_getroammsg": {"Operator_Account": 90008, "From_Account": 90008, "Peer_Account": 90003,
+C2C_FIELD_CODES = {      # keyed by the route's api name (<service>/<command>)
+    "openim/sendmsg": _C2C_BASE,
+    "openim/batchsendmsg": {**_C2C_BASE, "To_Account": 90028},
+    "openim/importmsg": {**_C2C_BASE, "SyncFromOldSystem": 90030},
+    "openim/admin_getroammsg": {"Operator_Account": 90008, "From_Account": 90008, "Peer_Account": 90003,
                          "To_Account": 90003},
-    "admin_msgwithdraw": {"From_Account": 90008, "To_Account": 90003, "MsgKey": 90054},
-    "admin_set_msg_read": {"Report_Account": 90008, "Peer_Account": 90003},
-    "get_c2c_unread_msg_num": {"To_Account": 90003},
+    "openim/admin_msgwithdraw": {"From_Account": 90008, "To_Account": 90003, "MsgKey": 90054},
+    "openim/admin_set_msg_read": {"Report_Account": 90008, "Peer_Account": 90003},
+    "openim/get_c2c_unread_msg_num": {"To_Account": 90003},
 }
 
 

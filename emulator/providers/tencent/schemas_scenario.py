@@ -12,8 +12,8 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from emulator.core.messages import StoreSpec
 
-from .models_users import CUSTOM_TAG
 from .models import DEFAULT_LIMITS, GROUP_TYPES, ROLES, TYPE_ALIASES
+from .models_users import CUSTOM_TAG
 from .schemas import APPLY_JOIN, INVITE_JOIN, MSG_FLAGS, ON_OFF
 
 
@@ -101,6 +101,7 @@ class MessageSettingsSpec(Strict):
     mute_all_blocks = fields.String(validate=validate.OneOf(("members", "everyone", "nobody")))
     avchatroom_history_code = _int(validate=validate.OneOf((10007, 10044)))
     group_msg_per_second = _int(validate=validate.Range(min=0))
+
 class ProfileTag(Strict):
     Tag = fields.String(required=True)
     Value = fields.Raw(required=True)     # type checked per tag by models_users.check_value

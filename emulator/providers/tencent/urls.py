@@ -97,17 +97,17 @@ SERVICES = {
     },
 }
 SERVICES[OPENIM].update({
-    "sendmsg": (msg.h_sendmsg, sm.SendMsg, "Send a one-to-one message (stored, unread counted)"),
-    "batchsendmsg": (msg.h_batchsendmsg, sm.BatchSendMsg, "Send one message to up to 500 accounts"),
-    "importmsg": (msg.h_importmsg, sm.ImportMsg, "Import a one-to-one message (de-duplicated)"),
-    "admin_getroammsg": (msg.h_admin_getroammsg, sm.AdminGetRoamMsg,
-                         "One side's one-to-one history, newest page first (LastMsgKey paging)"),
-    "admin_msgwithdraw": (msg.h_admin_msgwithdraw, sm.AdminMsgWithdraw, "Recall a one-to-one message by MsgKey"),
-    "admin_set_msg_read": (msg.h_admin_set_msg_read, sm.AdminSetMsgRead,
-                           "Mark a one-to-one conversation read up to MsgReadTime"),
-    "get_c2c_unread_msg_num": (msg.h_get_c2c_unread_msg_num, sm.GetC2cUnreadMsgNum,
-                               "One-to-one unread counts, total and per peer"),
-})
+        "sendmsg": (msg.h_sendmsg, sm.SendMsg, "Send a one-to-one message (stored, unread counted)"),
+        "batchsendmsg": (msg.h_batchsendmsg, sm.BatchSendMsg, "Send one message to up to 500 accounts"),
+        "importmsg": (msg.h_importmsg, sm.ImportMsg, "Import a one-to-one message (de-duplicated)"),
+        "admin_getroammsg": (msg.h_admin_getroammsg, sm.AdminGetRoamMsg,
+                             "One side's one-to-one history, newest page first (LastMsgKey paging)"),
+        "admin_msgwithdraw": (msg.h_admin_msgwithdraw, sm.AdminMsgWithdraw, "Recall a one-to-one message by MsgKey"),
+        "admin_set_msg_read": (msg.h_admin_set_msg_read, sm.AdminSetMsgRead,
+                               "Mark a one-to-one conversation read up to MsgReadTime"),
+        "get_c2c_unread_msg_num": (msg.h_get_c2c_unread_msg_num, sm.GetC2cUnreadMsgNum,
+                                   "One-to-one unread counts, total and per peer"),
+    })
 SERVICES[GROUP].update({
     "send_group_msg": (msg.h_send_group_msg, sm.SendGroupMsg,
                        "Send a group message (member, mute and group-type rules; NextMsgSeq, unread)"),
