@@ -200,6 +200,19 @@ TABLE = [
      "Status 2 when a send_msg with this request's operationID succeeded, else 0"),
 ]
 
+# Routes that never change state: the durable log (core/persist.py) skips them. Not here: the
+# incremental/full sync reads, which create a version document on first use.
+READONLY = {"/auth/parse_token", "/user/get_users_info", "/user/get_all_users_uid", "/user/account_check",
+            "/group/get_recv_group_applicationList", "/group/get_user_req_group_applicationList",
+            "/group/get_group_users_req_application_list", "/group/get_specified_user_group_request_info",
+            "/group/get_groups_info", "/group/get_group_members_info", "/group/get_group_member_list",
+            "/group/get_joined_group_list", "/group/get_group_abstract_info", "/group/get_groups",
+            "/group/get_group_member_user_id", "/group/get_group_application_unhandled_count",
+            "/statistics/group/create",
+            "/msg/newest_seq", "/msg/pull_msg_by_seq", "/msg/search_msg",
+            "/msg/get_conversations_has_read_and_max_seq", "/msg/get_server_time",
+            "/msg/check_msg_is_send_success"}
+
 # Catch-alls under the OpenIM modules: OPTIONS preflight and unknown paths (404 after the
 # operationID/token middleware, as gin runs global middleware before NoRoute).
 MODULES = ("auth", "user", "group", "statistics", "msg")
@@ -208,8 +221,9 @@ MODULES = ("auth", "user", "group", "statistics", "msg")
 def build_routes(provider) -> list[Route]:
     from .provider import not_found
     routes = [Route("POST", path, path.strip("/"), handler=h, schema=sch(),
-                    summary=summary) for path, h, sch, summary in TABLE]
+                    summary=summary, readonly=path in READONLY) for path, h, sch, summary in TABLE]
     for module in MODULES:
         routes.append(Route("*", f"/{module}/{{tail:.*}}", "not_found", handler=not_found,
-                            schema=s.EmptySchema(), summary=f"unknown /{module} path: 404; OPTIONS: 200"))
+                            schema=s.EmptySchema(), summary=f"unknown /{module} path: 404; OPTIONS: 200",
+                            readonly=True))
     return routes
