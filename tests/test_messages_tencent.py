@@ -557,3 +557,20 @@ async def test_scenario_seeds_messages(client, tim):
     resp = await client.post("/_emulator/scenario", json=bad)
     assert resp.status == 400
     assert "messages.conversations[0].messages[0].seq" in await resp.text()
+
+
+async def test_message_reads_marked_readonly_change_nothing(tim, client, runtime, frozen):
+    """The durable log skips read-only routes, so these must never change state."""
+    from emulator.providers.tencent import urls
+    gid = await group(tim)
+    await gsend(tim, gid)
+    await send(tim)
+    before = runtime.dump_state()
+    for path, body in [("group_msg_get_simple", {"GroupId": gid, "ReqMsgNumber": 5}),
+                       ("openim/admin_getroammsg", {"Operator_Account": "tommy", "Peer_Account": "jared",
+                                                    "MaxCnt": 5, "MinTime": 0, "MaxTime": T0}),
+                       ("openim/get_c2c_unread_msg_num", {"To_Account": "tommy", "Peer_Account": ["jared"]})]:
+        await ok(tim, path, body)
+        service, command = path.split("/") if "/" in path else ("group_open_http_svc", path)
+        assert urls.TABLE[(service, command)].readonly
+    assert runtime.dump_state() == before

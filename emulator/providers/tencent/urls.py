@@ -135,6 +135,8 @@ READONLY = {"account_check", "get_appid_group_list", "get_group_info", "get_grou
             "get_specified_group_member_info", "get_joined_group_list", "get_role_in_group",
             "get_group_muted_account", "get_group_shutted_uin", "get_online_member_num",
             "get_group_ban_member", "get_group_attr"}
+# message reads (models_messages.py: they look conversations up, never create them)
+READONLY |= {"admin_getroammsg", "get_c2c_unread_msg_num", "group_msg_get_simple"}
 
 
 def _route(service: str, command: str, handler, schema_cls, summary: str) -> Route:
