@@ -46,7 +46,8 @@ class Runtime:
         self.settings = settings
         self.started = time.monotonic()
         self.clock = Clock()
-        self.journal = Journal(settings.journal_size)
+        self.journal = Journal(settings.journal_size, settings.journal_body_bytes,
+                               settings.journal_max_bytes)
         self.limiter = RateLimiter(self.clock)
         self.faults = FaultTable()
         self.providers: dict[str, Provider] = {}

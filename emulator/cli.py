@@ -19,6 +19,9 @@ ENV = {
     "host": "IMEMU_HOST", "port": "IMEMU_PORT", "scenario": "IMEMU_SCENARIO",
     "state_file": "IMEMU_STATE_FILE", "journal_size": "IMEMU_JOURNAL_SIZE",
     "log_level": "IMEMU_LOG_LEVEL", "admin_token": "IMEMU_ADMIN_TOKEN",
+    "journal_body_bytes": "IMEMU_JOURNAL_BODY_BYTES", "journal_max_bytes": "IMEMU_JOURNAL_MAX_BYTES",
+    "max_connections": "IMEMU_MAX_CONNECTIONS", "header_timeout_s": "IMEMU_HEADER_TIMEOUT",
+    "keepalive_timeout_s": "IMEMU_KEEPALIVE_TIMEOUT",
 }
 
 
@@ -45,21 +48,50 @@ def parse_args(argv: list[str] | None) -> Settings:
                    help="[IMEMU_LOG_LEVEL, INFO]")
     p.add_argument("--admin-token", default=_env("admin_token", None),
                    help="require header X-Emulator-Token on /_emulator/* [IMEMU_ADMIN_TOKEN]")
+    _add_limit_flags(p, d)
     p.add_argument("--version", action="version", version=f"im-emulator {__version__}")
     a = p.parse_args(argv)
     if a.journal_size < 1:
         p.error("--journal-size must be at least 1")
+    _check_limit_flags(p, a)
     return Settings(host=a.host, port=a.port, scenario=a.scenario, state_file=a.state_file,
-                    journal_size=a.journal_size, log_level=a.log_level.upper(), admin_token=a.admin_token)
+                    journal_size=a.journal_size, log_level=a.log_level.upper(), admin_token=a.admin_token,
+                    **{name: getattr(a, name) for name in LIMIT_FLAGS})
+
+
+# The reliability limits (README "Reliability"): Settings field -> (flag, type, help).
+LIMIT_FLAGS = {
+    "journal_body_bytes": ("--journal-body-bytes", int, "bytes kept of each journalled body"),
+    "journal_max_bytes": ("--journal-max-bytes", int, "bytes of bodies the journal keeps in all"),
+    "max_connections": ("--max-connections", int, "open connections served; more get a 503"),
+    "header_timeout_s": ("--header-timeout", float, "seconds a new connection has to send a request head"),
+    "keepalive_timeout_s": ("--keepalive-timeout", float, "seconds an idle keep-alive connection stays open"),
+}
+
+
+def _add_limit_flags(p: argparse.ArgumentParser, d: Settings) -> None:
+    for name, (flag, kind, text) in LIMIT_FLAGS.items():
+        default = getattr(d, name)
+        p.add_argument(flag, dest=name, type=kind, default=kind(_env(name, default)),
+                       help=f"{text} [{ENV[name]}, {default:,}]")
+
+
+def _check_limit_flags(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
+    for name, (flag, _, _) in LIMIT_FLAGS.items():
+        if not getattr(a, name) > 0:
+            p.error(f"{flag} must be positive")
 
 
 async def serve(settings: Settings) -> None:
     from emulator.app import create_app
+    from emulator.core import connections
 
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5,
+                           **connections.runner_options(settings))
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)
+    site = connections.make_site(runner, settings, fd_soft=connections.raise_fd_limit(),
+                                 reuse_address=True)
     await site.start()
     # Handlers first: a signal sent as soon as the line appears must stop the server cleanly.
     stop = asyncio.Event()
@@ -76,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse_args(argv)
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from emulator.core.connections import install_log_filter
+    install_log_filter()  # a repeated error is logged once, then with its count
     from emulator.core.errors import ScenarioError
     try:
         asyncio.run(serve(settings))

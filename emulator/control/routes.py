@@ -151,8 +151,10 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         except ValidationError as exc:
             raise ControlError(400, "bad journal query", details=error_details(exc.messages)) from None
         entries = rt.journal.entries(q.get("provider"), q.get("api"), q.get("tenant"), q.get("limit"))
-        return reply({"size": rt.journal.size, "count": len(entries),
-                      "entries": [rt.journal.render(e) for e in entries]})
+        j = rt.journal
+        return reply({"size": j.size, "count": len(entries), "max_bytes": j.max_bytes,
+                      "body_limit": j.body_limit, "bytes": j.bytes, "dropped": j.dropped,
+                      "truncated": j.truncated, "entries": [j.render(e) for e in entries]})
 
     @endpoint
     async def delete_journal(request):
