@@ -137,7 +137,9 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
     if settings.state_file and Path(settings.state_file).exists():
         rt.load_state_file(settings.state_file)
 
-    app = web.Application(client_max_size=settings.max_body_bytes)
+    # Request bodies are decoded by core/body.py (capped, streaming, errors in the envelope).
+    app = web.Application(client_max_size=settings.max_body_bytes,
+                          handler_args={"auto_decompress": False})
     app[RUNTIME] = rt
     for provider in rt.providers.values():
         for route in provider.routes():

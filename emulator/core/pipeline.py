@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import orjson
 from aiohttp import web
 
+from emulator.core.body import BodyRefused, read_body
 from emulator.core.call import Call, Route
 from emulator.core.errors import ProviderError
 
@@ -45,11 +46,17 @@ def make_handler(rt: "Runtime", provider: "Provider", route: Route):
 
 async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Request) -> web.Response:
     started = perf_counter()
-    raw = await request.read() if request.body_exists else b""
+    refused = None
+    try:
+        raw = await read_body(request, rt.settings.max_body_bytes) if request.body_exists else b""
+    except BodyRefused as exc:   # over the cap or undecodable: answered below, in the envelope
+        raw, refused = b"", exc
     call = Call(request, provider, route, raw, rt.clock.now())
     try:
         call.route = route = provider.resolve(call)
         call.api = route.api
+        if refused is not None:
+            raise provider.body_refused(call, refused.reason, refused.too_large)
         fault = rt.faults.match(provider.name, call.api, provider.tenant_hint(call)) \
             if rt.faults.watches(provider.name, call.api) else None
         if fault is not None:
@@ -75,6 +82,8 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
     payload = body if isinstance(body, bytes) else dumps(body)
     response = web.Response(body=payload, status=status, content_type="application/json",
                             charset="utf-8", headers=call.response_headers)
+    if refused is not None:
+        response.force_close()   # the rest of that body is never read
     rt.journal.record(call.now, provider.name, call.tenant_id, call.api, request.method,
                       request.path, request.query_string, request.headers.items(), raw, status,
                       payload, (perf_counter() - started) * 1000)

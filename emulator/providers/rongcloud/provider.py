@@ -72,6 +72,10 @@ class RongCloudProvider(Provider):
     def rate_limited(self, call: Call) -> RongCloudError:
         return RongCloudError(1008)
 
+    def body_refused(self, call: Call, reason: str, too_large: bool) -> RongCloudError:
+        """Over the process cap is over 100 KB too: 1508; an undecodable body is 1002."""
+        return RongCloudError(1508) if too_large else RongCloudError(1002, reason)
+
     def parse_body(self, call: Call) -> dict[str, list[str]]:
         """Form-urlencoded, keys may repeat: {name: [values]}. Over 100 KB is 1508; no data 1003."""
         raw = call.raw

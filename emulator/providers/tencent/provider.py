@@ -128,6 +128,11 @@ class TencentProvider(Provider):
         except orjson.JSONDecodeError:
             raise TencentError(60003) from None
 
+    def body_refused(self, call: Call, reason: str, too_large: bool) -> ProviderError:
+        """No documented code: an oversized body is an HTTP parse error (60002), an undecodable
+        one unparseable JSON (60003); README Known differences."""
+        return TencentError(60002 if too_large else 60003, reason)
+
     def validation_error(self, call: Call, exc: ValidationError) -> ProviderError:
         return schema_error(exc, 70402 if urls.SERVICE_OF.get(call.api) == urls.LOGIN else 10004)
 
