@@ -14,7 +14,7 @@ import pytest
 from emulator.app import create_app
 from emulator.settings import Settings
 from tests.openim_support import openim_call
-from tests.rongcloud_support import rc_post
+from tests.rongcloud_support import rc_post, rc_sign
 from tests.tencent_support import tencent_query, v4_path
 
 CAP = 200_000
@@ -121,3 +121,13 @@ async def test_well_compressed_bodies_are_decoded(client):
     assert status == 200 and body["code"] == 200
     status, body = await tencent_raw(client, gzip.compress(b"{}"), "gzip")
     assert body["ErrorCode"] == 0
+
+
+async def test_chunked_bodies_are_capped_while_streaming(client):
+    async def chunks(n):
+        for _ in range(n):
+            yield b" " * 50_000
+    resp = await client.post("/entrust/group/create.json", data=chunks(10),
+                             headers={"Content-Type": "application/x-www-form-urlencoded",
+                                      **rc_sign()})
+    assert resp.status == 400 and (await resp.json())["code"] == 1508

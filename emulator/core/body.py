@@ -45,8 +45,10 @@ async def read_body(request: web.BaseRequest, limit: int) -> bytes:
 
 
 async def _read_plain(request: web.BaseRequest, limit: int) -> bytes:
-    if request.content_length is not None and request.content_length > limit:
-        raise _too_large(limit)
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise _too_large(limit)
+        return await request.read()     # the common case: aiohttp's own read, a known length
     parts: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(CHUNK):
