@@ -65,7 +65,9 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             try:
                 if token is not None:
                     given = request.headers.get("X-Emulator-Token", "")
-                    if not hmac.compare_digest(given.encode(), token.encode()):
+                    # surrogateescape: header bytes that are not UTF-8 compare (unequal), not crash
+                    if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
+                                               token.encode("utf-8", "surrogateescape")):
                         raise ControlError(401, "missing or wrong X-Emulator-Token")
                 return await fn(request)
             except ControlError as exc:

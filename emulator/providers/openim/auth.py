@@ -42,7 +42,8 @@ def unverified(token: str) -> tuple[dict, dict]:
     try:
         header = json.loads(_b64(parts[0]))
         claims = json.loads(_b64(parts[1]))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: a deeply nested header or claims is malformed, not an internal error
         raise OpenIMError(TOKEN_MALFORMED) from None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise OpenIMError(TOKEN_MALFORMED)
