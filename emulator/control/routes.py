@@ -14,7 +14,7 @@ from emulator import __version__
 from emulator.core.errors import ScenarioError
 from emulator.core.faults import FaultSchema
 from emulator.core.pipeline import dumps
-from emulator.core.scenario import flatten_errors, parse_document
+from emulator.core.scenario import flatten_errors, oversized_ints, parse_document
 
 
 def error_details(messages) -> list[dict]:
@@ -37,9 +37,14 @@ def reply(body, status: int = 200) -> web.Response:
     return web.Response(status=status, body=dumps(body), content_type="application/json", charset="utf-8")
 
 
+# The clock stays within years 1970..9999: timestamps beyond break date formatting, millisecond
+# conversions and the providers' 64-bit time fields.
+CLOCK_MAX_S = 253_402_300_799.0    # 9999-12-31T23:59:59Z
+
+
 class ClockSchema(Schema):
-    freeze_at = fields.Float(allow_nan=False)
-    advance_s = fields.Float(allow_nan=False)
+    freeze_at = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=CLOCK_MAX_S))
+    advance_s = fields.Float(allow_nan=False, validate=validate.Range(min=-CLOCK_MAX_S, max=CLOCK_MAX_S))
     real = fields.Boolean()
 
     @validates_schema
@@ -123,10 +128,17 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         unknown = [k for k in data if k not in rt.providers]
         if unknown:
             raise ControlError(400, f"unknown provider(s) in state: {', '.join(map(str, unknown))}")
+        too_big = oversized_ints(data)
+        if too_big:
+            raise ControlError(400, "state cannot be loaded", details=[
+                {"path": p, "reason": r} for p, r in too_big])
         try:
             rt.load_state(data, provider, tenant)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ControlError(400, f"state cannot be loaded: {exc!r}") from None
+        except ValidationError as exc:   # a provider's own schema refused a tenant
+            raise ControlError(400, "state cannot be loaded",
+                               details=error_details(exc.messages)) from None
         return reply({"status": "loaded"})
 
     @endpoint
@@ -207,6 +219,9 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         if "freeze_at" in q:
             rt.clock.freeze_at(q["freeze_at"])
         elif "advance_s" in q:
+            if not 0 <= rt.clock.now() + q["advance_s"] <= CLOCK_MAX_S:
+                raise ControlError(400, "bad clock request", details=[{
+                    "path": "advance_s", "reason": f"the clock must stay within 0..{CLOCK_MAX_S:.0f}"}])
             rt.clock.advance(q["advance_s"])
         else:
             rt.clock.real()

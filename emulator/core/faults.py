@@ -19,9 +19,11 @@ class FaultSchema(Schema):
     tenant = fields.String(load_default=None, allow_none=True)
     after = fields.Integer(load_default=0, validate=validate.Range(min=0))
     times = fields.Integer(load_default=1, validate=validate.Range(min=0))
-    error = fields.Integer(load_default=None, allow_none=True)
+    # A code must survive the JSON writer (64-bit) and a status must be a final response (no 1xx).
+    error = fields.Integer(load_default=None, allow_none=True,
+                           validate=validate.Range(min=-(2 ** 63), max=2 ** 63 - 1))
     message = fields.String(load_default=None, allow_none=True)
-    http_status = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=100, max=599))
+    http_status = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=200, max=599))
     delay_ms = fields.Integer(load_default=0, validate=validate.Range(min=0, max=600_000))
 
     @validates_schema

@@ -46,6 +46,30 @@ def flatten_errors(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
+# Every integer the emulator keeps must fit what its JSON writer (orjson) can write back: a
+# value outside this range would be accepted now and make every later state dump fail.
+INT_MIN, INT_MAX = -(2 ** 63), 2 ** 64 - 1
+MAX_REPORTED = 20
+
+
+def oversized_ints(doc: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(path, reason) for each number outside 64 bits, walked without recursion."""
+    out: list[tuple[str, str]] = []
+    stack = [(doc, prefix)]
+    while stack and len(out) < MAX_REPORTED:
+        value, path = stack.pop()
+        t = type(value)
+        if t is dict:
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in value.items())
+        elif t is list:
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(value))
+        elif (t is int or t is float) and not INT_MIN <= value <= INT_MAX:
+            # floats too: JSON's 2**70 arrives as 1.2e21 and int() makes it a 70-bit integer
+            # later; NaN and infinities fail the comparison as well
+            out.append((path, "number out of the 64-bit range"))
+    return out
+
+
 def parse_document(text: str | bytes, source: str) -> dict:
     try:
         doc = yaml.load(text, Loader=SafeLoader)  # JSON is YAML too
@@ -80,6 +104,9 @@ def scenario_schema(providers: dict[str, "Provider"]) -> Schema:
 
 
 def validate(doc: dict, source: str, providers: dict[str, "Provider"]) -> dict:
+    too_big = oversized_ints(doc)
+    if too_big:
+        raise ScenarioError(source, too_big)
     try:
         return scenario_schema(providers).load(doc)
     except ValidationError as exc:

@@ -256,6 +256,9 @@ class RongCloudBackend(TenantBackend):
         }
 
     def tenant_from_json(self, d: dict) -> Tenant:
+        for name in ("app_key", "app_secret"):   # every later signature check hashes these
+            if not isinstance(d[name], str) or not d[name]:
+                raise ValueError(f"{name} must be a non-empty string")
         t = Tenant(d["app_key"], d["app_secret"], AppSettings(**(d.get("settings") or {})))
         for gd in d.get("groups") or []:
             g = group_from_json(gd)
