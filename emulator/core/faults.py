@@ -7,6 +7,7 @@ provider's own envelope, an HTTP status, or a delay before normal service.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from dataclasses import asdict, dataclass, field
 
@@ -46,37 +47,72 @@ class Fault:
     id: int = 0
     seen: int = field(default=0)
     fired: int = field(default=0)
+    # bookkeeping of the index below, not part of the JSON form
+    base: int = field(default=0, repr=False)      # the counter of its key when it was added
+    spent: bool = field(default=False, repr=False)
+
+    @property
+    def active(self) -> bool:
+        return not self.spent
 
     def as_json(self) -> dict:
         d = asdict(self)
-        d["active"] = self.times == 0 or self.fired < self.times
+        del d["base"], d["spent"]
+        d["active"] = not self.spent
         return d
 
 
 class FaultTable:
+    """Rules indexed so a request costs O(log n) however many rules name its API.
+
+    Each rule counts the requests that match it while it is active (``seen``). Rather than
+    touching every rule per request, the table keeps one request counter per key (provider,
+    api, tenant or None) and a rule's ``seen`` is that counter minus its value when the rule
+    was added (frozen when the rule is spent). A rule becomes eligible once ``seen > after``,
+    i.e. once its key's counter passes ``base + after``: rules wait in a heap ordered by that
+    threshold, move to a heap of eligible rules ordered by id, and the request fires the
+    lowest-id eligible rule of its two keys: the first in list order, as before.
+    """
+
     def __init__(self) -> None:
-        self._faults: list[Fault] = []
+        self._faults: dict[int, Fault] = {}
         self._ids = itertools.count(1)
         # Fast path: (provider, api) pairs that have a rule; most requests match none.
         self._keys: set[tuple[str, str]] = set()
+        self._counts: dict[tuple, int] = {}
+        self._pending: dict[tuple, list[tuple[int, int]]] = {}   # key -> heap of (threshold, id)
+        self._eligible: dict[tuple, list[int]] = {}              # key -> heap of ids
 
     def add(self, spec: dict) -> Fault:
         data = FaultSchema().load(spec)
         if data.get("tenant") is not None:
             data["tenant"] = str(data["tenant"])
         fault = Fault(**data, id=next(self._ids))
-        self._faults.append(fault)
+        key = (fault.provider, fault.api, fault.tenant)
+        fault.base = self._counts.get(key, 0)
+        self._faults[fault.id] = fault
+        heapq.heappush(self._pending.setdefault(key, []), (fault.base + fault.after, fault.id))
         self._keys.add((fault.provider, fault.api))
         return fault
 
     def clear(self, fault_id: int | None = None) -> int:
-        before = len(self._faults)
-        self._faults = [f for f in self._faults if fault_id is not None and f.id != fault_id]
-        self._keys = {(f.provider, f.api) for f in self._faults}
-        return before - len(self._faults)
+        if fault_id is None:
+            n = len(self._faults)
+            self._faults.clear()
+            self._keys.clear()
+            self._pending.clear()
+            self._eligible.clear()
+            return n
+        if self._faults.pop(fault_id, None) is None:
+            return 0
+        # the heaps skip ids no longer in _faults; the key stays watched until a full clear
+        return 1
 
     def list(self) -> list[Fault]:
-        return list(self._faults)
+        for f in self._faults.values():
+            if not f.spent:
+                f.seen = self._counts.get((f.provider, f.api, f.tenant), 0) - f.base
+        return list(self._faults.values())
 
     def watches(self, provider: str, api: str) -> bool:
         """Whether any rule names this API; a cheap test before the tenant is worked out."""
@@ -86,14 +122,30 @@ class FaultTable:
         """Count this request against every matching rule; return the first that fires."""
         if (provider, api) not in self._keys:
             return None
-        chosen = None
-        for f in self._faults:
-            if f.provider != provider or f.api != api or (f.tenant is not None and f.tenant != tenant):
-                continue
-            if f.times and f.fired >= f.times:
-                continue
-            f.seen += 1
-            if chosen is None and f.seen > f.after:
-                f.fired += 1
-                chosen = f
+        faults = self._faults
+        best: tuple[int, tuple] | None = None
+        keys = ((provider, api, None),) if tenant is None else ((provider, api, None), (provider, api, tenant))
+        for key in keys:
+            count = self._counts[key] = self._counts.get(key, 0) + 1
+            pending = self._pending.get(key)
+            if pending and pending[0][0] < count:
+                eligible = self._eligible.setdefault(key, [])
+                while pending and pending[0][0] < count:
+                    _, fid = heapq.heappop(pending)
+                    if fid in faults:
+                        heapq.heappush(eligible, fid)
+            eligible = self._eligible.get(key)
+            while eligible and eligible[0] not in faults:
+                heapq.heappop(eligible)
+            if eligible and (best is None or eligible[0] < best[0]):
+                best = (eligible[0], key)
+        if best is None:
+            return None
+        fid, key = best
+        chosen = faults[fid]
+        chosen.fired += 1
+        if chosen.times and chosen.fired >= chosen.times:
+            heapq.heappop(self._eligible[key])
+            chosen.spent = True
+            chosen.seen = self._counts[key] - chosen.base
         return chosen
