@@ -145,7 +145,9 @@ class Tenant:
     temp_tokens: dict = field(default_factory=dict)   # token -> valid-until seconds (admin grace)
     member_versions: dict = field(default_factory=dict)  # groupID -> VersionLog
     join_versions: dict = field(default_factory=dict)    # userID -> VersionLog
-    user_tokens: dict = field(default_factory=dict)   # derived: "uid\x00pid" -> [token...]
+    user_tokens: dict = field(default_factory=dict)   # derived: uid -> {pid: [token...]}
+    # derived: the store size at which expired tokens are next swept (auth._purge, amortised)
+    token_purge_at: int = field(default=1024, repr=False, compare=False)
     # derived, never dumped: userID -> the groups where it is owner/admin, join order (see Group.special)
     special_joins: dict = field(default_factory=dict, repr=False, compare=False)
     # Source of generated ids (group IDs, version-log IDs). Deterministic, and kept in the state,
@@ -379,7 +381,7 @@ class OpenIMBackend(TenantBackend):
         t.user_requests = {k: dict.fromkeys(v) for k, v in (d.get("user_requests") or {}).items()}
         for tok, row in (d.get("tokens") or {}).items():
             t.tokens[tok] = list(row)
-            t.user_tokens.setdefault(f"{row[0]}\x00{row[1]}", []).append(tok)
+            t.user_tokens.setdefault(row[0], {}).setdefault(row[1], []).append(tok)
         t.temp_tokens = dict(d.get("temp_tokens") or {})
         t.id_seq = int(d.get("id_seq", 0))
         for name in ("member_versions", "join_versions"):
