@@ -33,6 +33,10 @@ DEFAULT_SETTINGS: dict = {
     "admin_token_grace_seconds": 300,   # older admin tokens stay valid 5 min (main, cache/redis/token.go)
     "admin_tokens_stateless": False,    # True = v3.8.3: admin tokens are never stored, any signed one passes
     "rate_limit": 0,                    # requests/s per api; 0 = off (api.ratelimiter.enable: false)
+    # No group or member limit in the server's code (openim.md §5.2); these bound the emulator's
+    # memory (README Reliability) and answer 1001 ArgsError when reached.
+    "max_groups": 100000,
+    "max_group_members": 10000,
     "empty_lists_null": True,           # empty repeated fields come back as null over gRPC
     "quirk_create_member_count_includes_op": True,   # create_group reply counts the op user
     "quirk_creator_user_id_from_request": True,      # creatorUserID stored verbatim from groupInfo
@@ -275,6 +279,8 @@ class SettingsSchema(_Strict):
     admin_token_grace_seconds = fields.Integer(validate=validate.Range(min=0))
     admin_tokens_stateless = fields.Boolean()
     rate_limit = fields.Float(validate=validate.Range(min=0))
+    max_groups = fields.Integer(validate=validate.Range(min=1))
+    max_group_members = fields.Integer(validate=validate.Range(min=1))
     empty_lists_null = fields.Boolean()
     quirk_create_member_count_includes_op = fields.Boolean()
     quirk_creator_user_id_from_request = fields.Boolean()

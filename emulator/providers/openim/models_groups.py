@@ -12,8 +12,8 @@ from .errors import (DATA_ERROR, GROUP_ID_EXISTED, USER_ID_NOT_FOUND, OpenIMErro
 from .models import (ADMIN, ORDINARY, OWNER, STATUS_DISMISSED, STATUS_MUTED,
                      STATUS_OK, V_DELETE, V_GROUP_CHANGE_ID, V_INSERT, V_SORT_CHANGE_ID, V_UPDATE, Group,
                      Member, Tenant)
-from .models_common import (check_group_admin, check_list_len,
-                            group_info, not_dismissed, take_group, take_member)
+from .models_common import (check_group_admin, check_group_quota, check_list_len,
+                            check_member_quota, group_info, not_dismissed, take_group, take_member)
 from .models_users import check_access, check_admin, check_pagination, paginate, paginate_iter
 
 WORKING_GROUP = 2           # constant.WorkingGroup: the only type CreateGroup accepts
@@ -54,7 +54,9 @@ def create_group(t: Tenant, op: str, req: dict, now: int):
     if gid:
         if gid in t.groups:
             raise OpenIMError(GROUP_ID_EXISTED, detail=f"group id existed {gid}")
-    else:
+    check_group_quota(t)
+    check_member_quota(t, None, len(ids))
+    if not gid:
         gid = gen_group_id(t)
     creator = info["creatorUserID"] if t.setting("quirk_creator_user_id_from_request") else op
     g = Group(gid, info["groupName"], info["notification"], info["introduction"], info["faceURL"],

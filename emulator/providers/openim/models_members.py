@@ -8,6 +8,7 @@ from .errors import (GROUP_ID_NOT_FOUND, GROUP_REQUEST_HANDLED, USER_ID_NOT_FOUN
 from .models import (ADMIN, ORDINARY, OWNER, V_DELETE, V_INSERT, V_UPDATE, GroupRequest, Member,
                      Tenant)
 from .models_common import (check_admin_or_in_group, check_group_admin, check_list_len,
+                            check_member_quota,
                             member_info, member_page, not_dismissed, ordered_members, request_info,
                             take_group, take_member)
 from .models_users import check_access, check_pagination, paginate
@@ -73,6 +74,7 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
                 f'group_id_1_user_id_1 dup key: {{ group_id: "{gid}", user_id: "{existing[0]}" }}'))
         ids = [uid for uid in ids if uid not in g.members]
     if ids:
+        check_member_quota(t, g, len(ids))
         _add(t, g, ids, now, op, op, JOIN_BY_INVITATION)
     return None
 
@@ -141,6 +143,7 @@ def join_group(t: Tenant, op: str, req: dict, now: int):
     if applicant in g.members:
         raise args()
     if g.needVerification == DIRECTLY:
+        check_member_quota(t, g, 1)
         t.add_member(g, applicant, Member(ORDINARY, now, joinSource=0, operatorUserID=op,
                                           inviterUserID=inviter))
         t.joins_changed(applicant, [gid], V_INSERT)
@@ -171,6 +174,8 @@ def group_application_response(t: Tenant, op: str, req: dict, now: int):
         raise OpenIMError(GROUP_REQUEST_HANDLED, detail="group request already processed")
     if uid not in t.users:
         raise not_found("user not found")
+    if result == AGREE and uid not in g.members:
+        check_member_quota(t, g, 1)
     r.handleResult, r.handledMsg, r.handleUserID, r.handledTime = result, req["handledMsg"], op, now
     if result == AGREE and uid not in g.members:
         t.add_member(g, uid, Member(ORDINARY, now, joinSource=r.joinSource, operatorUserID=op,

@@ -35,6 +35,7 @@ class AppSchema(Schema):
     app_secret = fields.String(required=True, validate=validate.Length(min=1))
     rate_limit = fields.Integer(validate=validate.Range(min=0))          # per API per second; 0 = off
     max_members = fields.Integer(validate=validate.Range(min=1))
+    max_groups = fields.Integer(validate=validate.Range(min=1))
     max_managers = fields.Integer(validate=validate.Range(min=0))
     max_follows = fields.Integer(validate=validate.Range(min=0))
     max_ext_pairs = fields.Integer(validate=validate.Range(min=0))

@@ -47,6 +47,9 @@ DEFAULT_LIMITS = {
     "group_attr_key_bytes": 32,       # UNKNOWN, emulator choice
     "group_attr_value_bytes": 4096,   # client docs: each attribute up to 4 KB
     "group_attr_total_bytes": 16384,  # client docs: all attributes up to 16 KB
+    # Groups per app: unlimited on the real service (§3.3: above 100k is charged); the emulator
+    # bounds its memory here (README Reliability). Over it, create/import answer 10036.
+    "max_groups": 100000,
 }
 DEFAULT_RATE_LIMIT = 200     # §5: 200 requests/s per API (per SDKAppID, scope UNKNOWN)
 PERMANENT = 4294967295       # forbid_send_msg MuteTime meaning "forever" (§3.3)
@@ -133,6 +136,12 @@ class App:
 
     def cap_for(self, gtype: str) -> int:
         return COMMUNITY_MEMBER_CAP if gtype == "Community" else MEMBER_CAP
+
+    def check_group_quota(self) -> None:
+        """At most limits.max_groups groups (100,000 by default; README Reliability)."""
+        cap = self.limits.get("max_groups", DEFAULT_LIMITS["max_groups"])
+        if len(self.groups) >= cap:
+            raise TencentError(10036, f"group count over the app limit ({cap})")
 
     # --- mutations (callers have validated everything first) --------------------------------
     def add_group(self, g: Group) -> None:
