@@ -152,6 +152,8 @@ class Tenant:
     user_tokens: dict = field(default_factory=dict)   # derived: uid -> {pid: [token...]}
     # derived: the store size at which expired tokens are next swept (auth._purge, amortised)
     token_purge_at: int = field(default=1024, repr=False, compare=False)
+    # derived: how many groups have status 2 (dismissed), so get_groups' total is O(1)
+    dismissed_count: int = field(default=0, repr=False, compare=False)
     # derived, never dumped: userID -> the groups where it is owner/admin, join order (see Group.special)
     special_joins: dict = field(default_factory=dict, repr=False, compare=False)
     # Source of generated ids (group IDs, version-log IDs). Deterministic, and kept in the state,
@@ -168,6 +170,14 @@ class Tenant:
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
+
+    def set_status(self, g: "Group", status: int) -> None:
+        """Every status change goes here, keeping dismissed_count right."""
+        self.dismissed_count += (status == STATUS_DISMISSED) - (g.status == STATUS_DISMISSED)
+        g.status = status
+
+    def recount_dismissed(self) -> None:
+        self.dismissed_count = sum(1 for g in self.groups.values() if g.status == STATUS_DISMISSED)
 
     # --- membership with its indexes and version logs -------------------------------------
     def add_member(self, group: Group, user_id: str, member: Member) -> None:
@@ -322,6 +332,7 @@ class OpenIMBackend(TenantBackend):
             t.users.setdefault(admin, User(admin, nickname=admin, createTime=now, appMangerLevel=2))
         for i, g in enumerate(spec.get("groups") or []):
             self._seed_group(t, g, i, now)
+        t.recount_dismissed()
         return t
 
     def _seed_group(self, t: Tenant, g: dict, i: int, now: int) -> None:
@@ -394,6 +405,7 @@ class OpenIMBackend(TenantBackend):
             target = getattr(t, name)
             for k, (vid, ver, logs) in (d.get(name) or {}).items():
                 target[k] = VersionLog(vid, ver, {sys.intern(e): share_stamp(s) for e, s in logs})
+        t.recount_dismissed()
         return t
 
     def check_tenant(self, tenant_id: str, t: Tenant) -> list[str]:
@@ -401,6 +413,9 @@ class OpenIMBackend(TenantBackend):
         for admin in t.admins:
             if admin not in t.users:
                 problems.append(f"admin {admin} is not a registered user")
+        dismissed = sum(1 for g in t.groups.values() if g.status == STATUS_DISMISSED)
+        if dismissed != t.dismissed_count:
+            problems.append(f"dismissed group count {t.dismissed_count} is stale (really {dismissed})")
         index_count = 0
         for gid, g in t.groups.items():
             owners = [u for u, m in g.members.items() if m.roleLevel == OWNER]
