@@ -62,8 +62,17 @@ class Runtime:
         self.apply_scenario(doc, source)
 
     def apply_scenario(self, doc: dict, source: str, merge: bool = False) -> None:
+        self.commit_scenario(self.prepare_scenario(doc, source, merge), source, merge)
+
+    def prepare_scenario(self, doc: dict, source: str, merge: bool = False) -> tuple:
+        """Validate and build (slow for big scenarios; touches no live state: may run in a
+        thread). commit_scenario then swaps the result in on the loop."""
         validated = scenario_mod.validate(doc, source, self.providers)
-        scenario_mod.apply(validated, source, self.providers, self.faults, merge=merge)
+        return validated, scenario_mod.prepare(validated, source, self.providers, merge)
+
+    def commit_scenario(self, prepared: tuple, source: str, merge: bool = False) -> None:
+        validated, built = prepared
+        scenario_mod.commit(validated, built, self.providers, self.faults, merge=merge)
         self.limiter.reset()
         self.scenario_source = source if not merge else f"{self.scenario_source} + {source}"
 

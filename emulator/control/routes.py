@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import time
 from typing import TYPE_CHECKING
@@ -62,8 +63,36 @@ class JournalQuery(Schema):
     limit = fields.Integer(validate=validate.Range(min=0))
 
 
+async def off_loop(fn, *args):
+    """Run pure, slow control-plane work (parsing, validating, building, checking) in a thread so
+    the event loop keeps serving requests meanwhile; the GIL still lets the loop run between
+    the thread's bytecodes."""
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+CHECK_ATTEMPTS = 3
+
+
+async def check_off_loop(rt: "Runtime") -> dict[str, list[str]]:
+    """The invariant check, read without locks from a thread while requests go on.
+
+    A request may change state mid-read: a dict resized under the iteration raises and the read
+    is retried; a problem seen in a moving state may be an artefact, so any problem is confirmed
+    by a second check on the loop (state consistent, rare: only when something is wrong)."""
+    for _ in range(CHECK_ATTEMPTS):
+        try:
+            problems = await off_loop(rt.check_invariants)
+        except RuntimeError:     # "dictionary changed size during iteration"
+            continue
+        if not any(problems.values()):
+            return problems
+        break
+    return rt.check_invariants()
+
+
 def setup_control(app: web.Application, rt: "Runtime") -> None:
     token = rt.settings.admin_token
+    scenario_lock = asyncio.Lock()   # one scenario at a time: build off the loop, then commit
 
     def endpoint(fn):
         async def wrapped(request: web.Request) -> web.Response:
@@ -143,7 +172,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
 
     @endpoint
     async def check_state(request):
-        problems = rt.check_invariants()
+        problems = await check_off_loop(rt)
         ok = not any(problems.values())
         return reply({"ok": ok, "problems": problems}, 200 if ok else 409)
 
@@ -153,8 +182,13 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         if mode not in ("replace", "merge"):
             raise ControlError(400, "mode must be replace or merge")
         raw = await request.read()
-        doc = parse_document(raw, "request body")
-        rt.apply_scenario(doc, "request body", merge=(mode == "merge"))
+        merge = mode == "merge"
+
+        def build():
+            return rt.prepare_scenario(parse_document(raw, "request body"), "request body", merge)
+        async with scenario_lock:
+            prepared = await off_loop(build)   # YAML parse, validation, tenant build: off the loop
+            rt.commit_scenario(prepared, "request body", merge)
         return reply({"status": "loaded", "mode": mode, "tenants": {
             name: sorted(p.backend.tenants) for name, p in rt.providers.items()}})
 
@@ -184,12 +218,11 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         data = await read_json(request)
         specs = data if isinstance(data, list) else [data]
         try:
-            # validate all first so a list is taken whole or not at all
-            for spec in specs:
-                FaultSchema().load(spec)
+            # validate all first (off the loop: a list may be long) so it is taken whole or not at all
+            loaded = await off_loop(lambda: [FaultSchema().load(spec) for spec in specs])
         except ValidationError as exc:
             raise ControlError(400, "invalid fault", details=error_details(exc.messages)) from None
-        added = [rt.faults.add(spec).as_json() for spec in specs]
+        added = [rt.faults.add(spec, validated=True).as_json() for spec in loaded]
         return reply({"faults": added} if isinstance(data, list) else added[0], 201)
 
     @endpoint

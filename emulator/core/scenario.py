@@ -115,6 +115,12 @@ def validate(doc: dict, source: str, providers: dict[str, "Provider"]) -> dict:
 
 def apply(validated: dict, source: str, providers: dict[str, "Provider"], faults, merge: bool = False) -> None:
     """Build every provider's tenants first; commit only if all of them built."""
+    commit(validated, prepare(validated, source, providers, merge), providers, faults, merge)
+
+
+def prepare(validated: dict, source: str, providers: dict[str, "Provider"], merge: bool = False) -> dict:
+    """Build every provider's tenants without touching current state (safe off the event loop:
+    it reads nothing a request can change)."""
     prepared = {}
     for name, provider in providers.items():
         section = validated.get(name)
@@ -125,9 +131,15 @@ def apply(validated: dict, source: str, providers: dict[str, "Provider"], faults
         except SeedError as exc:
             path = f"{name}.{exc.path}" if exc.path else name
             raise ScenarioError(source, [(path, exc.reason)]) from None
+    return prepared
+
+
+def commit(validated: dict, prepared: dict, providers: dict[str, "Provider"], faults,
+           merge: bool = False) -> None:
+    """Swap the built tenants in and install the faults: quick, on the event loop."""
     for name, (section, built) in prepared.items():
         providers[name].backend.commit(section, built, merge)
     if not merge:
         faults.clear()
     for spec in validated.get("faults") or []:
-        faults.add(spec)
+        faults.add(spec, validated=True)
