@@ -87,6 +87,8 @@ async def serve(settings: Settings) -> None:
     from emulator.core import connections
 
     app = create_app(settings)
+    from emulator.core import gctune
+    gctune.tune()   # the loaded state is frozen out of the collector's walks (README Reliability)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5,
                            **connections.runner_options(settings))
     await runner.setup()

@@ -12,6 +12,7 @@ from aiohttp import web
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from emulator import __version__
+from emulator.core import gctune
 from emulator.core.errors import ScenarioError
 from emulator.core.faults import FaultSchema
 from emulator.core.pipeline import dumps
@@ -168,6 +169,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         except ValidationError as exc:   # a provider's own schema refused a tenant
             raise ControlError(400, "state cannot be loaded",
                                details=error_details(exc.messages)) from None
+        gctune.refreeze_after_load()
         return reply({"status": "loaded"})
 
     @endpoint
@@ -189,6 +191,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         async with scenario_lock:
             prepared = await off_loop(build)   # YAML parse, validation, tenant build: off the loop
             rt.commit_scenario(prepared, "request body", merge)
+        gctune.refreeze_after_load()
         return reply({"status": "loaded", "mode": mode, "tenants": {
             name: sorted(p.backend.tenants) for name, p in rt.providers.items()}})
 
