@@ -131,3 +131,18 @@ async def test_chunked_bodies_are_capped_while_streaming(client):
                              headers={"Content-Type": "application/x-www-form-urlencoded",
                                       **rc_sign()})
     assert resp.status == 400 and (await resp.json())["code"] == 1508
+
+
+async def test_control_plane_body_over_the_cap_is_a_json_413(client):
+    resp = await client.post("/_emulator/scenario", data=b"x" * (CAP + 1))
+    assert resp.status == 413 and (await resp.json()) == {"error": "request body too large",
+                                                          "max_bytes": CAP}
+
+
+async def test_gateway_body_errors_use_its_envelope(client):
+    resp = await client.post("/im/group/createGroup", data=b'{"a":1}',
+                             headers={"Content-Encoding": "gzip", "Content-Type": "application/json",
+                                      "x-access-token": "whatever"})
+    body = await resp.json()
+    assert resp.status == 200 and body["code"] == 400 and body["success"] is False
+    assert "Content-Encoding" in body["message"]

@@ -129,3 +129,19 @@ def test_a_repeated_error_is_logged_once_then_with_its_count(caplog):
         caplog.handler.removeFilter(f)
     assert len(caplog.records) == 3
     assert "repeated 499 more time(s)" in caplog.records[-1].getMessage()
+
+
+def test_limit_flags_and_variables(monkeypatch):
+    from emulator.cli import parse_args
+    s = parse_args([])
+    assert (s.max_connections, s.header_timeout_s, s.keepalive_timeout_s) == (1000, 10.0, 75.0)
+    assert (s.journal_body_bytes, s.journal_max_bytes) == (65536, 32 * 2**20)
+    monkeypatch.setenv("IMEMU_MAX_CONNECTIONS", "7")
+    monkeypatch.setenv("IMEMU_JOURNAL_BODY_BYTES", "1024")
+    s = parse_args(["--header-timeout", "2.5", "--journal-max-bytes", "99999"])
+    assert (s.max_connections, s.header_timeout_s, s.journal_body_bytes, s.journal_max_bytes) == (
+        7, 2.5, 1024, 99999)
+    with pytest.raises(SystemExit):
+        parse_args(["--max-connections", "0"])
+    with pytest.raises(SystemExit):
+        parse_args(["--keepalive-timeout", "-1"])

@@ -109,6 +109,9 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
                 return reply({"error": exc.message, **exc.extra}, exc.status)
             except ScenarioError as exc:
                 return reply(exc.as_json(), 400)
+            except web.HTTPRequestEntityTooLarge:   # aiohttp's own refusal is plain text
+                return reply({"error": "request body too large",
+                              "max_bytes": rt.settings.max_body_bytes}, 413)
         wrapped.__name__ = fn.__name__
         return wrapped
 
