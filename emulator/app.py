@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import importlib
 import logging
 import os
@@ -17,7 +19,7 @@ from emulator.core import scenario as scenario_mod
 from emulator.core.clock import Clock
 from emulator.core.faults import FaultTable
 from emulator.core.journal import Journal
-from emulator.core.pipeline import dumps, make_handler
+from emulator.core.pipeline import dumps, log_request, make_handler, request_log, run
 from emulator.core.ratelimit import RateLimiter
 from emulator.providers.base import Provider
 from emulator.settings import Settings
@@ -55,6 +57,19 @@ class Runtime:
             cls = load_provider_class(name)
             self.providers[name] = cls(self.clock)
         self.scenario_source = ""
+        # provider name -> the route answering paths it claims but does not serve
+        self.not_found_routes = {name: p.not_found_route() for name, p in self.providers.items()}
+
+    # --- unknown paths -----------------------------------------------------------------------
+    def claimant(self, request: web.Request) -> tuple[Provider | None, int]:
+        """The provider that claims an unrouted request most surely (Provider.claims); on a tie
+        the first in PROVIDERS order. (None, 0) when no provider claims it."""
+        best, rank = None, 0
+        for name, p in self.providers.items():
+            r = p.claims(request)
+            if r > rank and self.not_found_routes[name] is not None:
+                best, rank = p, r
+        return best, rank
 
     # --- scenario --------------------------------------------------------------------------
     def load_scenario_file(self, path: Path) -> None:
@@ -132,9 +147,56 @@ class Runtime:
         self.load_state(data.get("state", {}))
 
 
+CONTROL_PREFIX = "/_emulator/"
+
+
 async def not_found(request: web.Request) -> web.Response:
+    """The control plane's (and nobody's) not-found answer: a plain JSON 404."""
+    if request_log.isEnabledFor(logging.DEBUG):
+        log_request(request.method, request.path, "-", "not_found", 404, "-", 0.0)
     return web.Response(status=404, content_type="application/json", charset="utf-8",
                         body=dumps({"error": "not found", "method": request.method, "path": request.path}))
+
+
+async def route_collapsed(request: web.Request) -> web.StreamResponse:
+    """Route again with repeated slashes collapsed: the Go RongCloud SDK posts to
+    "<host>//user/deactivate/query.json" (reference rongcloud-users 0)."""
+    clean = request.clone(rel_url=request.rel_url.with_path(re.sub("/{2,}", "/", request.path)))
+    match = await request.app.router.resolve(clean)
+    return await match.handler(clean)
+
+
+def unrouted_handler(rt: Runtime):
+    """The last route: a path no route serves goes to the provider that claims it (its own
+    not-found answer, in its own envelope, journaled as api "not_found"); the control plane's
+    unknown paths, and paths no provider claims, get the JSON 404."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if "//" in request.path:
+            return await route_collapsed(request)
+        if not request.path.startswith(CONTROL_PREFIX):
+            provider, _ = rt.claimant(request)
+            if provider is not None:
+                return await run(rt, provider, rt.not_found_routes[provider.name], request)
+        return await not_found(request)
+
+    return handler
+
+
+def deferring_handler(rt: Runtime, owner: Provider, inner):
+    """A provider's catch-all route (OpenIM's /user/{tail}, Tencent's /v4/{service}/{command})
+    yields to another provider that claims the request more surely: RongCloud and OpenIM share
+    the /user/ and /group/ prefixes, and a *.json path or RongCloud's signature headers make an
+    unknown path RongCloud's."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        other, rank = rt.claimant(request)
+        if other is not None and other is not owner and rank > owner.claims(request):
+            return await run(rt, other, rt.not_found_routes[other.name], request)
+        return await inner(request)
+
+    handler.__name__ = inner.__name__
+    return handler
 
 
 def create_app(settings: Settings | None = None, *, load_scenario: bool = True) -> web.Application:
@@ -153,11 +215,14 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
     for provider in rt.providers.values():
         for route in provider.routes():
             owner = route.envelope or provider
-            app.router.add_route(route.method, route.path, make_handler(rt, owner, route))
+            handler = make_handler(rt, owner, route)
+            if "{" in route.path:   # a catch-all: only unrouted requests get here
+                handler = deferring_handler(rt, owner, handler)
+            app.router.add_route(route.method, route.path, handler)
 
     from emulator.control.routes import setup_control
     setup_control(app, rt)
-    app.router.add_route("*", "/{tail:.*}", not_found)
+    app.router.add_route("*", "/{tail:.*}", unrouted_handler(rt))
 
     if settings.state_file:
         async def _save(app: web.Application) -> None:

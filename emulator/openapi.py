@@ -151,12 +151,17 @@ def build(providers: dict) -> dict:
                                         "RongCloud server REST APIs, at their real paths."})
     plugin.converter.add_attribute_function(custom_field_properties)
     seen: dict[str, dict] = {}
+    op_ids: set[str] = set()
     for name, provider in providers.items():
         for route in provider.api_routes():
             env_name = getattr(route.envelope, "openapi_envelope", None) or \
                 getattr(provider, "openapi_envelope", None) or name
             env = ENVELOPES[env_name]
-            op: dict = {"tags": [name], "summary": route.summary or route.api, "operationId": f"{name}:{route.api}",
+            op_id = f"{name}:{route.api}"
+            if op_id in op_ids:     # one API at two paths (Tencent's get_group_attr)
+                op_id = f"{op_id}:{route.path}"
+            op_ids.add(op_id)
+            op: dict = {"tags": [name], "summary": route.summary or route.api, "operationId": op_id,
                         "parameters": env["parameters"],
                         "responses": {status: {"description": text, "content": {"application/json": {"schema": schema}}}
                                       for status, (text, schema) in env["responses"].items()}}

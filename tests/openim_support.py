@@ -72,6 +72,11 @@ async def get_user_token(client, admin_token: str, user_id: str, platform_id: in
     return body["data"]["token"]
 
 
+def openim_tenant(runtime, secret: str = SECRET):
+    """The backend's tenant with this secret (tenants are keyed by a non-secret id)."""
+    return runtime.providers["openim"].backend.by_secret(secret)
+
+
 def decode(token: str, secret: str = SECRET) -> dict:
     with warnings.catch_warnings():   # the server's default secret is short by design
         warnings.simplefilter("ignore")

@@ -88,3 +88,9 @@ async def test_control_token_that_is_not_utf8_is_a_json_401(aiohttp_client):
     status, headers, body = await raw_request(client, head)
     assert status == 401 and b"application/json" in headers
     assert orjson.loads(body)["error"] == "missing or wrong X-Emulator-Token"
+
+
+def test_a_reply_echoing_non_utf8_bytes_is_still_json():
+    from emulator.core.pipeline import dumps
+    assert orjson.loads(dumps({"errDlt": "token=a\udcff", "k\udcfe": ["x\udc80"]})) == {
+        "errDlt": "token=a\ufffd", "k\ufffd": ["x\ufffd"]}

@@ -8,7 +8,7 @@ import time
 
 from emulator.app import RUNTIME
 from emulator.providers.openim.models_groups import get_groups
-from tests.openim_support import SECRET, create_group, openim_call
+from tests.openim_support import create_group, openim_call, openim_tenant
 
 PAGE = {"pageNumber": 1, "showNumber": 20}
 
@@ -44,7 +44,7 @@ async def test_total_follows_dismiss_mute_and_reload(client, openim_admin_token)
 
 async def test_first_page_is_flat_in_the_group_count(client, openim_admin_token):
     gid = await create_group(client, openim_admin_token)
-    t = client.app[RUNTIME].providers["openim"].backend.tenants[SECRET]
+    t = openim_tenant(client.app[RUNTIME])
     template = t.groups[gid]
     req = {"groupID": "", "groupName": "", "pagination": PAGE}
 

@@ -7,7 +7,7 @@ import time
 
 from emulator.app import RUNTIME
 from emulator.providers.openim import auth
-from tests.openim_support import SECRET, get_user_token, openim_call
+from tests.openim_support import get_user_token, openim_call, openim_tenant
 
 
 async def code_of(client, token):
@@ -17,7 +17,7 @@ async def code_of(client, token):
 
 async def test_relogins_keep_the_store_bounded_and_the_last_kicked_token_still_says_1506(
         client, openim_admin_token):
-    tenant = client.app[RUNTIME].providers["openim"].backend.tenants[SECRET]
+    tenant = openim_tenant(client.app[RUNTIME])
     clock = client.app[RUNTIME].clock
     first = await get_user_token(client, openim_admin_token, "bob", 1)
     clock.advance(2)   # tokens are deterministic: a later second makes a different one
@@ -40,7 +40,7 @@ async def test_relogins_keep_the_store_bounded_and_the_last_kicked_token_still_s
 
 
 async def test_force_logout_then_login_drops_the_logged_out_tokens(client, openim_admin_token):
-    tenant = client.app[RUNTIME].providers["openim"].backend.tenants[SECRET]
+    tenant = openim_tenant(client.app[RUNTIME])
     tok = await get_user_token(client, openim_admin_token, "bob", 3)
     _, body = await openim_call(client, "/auth/force_logout", {"userID": "bob", "platformID": 3},
                                 token=openim_admin_token)
@@ -50,7 +50,7 @@ async def test_force_logout_then_login_drops_the_logged_out_tokens(client, openi
 
 
 def _tenant(runtime):
-    return runtime.providers["openim"].backend.tenants[SECRET]
+    return openim_tenant(runtime)
 
 
 def test_expired_tokens_are_swept_as_the_store_grows(runtime):

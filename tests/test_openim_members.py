@@ -7,6 +7,8 @@ import pytest
 from tests.openim_support import create_group, openim_call, openim_settings
 from tests.openim_support import openim_err as err
 
+MONGO = "mongo: no documents in result mongo find one"   # patch.16 (versions fact sheet 1.3)
+
 PAGE = {"pageNumber": 1, "showNumber": 50}
 
 
@@ -20,13 +22,13 @@ async def test_invite_and_kick(client, openim_admin_token, openim_user_token):
     bob, tommy = await openim_user_token("bob"), await openim_user_token("tommy")
     a = openim_admin_token
     assert await err(client, "/group/invite_user_to_group", {"groupID": gid}, a) == (1001, "invitedUserIDs is empty")
-    assert await err(client, "/group/invite_user_to_group", {"groupID": gid, "invitedUserIDs": []}, a) == (1001, "user empty")
+    assert await err(client, "/group/invite_user_to_group", {"groupID": gid, "invitedUserIDs": []}, a) == (1001, "invitedUserIDs is empty")
     assert await err(client, "/group/invite_user_to_group", {"groupID": gid, "invitedUserIDs": ["x", "x"]}, a) == (1001, "userID duplicate")
-    assert await err(client, "/group/invite_user_to_group", {"groupID": "nope", "invitedUserIDs": ["jared"]}, a) == (1004, "")
+    assert await err(client, "/group/invite_user_to_group", {"groupID": "nope", "invitedUserIDs": ["jared"]}, a) == (1004, MONGO)
     assert await err(client, "/group/invite_user_to_group", {"groupID": gid, "invitedUserIDs": ["ghost"]}, a) == (1004, "user not found")
     assert (await err(client, "/group/invite_user_to_group", {"groupID": gid, "invitedUserIDs": ["bob"]}, a))[0] == 500
     assert await err(client, "/group/invite_user_to_group", {"groupID": gid, "invitedUserIDs": ["jared"]}, bob) == (0, "")
-    assert await err(client, "/group/kick_group", {"groupID": gid, "kickedUserIDs": []}, a) == (1001, "KickedUserIDs empty")
+    assert await err(client, "/group/kick_group", {"groupID": gid, "kickedUserIDs": []}, a) == (1001, "kickUserIDs is empty")
     assert await err(client, "/group/kick_group", {"groupID": gid, "kickedUserIDs": ["bob"]}, bob) == (1001, "opUserID in KickedUserIDs")
     assert await err(client, "/group/kick_group", {"groupID": gid, "kickedUserIDs": ["leckie"]}, a) == (1001, "ownerUID can not Kick")
     assert await err(client, "/group/kick_group", {"groupID": gid, "kickedUserIDs": ["ghost"]}, a) == (1101, "ghost")
@@ -42,7 +44,7 @@ async def test_quit_group(client, openim_admin_token, openim_user_token):
     assert await err(client, "/group/quit_group", {"groupID": gid}, leckie) == (1002, "group owner can't quit")
     assert await err(client, "/group/quit_group", {"groupID": gid, "userID": "tommy"}, bob) == (1002, "ownerUserID, tommy=MISSING")
     assert await err(client, "/group/quit_group", {"groupID": gid}, bob) == (0, "")
-    assert await err(client, "/group/quit_group", {"groupID": gid}, bob) == (1004, "")
+    assert await err(client, "/group/quit_group", {"groupID": gid}, bob) == (1004, MONGO)
 
 
 async def test_join_and_applications(client, openim_admin_token, openim_user_token):
@@ -52,7 +54,7 @@ async def test_join_and_applications(client, openim_admin_token, openim_user_tok
     req = {"groupID": gid, "joinSource": 3, "inviterUserID": "jared", "reqMessage": "hi"}
     assert await err(client, "/group/join_group", req | {"joinSource": 9}, jared) == (1001, "joinSource is invalid")
     assert await err(client, "/group/join_group", req | {"inviterUserID": "ghost"}, jared) == (1004, "record not found")
-    assert await err(client, "/group/join_group", req | {"inviterUserID": "bob"}, jared) == (1001, "")
+    assert await err(client, "/group/join_group", req | {"inviterUserID": "bob"}, jared) == (1001, "ArgsError")
     assert await err(client, "/group/join_group", req, jared) == (0, "")
     _, body = await openim_call(client, "/group/get_group_application_unhandled_count", {"userID": "leckie"}, token=leckie)
     assert body["data"] == {"count": 1}
@@ -64,7 +66,7 @@ async def test_join_and_applications(client, openim_admin_token, openim_user_tok
     resp = {"groupID": gid, "fromUserID": "jared", "handleResult": 1, "handledMsg": "ok"}
     assert await err(client, "/group/group_application_response", resp | {"handleResult": 0}, leckie) == (1001, "HandleResult unknown")
     assert await err(client, "/group/group_application_response", resp, bob) == (1002, "no group owner or admin")
-    assert await err(client, "/group/group_application_response", resp | {"fromUserID": "tommy"}, leckie) == (1004, "")
+    assert await err(client, "/group/group_application_response", resp | {"fromUserID": "tommy"}, leckie) == (1004, MONGO)
     assert await err(client, "/group/group_application_response", resp, leckie) == (0, "")
     assert await err(client, "/group/group_application_response", resp, leckie) == (1206, "group request already processed")
     _, body = await openim_call(client, "/group/get_group_members_info", {"groupID": gid, "userIDs": ["jared"]}, token=bob)
@@ -77,7 +79,7 @@ async def test_join_and_applications(client, openim_admin_token, openim_user_tok
     g2 = await create_group(client, openim_admin_token, needVerification=2)
     assert await err(client, "/group/join_group", req | {"groupID": g2}, jared) == (0, "")
     await openim_call(client, "/group/dismiss_group", {"groupID": g2}, token=openim_admin_token)
-    assert await err(client, "/group/join_group", req | {"groupID": g2}, jared) == (1204, "")
+    assert await err(client, "/group/join_group", req | {"groupID": g2}, jared) == (1204, "DismissedAlreadyError")
 
 
 async def test_member_list_and_info(client, openim_admin_token, openim_user_token):
@@ -107,7 +109,7 @@ async def test_mute_member_and_set_member_info(client, openim_admin_token, openi
         (1002, "set group owner mute")
     assert await err(client, "/group/mute_group_member", {"groupID": gid, "userID": "jared", "mutedSeconds": 60}, bob) == \
         (1002, "set group ordinary users mute")
-    assert await err(client, "/group/mute_group_member", {"groupID": gid, "userID": "ghost", "mutedSeconds": 60}, tommy) == (1004, "")
+    assert await err(client, "/group/mute_group_member", {"groupID": gid, "userID": "ghost", "mutedSeconds": 60}, tommy) == (1004, MONGO)
     assert await err(client, "/group/mute_group_member", {"groupID": gid, "userID": "bob", "mutedSeconds": 60}, tommy) == (0, "")
     _, body = await openim_call(client, "/group/get_group_members_info", {"groupID": gid, "userIDs": ["bob"]}, token=bob)
     assert body["data"]["members"][0]["muteEndTime"] > 0

@@ -147,10 +147,10 @@ async def test_not_utf8_1002(rc_client):
     assert status == 400 and body["code"] == 1002
 
 
-async def test_unknown_path_is_json_404(rc_client):
+async def test_unknown_path_is_rongclouds_404(rc_client):
     resp = await rc_client.post("/entrust/group/nothing.json", data="a=b", headers=rc_sign())
     assert resp.status == 404
-    assert (await resp.json())["error"] == "not found"
+    assert await resp.json() == {"code": 404, "errorMessage": "Endpoint not found."}
 
 
 async def test_injected_fault_uses_envelope(rc_client):

@@ -70,4 +70,4 @@ async def test_account_check_batch_limit(tim):
 
 
 async def test_unknown_login_command_60009(tim):
-    assert (await tim("im_open_login_svc/kick", {}))["ErrorCode"] == 60009
+    assert (await tim("im_open_login_svc/no_such_command", {}))["ErrorCode"] == 60009

@@ -37,7 +37,8 @@ async def test_attr_limits_10004_and_nothing_applied(tim):
     assert await attrs(tim, gid) == []
 
 
-async def test_attr_on_missing_group_10010_and_get_on_group_service_is_unknown(tim):
+async def test_attr_on_missing_group_10010_on_both_get_paths(tim):
+    # group_open_http_svc/get_group_attr is the official Java SDK's path for the same API (issue 10)
     assert (await tim("group_open_attr_http_svc/get_group_attr", {"GroupId": "nope"}))["ErrorCode"] == 10010
-    assert (await tim("group_open_http_svc/get_group_attr", {"GroupId": "nope"}))["ErrorCode"] == 10003
+    assert (await tim("group_open_http_svc/get_group_attr", {"GroupId": "nope"}))["ErrorCode"] == 10010
     assert (await tim("group_open_attr_http_svc/modify_group_attr", {"GroupId": "nope"}))["ErrorCode"] == 10003

@@ -84,9 +84,9 @@ async def test_unknown_service_60009(tim):
 
 async def test_unknown_group_command_10003(tim):
     fail(await tim("group_open_http_svc/no_such_command", {}), 10003)
-    body = await tim("group_open_http_svc/send_group_msg", {})
-    fail(body, 10003)
-    assert "not emulated" in body["ErrorInfo"]
+    body = await tim("group_open_http_svc/update_group_counter", {})
+    fail(body, 60017)     # a real command not emulated: distinct from a typo (catalog.py)
+    assert "not emulate" in body["ErrorInfo"]
 
 
 async def test_unknown_command_still_needs_auth(client):

@@ -15,8 +15,8 @@ from jwt.warnings import InsecureKeyLengthWarning
 
 from emulator.core.cache import BoundedCache
 
-from .errors import (TOKEN_EXPIRED, TOKEN_KICKED, TOKEN_MALFORMED, TOKEN_NOT_EXIST,
-                     TOKEN_NOT_VALID_YET, TOKEN_UNKNOWN, OpenIMError)
+from .errors import (JWT, TOKEN_EXPIRED, TOKEN_KICKED, TOKEN_MALFORMED, TOKEN_NOT_EXIST,
+                     TOKEN_NOT_VALID_YET, TOKEN_UNKNOWN, OpenIMError, wrapped)
 from .models import Tenant
 
 # The server's default secret (openIM123) is short by design; PyJWT's advice does not apply.
@@ -109,7 +109,33 @@ def verify(token: str, tenants: dict, now: float) -> tuple[Tenant, dict]:
     """parseToken: JWT checks, then the store. Returns (tenant, claims) or raises 15xx.
 
     A token signed by no tenant's secret is 1505 "signature is invalid", as a wrong secret is.
+    The JWT errors carry the token for errDlt "jwt parse error, token=<t>" (2.3); the store's
+    are ``Code.Wrap()`` (errDlt = errMsg).
     """
+    try:
+        signer, claims = _parse(token, tenants, now)
+    except OpenIMError as err:
+        # the tenant whose profile renders the texts: the one that signed it, if any did
+        err.extra.update(kind=JWT, token=token, tenant=err.extra.get("tenant"))
+        raise
+    uid = claims.get("UserID", "")
+    if signer.is_admin(uid) and signer.setting("admin_tokens_stateless"):
+        return signer, claims       # both tags: admin tokens are not looked up in the store
+    row = signer.tokens.get(token)
+    if row is None:
+        until = signer.temp_tokens.get(token)
+        if until is not None and signer.is_admin(uid) and now < until:
+            return signer, claims
+        raise wrapped(TOKEN_NOT_EXIST)
+    if row[2] == NORMAL:
+        return signer, claims
+    if row[2] == KICKED:
+        raise wrapped(TOKEN_KICKED)
+    raise wrapped(TOKEN_UNKNOWN)
+
+
+def _parse(token: str, tenants: dict, now: float) -> tuple[Tenant, dict]:
+    """tokenverify.GetClaimFromToken: decode, find the signing tenant, check the claims."""
     decoded = _decoded.get(token)
     if decoded is None:
         decoded = unverified(token)
@@ -128,21 +154,12 @@ def verify(token: str, tenants: dict, now: float) -> tuple[Tenant, dict]:
             break
     if signer is None:
         raise OpenIMError(TOKEN_UNKNOWN, "signature is invalid")
-    check_claims(claims, now)
-    uid = claims.get("UserID", "")
-    if signer.is_admin(uid) and signer.setting("admin_tokens_stateless"):
-        return signer, claims       # v3.8.3: admin tokens are not kept in the store
-    row = signer.tokens.get(token)
-    if row is None:
-        until = signer.temp_tokens.get(token)
-        if until is not None and signer.is_admin(uid) and now < until:
-            return signer, claims
-        raise OpenIMError(TOKEN_NOT_EXIST)
-    if row[2] == NORMAL:
-        return signer, claims
-    if row[2] == KICKED:
-        raise OpenIMError(TOKEN_KICKED)
-    raise OpenIMError(TOKEN_UNKNOWN)
+    try:
+        check_claims(claims, now)
+    except OpenIMError as err:
+        err.extra["tenant"] = signer
+        raise
+    return signer, claims
 
 
 def issue(t: Tenant, user_id: str, platform_id: int, now: float) -> tuple[str, int]:

@@ -87,3 +87,67 @@ def no_permission(detail: str = "") -> OpenIMError:
 
 def not_found(detail: str = "") -> OpenIMError:
     return OpenIMError(RECORD_NOT_FOUND, detail=detail)
+
+
+# --- errDlt/errMsg that depend on the tenant's tools version (setting error_format) -----------
+# An error carries a ``kind``; render_detail turns it into the texts of v3.8.3 (tools alpha.67)
+# or v3.8.3-patch.16 (alpha.113) (reference openim-versions.md 1.1, 1.3, 2.3, 5.4).
+CHECK, MONGO, WRAP, JWT, DUP_KEY, PANIC = "check", "mongo", "wrap", "jwt", "dupkey", "panic"
+PANIC_CODE = 2          # gRPC Unknown: patch.16's recovered panic bypasses the status conversion
+MONGO_FIND_ONE = "mongo find one"        # mongoutil.FindOne's wrapper text
+MONGO_NO_DOCUMENTS = "mongo: no documents in result"
+OpenIMError.table[PANIC_CODE] = ("", 200)
+
+
+def check(text: str) -> OpenIMError:
+    """A request Check() failure in the API process: errDlt is the text in patch.16, "" in v3.8.3
+    (1.1). The same Check failing in the RPC process (a ``[]`` list, 1.4) is ``args(text)``."""
+    return OpenIMError(ARGS, detail=text, kind=CHECK)
+
+
+def mongo_not_found() -> OpenIMError:
+    """A Mongo ErrNoDocuments mapped to 1004 (FindOne / TakeGroup / TakeGroupMember ...)."""
+    return OpenIMError(RECORD_NOT_FOUND, kind=MONGO)
+
+
+def wrapped(code: int) -> OpenIMError:
+    """``Code.Wrap()`` with no text: the RPC interceptor copies errMsg into errDlt (1.3)."""
+    return OpenIMError(code, kind=WRAP)
+
+
+def duplicate_member(gid: str, uid: str) -> OpenIMError:
+    """The unique (group_id, user_id) index refusing an insert (5.4)."""
+    return OpenIMError(INTERNAL, kind=DUP_KEY, gid=gid, uid=uid)
+
+
+def panic(text: str) -> OpenIMError:
+    """A Go runtime panic in an RPC handler (1.3)."""
+    return OpenIMError(INTERNAL, kind=PANIC, text=text)
+
+
+def render_texts(err: OpenIMError, error_format: str) -> tuple[int, str, str]:
+    """(errCode, errMsg, errDlt) of ``err`` as the given version prints it."""
+    kind = err.extra.get("kind")
+    code, msg, dlt = err.code, err.message, err.detail
+    old = error_format == "v3.8.3"
+    if kind == CHECK:
+        return code, msg, "" if old else dlt
+    if kind == MONGO:
+        return code, msg, MONGO_FIND_ONE if old else f"{MONGO_NO_DOCUMENTS} {MONGO_FIND_ONE}"
+    if kind == WRAP:
+        return code, msg, msg
+    if kind == JWT:
+        text = f"jwt parse error, token={err.extra['token']}"
+        return code, msg, text if old else f"{code} {msg} {text}"
+    if kind == DUP_KEY:
+        if old:
+            return code, "mongo insert many", "mongo insert many"
+        text = ("bulk write exception: write errors: [E11000 duplicate key error collection: "
+                "openim_v3.group_member index: group_id_1_user_id_1 dup key: "
+                f'{{ group_id: "{err.extra["gid"]}", user_id: "{err.extra["uid"]}" }}] mongo insert many')
+        return code, text, text
+    if kind == PANIC:
+        if old:     # the RPC process crashes (INFERRED); the emulator answers a plain 500
+            return code, msg, ""
+        return PANIC_CODE, f"Error: 500 panic error {err.extra['text']}", ""
+    return code, msg, dlt

@@ -5,17 +5,17 @@ from __future__ import annotations
 from emulator.providers.base import Call
 
 from . import auth
-from .errors import args, no_permission, not_found, wrap_msg
+from .errors import args, check, no_permission, not_found, wrap_msg
+from .models import APP_NOTIFICATION_ADMIN   # such accounts get no token
 from .models_users import check_admin
 
-APP_NOTIFICATION_ADMIN = 3      # constant.AppNotificationAdmin: such accounts get no token
 PLATFORM_IDS = range(1, 11)     # force_logout Check: 1..10
 
 
 def get_admin_token(call: Call):
     req, t = call.data, call.tenant
     if req["userID"] == "":
-        raise args("userID is empty")
+        raise check("userID is empty")
     if t is None or req["secret"] != t.secret:
         raise no_permission("secret invalid")
     uid = req["userID"]
@@ -47,7 +47,7 @@ def get_user_token(call: Call):
 def parse_token(call: Call):
     token = call.data["token"]
     if token == "":
-        raise args("userID is empty")
+        raise check("userID is empty")
     _, claims = auth.verify(token, call.provider.backend.tenants, call.now)
     return {"userID": claims.get("UserID", ""), "platformID": claims.get("PlatformID", 0),
             "expireTimeSeconds": int(claims.get("exp", 0))}
@@ -56,9 +56,9 @@ def parse_token(call: Call):
 def force_logout(call: Call):
     req, t = call.data, call.tenant
     if req["userID"] == "":
-        raise args("userID is empty")
+        raise check("userID is empty")
     if req["platformID"] not in PLATFORM_IDS:
-        raise args("platformID is invalidate")
+        raise check("platformID is invalidate")
     check_admin(t, call.caller)
     auth.force_logout(t, req["userID"], req["platformID"])
     return None

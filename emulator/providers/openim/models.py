@@ -1,4 +1,4 @@
-"""OpenIM state: tenants (keyed by secret), users, groups, members, join requests, tokens and
+"""OpenIM state: tenants (keyed by a non-secret id, see tenant_key), users, groups, members, join requests, tokens and
 the version logs behind the incremental sync routes. Plain data, JSON round-trip exact.
 
 Rules live in models_users.py / models_groups.py / models_sync.py / auth.py; this module holds
@@ -11,7 +11,7 @@ import hashlib
 import sys
 from dataclasses import dataclass, field
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from emulator.core.errors import SeedError
 from emulator.providers.base import TenantBackend
@@ -25,13 +25,19 @@ V_INSERT, V_DELETE, V_UPDATE = 1, 2, 3
 V_GROUP_CHANGE_ID = ""                       # model.VersionGroupChangeID
 V_SORT_CHANGE_ID = "____S_O_R_T_I_D____"     # model.VersionSortChangeID
 FIRST_VERSION = 1                            # database.FirstVersion
+APP_NOTIFICATION_ADMIN = 3   # constant.AppNotificationAdmin: the level the server gives imAdmin (3.1)
 
-# Tenant settings: documented default + source; quirks of v3.8.3 are on by default and each can
-# be switched off to get the behaviour the docs describe instead.
+# Tenant settings: documented default + source. The values here are the v3.8.3-patch.16 profile;
+# PROFILES holds what the v3.8.3 profile changes (reference openim-versions.md, the section named
+# per line). A setting given in the scenario overrides its tenant's profile.
+V_PATCH16, V_383 = "v3.8.3-patch.16", "v3.8.3"
+VERSIONS = (V_PATCH16, V_383)
+DEFAULT_VERSION = V_PATCH16
 DEFAULT_SETTINGS: dict = {
+    "version": DEFAULT_VERSION,
     "token_expire_days": 90,            # config/openim-rpc-auth.yml tokenPolicy.expire
     "admin_token_grace_seconds": 300,   # older admin tokens stay valid 5 min (main, cache/redis/token.go)
-    "admin_tokens_stateless": False,    # True = v3.8.3: admin tokens are never stored, any signed one passes
+    "admin_tokens_stateless": True,     # both tags: admin tokens are never looked up in the store (2.1, 2.2)
     "rate_limit": 0,                    # requests/s per api; 0 = off (api.ratelimiter.enable: false)
     # No group or member limit in the server's code (openim.md §5.2); these bound the emulator's
     # memory (README Reliability) and answer 1001 ArgsError when reached.
@@ -41,10 +47,40 @@ DEFAULT_SETTINGS: dict = {
     "quirk_create_member_count_includes_op": True,   # create_group reply counts the op user
     "quirk_creator_user_id_from_request": True,      # creatorUserID stored verbatim from groupInfo
     "quirk_blank_group_name_silent_success": True,   # set_group_info_ex with blank groupName: ok, no change
-    "quirk_member_list_keyword_swap": True,          # get_group_member_list keyword/groupID swapped
+    "quirk_member_list_keyword_swap": True,          # 12.2 patch.16: keyword/groupID swapped; off = v3.8.3 exact match
     "quirk_join_group_inviter_is_applicant": True,   # join_group applies for inviterUserID
-    "quirk_invite_existing_member_500": True,        # invite of a member: Mongo E11000 -> 500
+    "quirk_invite_existing_member_500": True,        # 5.4 invite of a member: Mongo E11000 -> 500
     "quirk_users_req_list_null_user_info": True,     # get_group_users_req_application_list userInfo null
+    "quirk_request_handle_fields_lost": True,        # 7.4 answered requests read back handleMsg ""...
+    "quirk_join_max_seq_invalid": False,             # 0.4 / issue #3750: joins answer 1001 after adding
+    "error_format": V_PATCH16,                       # 1.1, 1.3, 2.3, 5.4: errDlt/errMsg of the tools version
+    "read_permission_checks": True,                  # 12.1-12.5, 13.1-13.3, 14.1: patch.16's member/admin checks
+    "batch_sync_per_group": True,                    # 13.4: patch.16 runs the single-group sync per entry
+    "full_ids_version_is_hash": False,               # 13.1/13.2: v3.8.3 answers version = IdHash
+    "application_list_filters": True,                # 7.5/7.6: groupIDs/handleResults filters exist
+    "application_lists_newest_first": True,          # 7.7: sorted by reqTime desc
+    "unhandled_count_route": True,                   # 7.8/15: /group/get_group_application_unhandled_count
+    "invite_by_admin_records_admin": True,           # 5.3: admin invite stores inviter/operator imAdmin
+    "invite_chunk_size": 50,                         # 5.4: patch.16 inserts invitees 50 at a time; 0 = one batch
+    "group_texts_trimmed": True,                     # 10.1/10.2: set_group_info_ex trims name/notification
+    "update_user_info_ex_check": True,               # 3.2: protocol alpha.12's UpdateUserInfoExReq.Check
+}
+PROFILES: dict = {
+    V_PATCH16: {},
+    V_383: {
+        "quirk_member_list_keyword_swap": False,
+        "error_format": V_383,
+        "read_permission_checks": False,
+        "batch_sync_per_group": False,
+        "full_ids_version_is_hash": True,
+        "application_list_filters": False,
+        "application_lists_newest_first": False,
+        "unhandled_count_route": False,
+        "invite_by_admin_records_admin": False,
+        "invite_chunk_size": 0,
+        "group_texts_trimmed": False,
+        "update_user_info_ex_check": False,
+    },
 }
 
 
@@ -136,11 +172,19 @@ class Group:
         return len(self.members)
 
 
+def tenant_key(spec: dict) -> str:
+    """A tenant's name in the journal, the state dump and ``?tenant=``: its declared ``id``, else
+    "openim-" + 12 hex digits of the secret's SHA-256 (stable, and not the secret itself; a weak
+    secret can still be guessed from it, so declare an ``id`` when that matters)."""
+    return spec.get("id") or "openim-" + hashlib.sha256(spec["secret"].encode()).hexdigest()[:12]
+
+
 @dataclass
 class Tenant:
     secret: str
     admins: list
     settings: dict
+    id: str = ""                                      # tenant_key: never the secret
     users: dict = field(default_factory=dict)         # userID -> User, registration order
     groups: dict = field(default_factory=dict)        # groupID -> Group, creation order
     user_groups: dict = field(default_factory=dict)   # userID -> {groupID: None}, join order
@@ -166,7 +210,15 @@ class Tenant:
         return hashlib.md5(f"{self.secret}:{self.id_seq}".encode()).hexdigest()
 
     def setting(self, name: str):
-        return self.settings.get(name, DEFAULT_SETTINGS[name])
+        """The tenant's own value, else its version profile's, else the default."""
+        s = self.settings
+        if name in s:
+            return s[name]
+        return PROFILES[s.get("version", DEFAULT_VERSION)].get(name, DEFAULT_SETTINGS[name])
+
+    @property
+    def version(self) -> str:
+        return self.setting("version")
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
@@ -285,6 +337,8 @@ class SeedGroupSchema(_Strict):
 
 
 class SettingsSchema(_Strict):
+    version = fields.String(validate=validate.OneOf(
+        VERSIONS, error="unknown OpenIM version {input!r}; known: " + ", ".join(VERSIONS)))
     token_expire_days = fields.Integer(validate=validate.Range(min=1))
     admin_token_grace_seconds = fields.Integer(validate=validate.Range(min=0))
     admin_tokens_stateless = fields.Boolean()
@@ -299,9 +353,23 @@ class SettingsSchema(_Strict):
     quirk_join_group_inviter_is_applicant = fields.Boolean()
     quirk_invite_existing_member_500 = fields.Boolean()
     quirk_users_req_list_null_user_info = fields.Boolean()
+    quirk_request_handle_fields_lost = fields.Boolean()
+    quirk_join_max_seq_invalid = fields.Boolean()
+    error_format = fields.String(validate=validate.OneOf(VERSIONS))
+    read_permission_checks = fields.Boolean()
+    batch_sync_per_group = fields.Boolean()
+    full_ids_version_is_hash = fields.Boolean()
+    application_list_filters = fields.Boolean()
+    application_lists_newest_first = fields.Boolean()
+    unhandled_count_route = fields.Boolean()
+    invite_by_admin_records_admin = fields.Boolean()
+    invite_chunk_size = fields.Integer(validate=validate.Range(min=0, max=1000))
+    group_texts_trimmed = fields.Boolean()
+    update_user_info_ex_check = fields.Boolean()
 
 
 class TenantSpecSchema(_Strict):
+    id = fields.String(validate=validate.Length(min=1, max=128))
     secret = fields.String(required=True, validate=validate.Length(min=1))
     admins = fields.List(fields.String(validate=validate.Length(min=1)), load_default=lambda: ["imAdmin"])
     settings = fields.Nested(SettingsSchema, load_default=dict)
@@ -312,24 +380,58 @@ class TenantSpecSchema(_Strict):
 class OpenIMScenarioSchema(_Strict):
     tenants = fields.List(fields.Nested(TenantSpecSchema), load_default=list)
 
+    @validates_schema
+    def _secrets_unique(self, data, **kwargs):
+        """A secret names its tenant on get_admin_token and signs its tokens: one tenant each."""
+        seen: dict = {}
+        for i, spec in enumerate(data.get("tenants") or []):
+            if spec["secret"] in seen:
+                raise ValidationError({"tenants": {i: {"secret": [
+                    f"secret already used by tenants[{seen[spec['secret']]}]"]}}})
+            seen[spec["secret"]] = i
+
 
 # --- backend ----------------------------------------------------------------------------------
 class OpenIMBackend(TenantBackend):
     section_key = "tenants"
 
     def tenant_id(self, spec: dict) -> str:
-        return spec["secret"]
+        return tenant_key(spec)
+
+    def by_secret(self, secret: str) -> Tenant | None:
+        """The tenant whose secret this is (get_admin_token names its tenant by the secret)."""
+        for t in self.tenants.values():
+            if t.secret == secret:
+                return t
+        return None
+
+    def load(self, data: dict, tenant_id: str | None = None) -> None:
+        """A dump made when tenants were keyed by secret has no ``id``: such a tenant takes the
+        id the scenario declares for its secret (else the derived one) and is re-keyed by it."""
+        declared = {spec["secret"]: tenant_key(spec) for spec in self._specs.values()}
+        fixed = {}
+        for key, d in data.items():
+            if isinstance(d, dict) and not d.get("id") and isinstance(d.get("secret"), str):
+                name = key if key != d["secret"] else declared.get(key)
+                d = {**d, "id": name or tenant_key(d)}
+                key = d["id"]
+            fixed[key] = d
+        super().load(fixed, tenant_id)
+        self.tenants = {t.id: t for t in self.tenants.values()}
 
     def build_tenant(self, spec: dict) -> Tenant:
         now = self.clock.now_ms()
+        settings = dict(spec.get("settings") or {})
+        settings.setdefault("version", DEFAULT_VERSION)    # the profile shows in the state dump
         t = Tenant(secret=spec["secret"], admins=list(spec.get("admins") or ["imAdmin"]),
-                   settings=dict(spec.get("settings") or {}))
+                   settings=settings, id=tenant_key(spec))
         for i, u in enumerate(spec.get("users") or []):
             if u["userID"] in t.users:
                 raise SeedError(f"users[{i}].userID", f"duplicate userID {u['userID']!r}")
             t.users[u["userID"]] = User(createTime=now, **u)
         for admin in t.admins:   # the server registers its admins at start (user.go Start)
-            t.users.setdefault(admin, User(admin, nickname=admin, createTime=now, appMangerLevel=2))
+            t.users.setdefault(admin, User(admin, nickname=admin, createTime=now,
+                                              appMangerLevel=APP_NOTIFICATION_ADMIN))
         for i, g in enumerate(spec.get("groups") or []):
             self._seed_group(t, g, i, now)
         t.recount_dismissed()
@@ -372,7 +474,7 @@ class OpenIMBackend(TenantBackend):
                              for uid, r in g.requests.items()]
             groups.append(d)
         return {
-            "secret": t.secret, "admins": list(t.admins), "settings": dict(t.settings),
+            "id": t.id, "secret": t.secret, "admins": list(t.admins), "settings": dict(t.settings),
             "users": [[u.userID, u.nickname, u.faceURL, u.ex, u.createTime, u.appMangerLevel,
                        u.globalRecvMsgOpt] for u in t.users.values()],
             "groups": groups,
@@ -385,7 +487,11 @@ class OpenIMBackend(TenantBackend):
         }
 
     def tenant_from_json(self, d: dict) -> Tenant:
-        t = Tenant(secret=d["secret"], admins=list(d["admins"]), settings=dict(d.get("settings") or {}))
+        settings = dict(d.get("settings") or {})
+        if settings.get("version", DEFAULT_VERSION) not in PROFILES:
+            raise ValueError(f"unknown OpenIM version {settings['version']!r}")
+        t = Tenant(secret=d["secret"], admins=list(d["admins"]), settings=settings,
+                   id=tenant_key(d))
         for row in d.get("users") or []:
             t.users[row[0]] = User(*row)
         for gd in d.get("groups") or []:
@@ -410,6 +516,8 @@ class OpenIMBackend(TenantBackend):
 
     def check_tenant(self, tenant_id: str, t: Tenant) -> list[str]:
         problems = []
+        if t.id != tenant_id:
+            problems.append(f"tenant id {t.id!r} differs from its key")
         for admin in t.admins:
             if admin not in t.users:
                 problems.append(f"admin {admin} is not a registered user")

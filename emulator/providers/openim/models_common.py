@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .errors import DISMISSED_ALREADY, OpenIMError, args, no_permission, not_found
+from .errors import (DISMISSED_ALREADY, OpenIMError, args, check, mongo_not_found, no_permission,
+                     wrapped)
 from itertools import chain, filterfalse
 
 from .models import (ADMIN, OWNER, STATUS_DISMISSED, Group, GroupRequest, Member,
@@ -15,7 +16,7 @@ PARAM_MAX_LENGTH = 1000   # constant.ParamMaxLength: Check refuses lists longer 
 def take_group(t: Tenant, gid: str) -> Group:
     g = t.groups.get(gid)
     if g is None:
-        raise not_found()   # mongo ErrNoDocuments -> 1004 with empty errDlt
+        raise mongo_not_found()
     return g
 
 
@@ -23,13 +24,14 @@ def take_member(t: Tenant, gid: str, uid: str) -> Member:
     g = t.groups.get(gid)
     m = g.members.get(uid) if g is not None else None
     if m is None:
-        raise not_found()
+        raise mongo_not_found()
     return m
 
 
 def not_dismissed(g: Group, detail: str = "") -> None:
+    """1204: ``Wrap()`` (errDlt = errMsg) unless a WrapMsg text is given."""
     if g.status == STATUS_DISMISSED:
-        raise OpenIMError(DISMISSED_ALREADY, detail=detail)
+        raise OpenIMError(DISMISSED_ALREADY, detail=detail) if detail else wrapped(DISMISSED_ALREADY)
 
 
 def check_group_admin(t: Tenant, op: str, gid: str) -> None:
@@ -42,7 +44,8 @@ def check_group_admin(t: Tenant, op: str, gid: str) -> None:
 
 
 def check_admin_or_in_group(t: Tenant, op: str, gid: str) -> None:
-    if t.is_admin(op):
+    """patch.16's checkAdminOrInGroup (12); v3.8.3 has none (setting read_permission_checks)."""
+    if t.is_admin(op) or not t.setting("read_permission_checks"):
         return
     g = t.groups.get(gid)
     if g is None or op not in g.members:
@@ -66,7 +69,13 @@ def check_member_quota(t: Tenant, g: Group | None, adding: int) -> None:
 
 def check_list_len(values, name: str) -> None:
     if values is not None and len(values) > PARAM_MAX_LENGTH:
-        raise args(f"too many {name}, need to be less than 1000")
+        raise check(f"too many {name}, need to be less than 1000")
+
+
+def require(value, text: str) -> None:
+    """A Check() rule: ``value`` must be set (not "", not null) in the API process."""
+    if value is None or value == "":
+        raise check(text)
 
 
 def group_info(g: Group, count: int | None = None) -> dict:

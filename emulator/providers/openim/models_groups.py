@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from itertools import chain, filterfalse
 
-from .errors import (DATA_ERROR, GROUP_ID_EXISTED, USER_ID_NOT_FOUND, OpenIMError, args,
+from .errors import (DATA_ERROR, GROUP_ID_EXISTED, USER_ID_NOT_FOUND, OpenIMError, args, check,
                      no_permission, not_found, wrap_msg)
 from .models import (ADMIN, ORDINARY, OWNER, STATUS_DISMISSED, STATUS_MUTED,
                      STATUS_OK, V_DELETE, V_GROUP_CHANGE_ID, V_INSERT, V_SORT_CHANGE_ID, V_UPDATE, Group,
                      Member, Tenant)
 from .models_common import (check_group_admin, check_group_quota, check_list_len,
-                            check_member_quota, group_info, not_dismissed, take_group, take_member)
+                            check_member_quota, group_info, not_dismissed, require, take_group,
+                            take_member)
 from .models_users import check_access, check_admin, check_pagination, paginate, paginate_iter
 
 WORKING_GROUP = 2           # constant.WorkingGroup: the only type CreateGroup accepts
@@ -32,12 +33,11 @@ def gen_group_id(t: Tenant) -> str:
 def create_group(t: Tenant, op: str, req: dict, now: int):
     info = req["groupInfo"]
     if info is None:
-        raise args("groupInfo is empty")
+        raise check("groupInfo is empty")
     if not 0 <= info["groupType"] <= 2:
-        raise args("GroupType is invalid")
+        raise check("GroupType is invalid")
     owner = req["ownerUserID"]
-    if owner == "":
-        raise args("ownerUserID is empty")
+    require(owner, "ownerUserID is empty")
     check_list_len(req["memberUserIDs"], "MemberUserIDs")
     if info["groupType"] != WORKING_GROUP:
         raise args("group type only supports 2")
@@ -79,9 +79,9 @@ def get_groups_info(t: Tenant, op: str, req: dict, now: int):
     """No permission check: any token reads any group; unknown IDs are left out."""
     ids = req["groupIDs"]
     if ids is None:
-        raise args("GroupIDs is empty")
+        raise check("GroupIDs is empty")
     if not ids:
-        raise args("groupID is empty")
+        raise args("GroupIDs is empty")     # the RPC's Check sees [] as nil (1.4)
     out = [group_info(t.groups[gid]) for gid in dict.fromkeys(ids) if gid in t.groups]
     return {"groupInfos": out}
 
@@ -94,8 +94,13 @@ def _check_set_permission(t: Tenant, op: str, gid: str) -> Group:
     g = take_group(t, gid)
     not_dismissed(g)
     if not g.owner:
-        raise not_found()     # TakeGroupOwner
+        raise owner_not_found(gid)
     return g
+
+
+def owner_not_found(gid: str):
+    """TakeGroupOwner (cache/redis/group.go): 1004 naming the group (8.1)."""
+    return not_found(f"group {gid} owner not found")
 
 
 def _apply(t: Tenant, g: Group, changes: dict, op: str, now: int) -> None:
@@ -111,14 +116,15 @@ def set_group_info_ex(t: Tenant, op: str, req: dict, now: int):
     g = _check_set_permission(t, op, req["groupID"])
     changes: dict = {}
     name = req["groupName"]
+    trim = t.setting("group_texts_trimmed")     # patch.16 trims; v3.8.3 tests only "" (10.1)
     if name is not None:
-        if not name.strip():
+        if not (name.strip() if trim else name):
             if t.setting("quirk_blank_group_name_silent_success"):
                 return None   # the handler tests "nothing to update" before the error
             raise args("group name is empty")
         changes["groupName"] = name
     if req["notification"] is not None:
-        changes["notification"] = req["notification"].strip()
+        changes["notification"] = req["notification"].strip() if trim else req["notification"]
     for k in ("introduction", "faceURL", "needVerification", "lookMemberInfo", "applyMemberFriend", "ex"):
         if req[k] is not None:
             changes[k] = req[k]
@@ -130,9 +136,8 @@ def set_group_info_ex(t: Tenant, op: str, req: dict, now: int):
 def set_group_info(t: Tenant, op: str, req: dict, now: int):
     info = req["groupInfoForSet"]
     if info is None:
-        raise args("GroupInfoForSets is empty")
-    if info["groupID"] == "":
-        raise args("GroupID is empty")
+        raise check("GroupInfoForSets is empty")
+    require(info["groupID"], "GroupID is empty")
     g = _check_set_permission(t, op, info["groupID"])
     changes = {k: info[k] for k in ("groupName", "notification", "introduction", "faceURL") if info[k]}
     for k in ("ex", "needVerification", "lookMemberInfo", "applyMemberFriend"):
@@ -144,9 +149,10 @@ def set_group_info(t: Tenant, op: str, req: dict, now: int):
 
 
 def dismiss_group(t: Tenant, op: str, req: dict, now: int):
+    require(req["groupID"], "groupID is empty")
     g = t.groups.get(req["groupID"])
     if g is None or not g.owner:
-        raise not_found()
+        raise owner_not_found(req["groupID"])
     if not t.is_admin(op) and op != g.owner:
         raise no_permission("not group owner")
     if g.status == STATUS_DISMISSED and not req["deleteMember"]:
@@ -162,6 +168,7 @@ def dismiss_group(t: Tenant, op: str, req: dict, now: int):
 
 
 def _set_status(t: Tenant, op: str, gid: str, status: int) -> None:
+    require(gid, "groupID is empty")
     check_group_admin(t, op, gid)
     g = take_group(t, gid)   # an admin op reaches the update, which matches no row: 1004
     t.set_status(g, status)  # dismissed status is not checked: muting overwrites 2 with 3
@@ -180,12 +187,9 @@ def cancel_mute_group(t: Tenant, op: str, req: dict, now: int):
 
 def transfer_group(t: Tenant, op: str, req: dict, now: int):
     gid, old, new = req["groupID"], req["oldOwnerUserID"], req["newOwnerUserID"]
-    if gid == "":
-        raise args("groupID is empty")
-    if old == "":
-        raise args("oldOwnerUserID is empty")
-    if new == "":
-        raise args("newOwnerUserID is empty")
+    require(gid, "groupID is empty")
+    require(old, "oldOwnerUserID is empty")
+    require(new, "newOwnerUserID is empty")
     g = take_group(t, gid)
     not_dismissed(g)
     if old == new:
@@ -210,8 +214,7 @@ def get_joined_group_list(t: Tenant, op: str, req: dict, now: int):
     """Owner groups first, then admin, then member; dismissed-but-kept groups stay (status 2)."""
     check_pagination(req["pagination"])
     uid = req["fromUserID"]
-    if uid == "":
-        raise args("fromUserID is empty")
+    require(uid, "fromUserID is empty")
     check_access(t, op, uid)
     joined, groups = t.user_groups.get(uid, {}), t.groups
     # owner groups, then admin groups, then the rest, each in join order (a stable sort by
@@ -227,11 +230,11 @@ def get_joined_group_list(t: Tenant, op: str, req: dict, now: int):
 def get_groups(t: Tenant, op: str, req: dict, now: int):
     """CMS search: by groupID, or groupName regex over non-dismissed groups, newest first.
     No admin check in v3.8.3 (any token)."""
+    check_pagination(req["pagination"])     # the Check runs for a groupID search too (1.2)
     if req["groupID"]:
         found = [t.groups[req["groupID"]]] if req["groupID"] in t.groups else []
         total = len(found)
     else:
-        check_pagination(req["pagination"])
         import re
         try:
             pat = re.compile(req["groupName"])
@@ -259,9 +262,14 @@ def group_create_count(t: Tenant, op: str, req: dict, now: int):
     """/statistics/group/create: total, before start, and per-day counts in [start, end)."""
     from .provider import GoMap
     start, end = req["start"], req["end"]
+    if start <= 0:
+        raise check("start is invalid")
+    if end <= 0:
+        raise check("end is invalid")
     if start > end:
         raise args(wrap_msg("start > end: %d > %d", start, end))
-    check_admin(t, op)
+    if t.setting("read_permission_checks"):     # v3.8.3 lets anyone count (14.1)
+        check_admin(t, op)
     total = len(t.groups)
     before = sum(1 for g in t.groups.values() if g.createTime < start)
     count: dict = GoMap()

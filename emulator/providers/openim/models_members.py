@@ -3,19 +3,28 @@
 
 from __future__ import annotations
 
-from .errors import (GROUP_ID_NOT_FOUND, GROUP_REQUEST_HANDLED, USER_ID_NOT_FOUND, OpenIMError,
-                     args, no_permission, not_found)
+from .errors import (ARGS, GROUP_ID_NOT_FOUND, GROUP_REQUEST_HANDLED, USER_ID_NOT_FOUND,
+                     OpenIMError, args, check, duplicate_member, mongo_not_found, no_permission,
+                     not_found, panic, wrapped)
 from .models import (ADMIN, ORDINARY, OWNER, V_DELETE, V_INSERT, V_UPDATE, GroupRequest, Member,
                      Tenant)
 from .models_common import (check_admin_or_in_group, check_group_admin, check_list_len,
                             check_member_quota,
                             member_info, member_page, not_dismissed, ordered_members, request_info,
-                            take_group, take_member)
+                            require, take_group, take_member)
 from .models_users import check_access, check_pagination, paginate
 
 ALL_NEED_VERIFICATION, DIRECTLY = 1, 2      # constant.AllNeedVerification / Directly
 JOIN_BY_INVITATION = 2
 AGREE, REFUSE = 1, -1
+MAX_SEQ_INVALID = "maxSeq is invalid"   # open-im-server #3750 (quirk_join_max_seq_invalid)
+
+
+def _joined(t: Tenant) -> None:
+    """After a member was added by invite, direct join or an accepted request: patch.16 as
+    tagged calls SetConversationMaxSeq(0), which its pinned protocol refuses (webhooks ref 0.4)."""
+    if t.setting("quirk_join_max_seq_invalid"):
+        raise args(MAX_SEQ_INVALID)
 
 
 def _add(t: Tenant, g, uids, now: int, op: str, inviter: str, source: int) -> None:
@@ -45,50 +54,55 @@ def _put_request(t: Tenant, gid: str, uid: str, r: GroupRequest) -> None:
 
 def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
     gid, ids = req["groupID"], req["invitedUserIDs"]
-    if gid == "":
-        raise args("groupID is empty")
+    require(gid, "groupID is empty")
     if ids is None:
-        raise args("invitedUserIDs is empty")
+        raise check("invitedUserIDs is empty")
     check_list_len(ids, "InvitedUserIDs")
     if not ids:
-        raise args("user empty")
+        raise args("invitedUserIDs is empty")   # the RPC's Check sees [] as nil (1.4)
     if len(set(ids)) != len(ids):
         raise args("userID duplicate")
     g = take_group(t, gid)
     not_dismissed(g, "group dismissed checking group status found it dismissed")
-    op_m = g.members.get(op)
-    if not t.is_admin(op) and op_m is None:
-        raise no_permission("op user not in group")
     if any(uid not in t.users for uid in ids):
         raise not_found("user not found")
-    if (g.needVerification == ALL_NEED_VERIFICATION and not t.is_admin(op)
+    admin = t.is_admin(op)
+    op_m = None if admin else take_member(t, gid, op)   # the op user comes last (5.1, 5.2)
+    if (g.needVerification == ALL_NEED_VERIFICATION and not admin
             and op_m.roleLevel not in (OWNER, ADMIN)):
         for uid in ids:
             _put_request(t, gid, uid, GroupRequest("", now, JOIN_BY_INVITATION, op))
         return None
-    existing = [uid for uid in ids if uid in g.members]
-    if existing:
-        if t.setting("quirk_invite_existing_member_500"):
-            raise OpenIMError(500, detail=(
-                "E11000 duplicate key error collection: openim_v3.group_member index: "
-                f'group_id_1_user_id_1 dup key: {{ group_id: "{gid}", user_id: "{existing[0]}" }}'))
+    if not t.setting("quirk_invite_existing_member_500"):
         ids = [uid for uid in ids if uid not in g.members]
-    if ids:
-        check_member_quota(t, g, len(ids))
-        _add(t, g, ids, now, op, op, JOIN_BY_INVITATION)
+    check_member_quota(t, g, len({uid for uid in ids if uid not in g.members}))
+    # v3.8.3 reads the op user only for non-admins: an admin's invitees record "" (5.3)
+    by = op if not admin or t.setting("invite_by_admin_records_admin") else ""
+    size = t.setting("invite_chunk_size") or len(ids) or 1
+    for start in range(0, len(ids), size):
+        chunk = ids[start:start + size]
+        dup = next((uid for uid in chunk if uid in g.members), None)
+        if dup is not None:
+            # an ordered insert without a transaction (standalone MongoDB): the invitees before
+            # the duplicate stay, without their version-log bump (5.4, INFERRED)
+            for uid in chunk[:chunk.index(dup)]:
+                t.add_member(g, uid, Member(ORDINARY, now, joinSource=JOIN_BY_INVITATION,
+                                            operatorUserID=by, inviterUserID=by))
+            raise duplicate_member(gid, dup)
+        _add(t, g, chunk, now, by, by, JOIN_BY_INVITATION)
+        _joined(t)
     return None
 
 
 def kick_group(t: Tenant, op: str, req: dict, now: int):
     gid, ids = req["groupID"], req["kickedUserIDs"]
-    if gid == "":
-        raise args("groupID is empty")
+    require(gid, "groupID is empty")
     if ids is None:
-        raise args("kickUserIDs is empty")
+        raise check("kickUserIDs is empty")
     check_list_len(ids, "KickedUserIDs")
-    g = take_group(t, gid)      # dismissed status is not checked here
     if not ids:
-        raise args("KickedUserIDs empty")
+        raise args("kickUserIDs is empty")      # the RPC's Check sees [] as nil (1.4)
+    g = take_group(t, gid)      # dismissed status is not checked here
     if len(set(ids)) != len(ids):
         raise args("KickedUserIDs duplicate")
     if op in ids:
@@ -114,6 +128,7 @@ def kick_group(t: Tenant, op: str, req: dict, now: int):
 
 
 def quit_group(t: Tenant, op: str, req: dict, now: int):
+    require(req["groupID"], "groupID is empty")
     uid = req["userID"] or op
     if req["userID"]:
         check_access(t, op, uid)
@@ -126,12 +141,11 @@ def quit_group(t: Tenant, op: str, req: dict, now: int):
 
 def join_group(t: Tenant, op: str, req: dict, now: int):
     gid, src = req["groupID"], req["joinSource"]
-    if gid == "":
-        raise args("groupID is empty")
+    require(gid, "groupID is empty")
     if not 1 <= src <= 4:
-        raise args("joinSource is invalid")
-    if src == JOIN_BY_INVITATION and req["inviterUserID"] == "":
-        raise args("inviterUserID is empty")
+        raise check("joinSource is invalid")
+    if src == JOIN_BY_INVITATION:
+        require(req["inviterUserID"], "inviterUserID is empty")
     # v3.8.3 applies for inviterUserID, never for the op user (the SDK sends its own ID there).
     quirk = t.setting("quirk_join_group_inviter_is_applicant")
     applicant = req["inviterUserID"] if quirk else op
@@ -141,13 +155,14 @@ def join_group(t: Tenant, op: str, req: dict, now: int):
     g = take_group(t, gid)
     not_dismissed(g)
     if applicant in g.members:
-        raise args()
+        raise wrapped(ARGS)
     if g.needVerification == DIRECTLY:
         check_member_quota(t, g, 1)
         t.add_member(g, applicant, Member(ORDINARY, now, joinSource=0, operatorUserID=op,
                                           inviterUserID=inviter))
         t.joins_changed(applicant, [gid], V_INSERT)
         t.member_changed(gid, [applicant], V_INSERT)
+        _joined(t)
         return None
     _put_request(t, gid, applicant, GroupRequest(req["reqMessage"], now, src,
                                                  "" if quirk else inviter, req["ex"]))
@@ -156,12 +171,10 @@ def join_group(t: Tenant, op: str, req: dict, now: int):
 
 def group_application_response(t: Tenant, op: str, req: dict, now: int):
     result = req["handleResult"]
-    if req["groupID"] == "":
-        raise args("groupID is empty")
-    if req["fromUserID"] == "":
-        raise args("fromUserID is empty")
+    require(req["groupID"], "groupID is empty")
+    require(req["fromUserID"], "fromUserID is empty")
     if not -1 <= result <= 1:
-        raise args("handleResult is invalid")
+        raise check("handleResult is invalid")
     if result not in (AGREE, REFUSE):
         raise args("HandleResult unknown")
     gid, uid = req["groupID"], req["fromUserID"]
@@ -169,34 +182,45 @@ def group_application_response(t: Tenant, op: str, req: dict, now: int):
     g = take_group(t, gid)
     r = g.requests.get(uid)
     if r is None:
-        raise not_found()
+        raise mongo_not_found()     # TakeGroupRequest
     if r.handleResult != 0:
         raise OpenIMError(GROUP_REQUEST_HANDLED, detail="group request already processed")
     if uid not in t.users:
         raise not_found("user not found")
     if result == AGREE and uid not in g.members:
         check_member_quota(t, g, 1)
-    r.handleResult, r.handledMsg, r.handleUserID, r.handledTime = result, req["handledMsg"], op, now
+    r.handleResult = result
+    if not t.setting("quirk_request_handle_fields_lost"):
+        # both tags write handle_msg where the model reads handled_msg, and never write the
+        # handler or the time: the request reads back "", "", 0 (7.4)
+        r.handledMsg, r.handleUserID, r.handledTime = req["handledMsg"], op, now
     if result == AGREE and uid not in g.members:
         t.add_member(g, uid, Member(ORDINARY, now, joinSource=r.joinSource, operatorUserID=op,
                                     inviterUserID=r.inviterUserID))
         t.joins_changed(uid, [gid], V_INSERT)
         t.member_changed(gid, [uid], V_INSERT)
+        _joined(t)
     return None
 
 
-def _page_requests(t: Tenant, pairs, handle_results, pagination):
-    wanted = set(handle_results or [])
+def _page_requests(t: Tenant, pairs, handle_results, pagination, by_ids: bool = False):
+    """patch.16 filters on handleResults and sorts by reqTime desc; v3.8.3 has no filter and no
+    sort: ``by_ids`` = the (group_id, user_id) index order, else insertion order (7.7)."""
+    wanted = set(handle_results or []) if t.setting("application_list_filters") else set()
     rows = [(g, uid, g.requests[uid]) for g, uid in pairs
             if not wanted or g.requests[uid].handleResult in wanted]
-    rows.sort(key=lambda row: -row[2].reqTime)   # newest first
+    if t.setting("application_lists_newest_first"):
+        rows.sort(key=lambda row: -row[2].reqTime)
+    elif by_ids:
+        rows.sort(key=lambda row: (row[0].groupID, row[1]))
     return len(rows), paginate(rows, pagination)
 
 
 def get_recv_group_application_list(t: Tenant, op: str, req: dict, now: int):
-    """v3.8.3 has no CheckAccess(fromUserID) here (main adds it)."""
+    """No CheckAccess(fromUserID) in either tag (main adds it)."""
     check_pagination(req["pagination"])
-    if req["groupIDs"]:
+    require(req["fromUserID"], "fromUserID is empty")
+    if req["groupIDs"] and t.setting("application_list_filters"):
         gids = list(dict.fromkeys(req["groupIDs"]))
         if not t.is_admin(op):
             for gid in gids:
@@ -207,18 +231,19 @@ def get_recv_group_application_list(t: Tenant, op: str, req: dict, now: int):
                 if t.groups[gid].members[req["fromUserID"]].roleLevel in (OWNER, ADMIN)]
         missing = []
     pairs = [(t.groups[gid], uid) for gid in gids if gid in t.groups for uid in t.groups[gid].requests]
-    total, page = _page_requests(t, pairs, req["handleResults"], req["pagination"])
+    total, page = _page_requests(t, pairs, req["handleResults"], req["pagination"], by_ids=True)
     if page and missing:
         raise OpenIMError(GROUP_ID_NOT_FOUND, detail=",".join(missing))
     return {"total": total, "groupRequests": [request_info(t, g, uid, r) for g, uid, r in page]}
 
 
 def get_user_req_group_application_list(t: Tenant, op: str, req: dict, now: int):
-    check_pagination(req["pagination"])
     uid = req["userID"]
+    require(uid, "UserID is empty")
+    check_pagination(req["pagination"])
     if uid not in t.users:
-        raise not_found()
-    only = set(req["groupIDs"] or [])
+        raise not_found("record not found")     # pkg/rpcli's text for a missing user
+    only = set(req["groupIDs"] or []) if t.setting("application_list_filters") else set()
     pairs = [(t.groups[gid], uid) for gid in t.user_requests.get(uid, {}) if not only or gid in only]
     total, page = _page_requests(t, pairs, req["handleResults"], req["pagination"])
     return {"total": total, "groupRequests": [request_info(t, g, u, r) for g, u, r in page]}
@@ -226,11 +251,12 @@ def get_user_req_group_application_list(t: Tenant, op: str, req: dict, now: int)
 
 def get_group_users_req_application_list(t: Tenant, op: str, req: dict, now: int):
     gid, ids = req["groupID"], req["userIDs"]
-    if gid == "":
-        raise args("GroupID is empty")
+    require(gid, "GroupID is empty")
     if ids is None:
-        raise args("UserID is empty")
+        raise check("UserID is empty")
     check_list_len(ids, "UserIDs")
+    if not ids:
+        raise args("UserID is empty")       # the RPC's Check sees [] as nil (1.4)
     g = t.groups.get(gid)
     reqs = [(uid, g.requests[uid]) for uid in dict.fromkeys(ids) if g is not None and uid in g.requests]
     if not reqs:
@@ -244,7 +270,9 @@ def get_specified_user_group_request_info(t: Tenant, op: str, req: dict, now: in
     gid, uid = req["groupID"], req["userID"]
     g = t.groups.get(gid)
     if g is None or not g.owner:
-        raise OpenIMError(500)   # the server indexes owners[0] of an empty list and panics
+        if uid == op:       # no permission lookup for one's own request (7.9)
+            return {"total": 0, "groupRequests": []}
+        raise panic("runtime error: index out of range [0] with length 0")   # owners[0]
     if uid != op:
         allowed = {u for u, m in g.members.items() if m.roleLevel == ADMIN} | {g.owner} | set(t.admins)
         if op not in allowed:
@@ -256,24 +284,25 @@ def get_specified_user_group_request_info(t: Tenant, op: str, req: dict, now: in
 
 
 def get_group_application_unhandled_count(t: Tenant, op: str, req: dict, now: int):
-    uid = req["userID"]
+    """``time`` 0 counts all; otherwise reqTime strictly after it (mgo/group_request.go)."""
+    uid, since = req["userID"], req["time"]
     check_access(t, op, uid)
     count = 0
     for gid in t.user_groups.get(uid, {}):
         g = t.groups[gid]
         if g.members[uid].roleLevel in (OWNER, ADMIN):
-            count += sum(1 for r in g.requests.values() if r.handleResult == 0 and r.reqTime >= req["time"])
+            count += sum(1 for r in g.requests.values()
+                         if r.handleResult == 0 and (not since or r.reqTime > since))
     return {"count": count}
 
 
 def get_group_members_info(t: Tenant, op: str, req: dict, now: int):
     gid, ids = req["groupID"], req["userIDs"]
-    if gid == "":
-        raise args("groupID is empty")
+    require(gid, "groupID is empty")
     if ids is None:
-        raise args("userIDs is empty")
+        raise check("userIDs is empty")
     if not ids:
-        raise args("userIDs empty")
+        raise args("userIDs is empty")      # the RPC's Check sees [] as nil (1.4)
     check_admin_or_in_group(t, op, gid)
     g = t.groups.get(gid)
     members = g.members if g is not None else {}
@@ -283,24 +312,25 @@ def get_group_members_info(t: Tenant, op: str, req: dict, now: int):
 def get_group_member_list(t: Tenant, op: str, req: dict, now: int):
     """``filter`` is validated but otherwise ignored, as on the server."""
     gid = req["groupID"]
-    if gid == "":
-        raise args("groupID is empty")
+    require(gid, "groupID is empty")
     check_pagination(req["pagination"])
     if not 0 <= req["filter"] <= 5:
-        raise args("filter is invalid")
+        raise check("filter is invalid")
     check_admin_or_in_group(t, op, gid)
     keyword = req["keyword"]
     if keyword:
-        if t.setting("quirk_member_list_keyword_swap"):
-            # SearchMember(keyword, groupID) called with the arguments swapped
-            g, needle, profile = t.groups.get(keyword), gid, False
-        else:
-            g, needle, profile = t.groups.get(gid), keyword, True
         rows = []
-        if g is not None:
-            for uid, m in ordered_members(g):
-                name = m.nickname or (t.users[uid].nickname if profile and uid in t.users else "")
-                if needle in name:
+        if t.setting("quirk_member_list_keyword_swap"):
+            # patch.16: SearchMember(keyword, groupID) called with the arguments swapped (12.2)
+            g = t.groups.get(keyword)
+            if g is not None:
+                rows = [(uid, m) for uid, m in ordered_members(g) if gid in m.nickname]
+        else:
+            # v3.8.3: an exact match of the userID or the nickname (filled from the profile)
+            g = t.groups.get(gid)
+            for uid, m in ordered_members(g) if g is not None else ():
+                name = m.nickname or (t.users[uid].nickname if uid in t.users else "")
+                if keyword in (uid, name):
                     rows.append((uid, m))
         total, page = len(rows), paginate(rows, req["pagination"])
     else:
@@ -310,10 +340,11 @@ def get_group_member_list(t: Tenant, op: str, req: dict, now: int):
 
 
 def get_group_member_user_id(t: Tenant, op: str, req: dict, now: int):
+    require(req["groupID"], "GroupID is empty")
     g = t.groups.get(req["groupID"])
     ids = list(g.members) if g is not None else []
-    if not t.is_admin(op) and op not in ids:
-        raise no_permission("opUser in ownerUserIDs")
+    if not t.is_admin(op) and op not in ids and t.setting("read_permission_checks"):
+        raise no_permission("opUser no permission")
     return {"userIDs": ids}
 
 
@@ -331,8 +362,10 @@ def _mute_check(t: Tenant, op: str, gid: str, uid: str, texts: tuple) -> Member:
 
 
 def mute_group_member(t: Tenant, op: str, req: dict, now: int):
+    require(req["groupID"], "groupID is empty")
+    require(req["userID"], "userID is empty")
     if req["mutedSeconds"] <= 0:
-        raise args("mutedSeconds is empty")
+        raise check("mutedSeconds is empty")
     m = _mute_check(t, op, req["groupID"], req["userID"],
                     ("set group owner mute", "set group admin mute", "set group ordinary users mute"))
     m.muteEndTime = now + req["mutedSeconds"] * 1000
@@ -341,6 +374,8 @@ def mute_group_member(t: Tenant, op: str, req: dict, now: int):
 
 
 def cancel_mute_group_member(t: Tenant, op: str, req: dict, now: int):
+    require(req["groupID"], "groupID is empty")
+    require(req["userID"], "userID is empty")
     m = _mute_check(t, op, req["groupID"], req["userID"],
                     ("Can not set group owner unmute", "Can not set group admin unmute",
                      "Can not set group ordinary users unmute"))

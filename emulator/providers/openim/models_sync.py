@@ -9,11 +9,13 @@ import re
 
 import orjson
 
-from .errors import DISMISSED_ALREADY, GROUP_ID_NOT_FOUND, OpenIMError, args, no_permission
+from .errors import (DISMISSED_ALREADY, GROUP_ID_NOT_FOUND, INTERNAL, OpenIMError, args, check,
+                     no_permission, wrapped)
 from .models import (ADMIN, ORDINARY, OWNER, STATUS_DISMISSED, V_DELETE, V_GROUP_CHANGE_ID,
                      V_INSERT, V_SORT_CHANGE_ID, V_UPDATE, Tenant, VersionLog)
 from .models_common import (check_admin_or_in_group, check_list_len, group_info, member_info,
-                            take_group)
+                            require, take_group)
+from .models_groups import owner_not_found
 from .models_users import check_access
 
 SYNC_LIMIT = 200            # incrversion syncLimit: more changes than this -> full sync
@@ -24,10 +26,10 @@ _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}")
 def set_group_member_info(t: Tenant, op: str, req: dict, now: int):
     members = req["members"]
     if members is None:
-        raise args("members is empty")
+        raise check("members is empty")
     check_list_len(members, "Members")
     if not members:
-        raise args("members empty")
+        raise args("members is empty")      # the RPC's Check sees [] as nil (1.4)
     members = [m if m is not None else _zero_member() for m in members]
     admin = t.is_admin(op)
     by_group: dict = {}
@@ -103,15 +105,14 @@ def id_hash(ids) -> int:
 def get_group_abstract_info(t: Tenant, op: str, req: dict, now: int):
     ids = req["groupIDs"]
     if ids is None:
-        raise args("GroupID is empty")
+        raise check("GroupID is empty")
     check_list_len(ids, "GroupIDs")
+    if not ids:
+        raise args("GroupID is empty")      # the RPC's Check sees [] as nil (1.4)
     if len(set(ids)) != len(ids):
         raise args("groupIDs duplicate")
-    if not t.is_admin(op):
-        for gid in ids:
-            g = t.groups.get(gid)
-            if g is not None and op not in g.members:
-                raise no_permission("op user not in group")
+    for gid in ids:     # patch.16: before the lookup, so an unknown group is 1002 too (12.5)
+        check_admin_or_in_group(t, op, gid)
     missing = [gid for gid in ids if gid not in t.groups]
     if missing:
         raise OpenIMError(GROUP_ID_NOT_FOUND, detail="not found group " + ",".join(missing))
@@ -147,12 +148,13 @@ def _build(vl: VersionLog, version_id: str, version: int):
     return False, ins, dele, upd, changed
 
 
-def _incremental_members(t: Tenant, op: str, req: dict):
+def _incremental_members(t: Tenant, op: str, req: dict, permission: bool = True):
     gid = req["groupID"]
-    check_admin_or_in_group(t, op, gid)
+    if permission:
+        check_admin_or_in_group(t, op, gid)
     g = take_group(t, gid)
     if g.status == STATUS_DISMISSED:
-        raise OpenIMError(DISMISSED_ALREADY)
+        raise wrapped(DISMISSED_ALREADY)
     vl = _version(t, t.member_versions, gid)
     full, ins, dele, upd, changed = _build(vl, req["versionID"], req["version"])
     sort_version, group_update = 0, False
@@ -184,6 +186,8 @@ def get_incremental_group_members(t: Tenant, op: str, req: dict, now: int):
 
 
 def get_incremental_group_members_batch(t: Tenant, op: str, req: dict, now: int):
+    if not t.setting("batch_sync_per_group"):
+        return _batch_v383(t, op, req)
     from .provider import GoMap
     out: dict = GoMap()
     num = 0
@@ -203,6 +207,37 @@ def get_incremental_group_members_batch(t: Tenant, op: str, req: dict, now: int)
     return {"respList": out}
 
 
+def _batch_v383(t: Tenant, op: str, req: dict):
+    """v3.8.3's own batch (incrversion/batch_option.go, 13.4): no permission check, dismissed
+    groups left out, nothing left is 500 "targetKeys is empty"; an unknown group fails the owner
+    lookup of its full sync (INFERRED). Its 200-change budget and random map order are not
+    reproduced: entries come back in request order."""
+    from .provider import GoMap
+    items: dict = {}
+    for item in req["reqList"] or []:
+        if item is None:
+            continue
+        g = t.groups.get(item["groupID"])
+        if g is not None and g.status == STATUS_DISMISSED:
+            continue
+        items.setdefault(item["groupID"], item)
+    if not items:
+        raise OpenIMError(INTERNAL, detail="targetKeys is empty")
+    for gid in items:
+        g = t.groups.get(gid)
+        if g is None or not g.owner:
+            raise owner_not_found(gid)
+    out: dict = GoMap()
+    for gid, item in items.items():
+        out[gid] = _incremental_members(t, op, item, permission=False)
+    return {"respList": out}
+
+
+def _full_version(t: Tenant, vl: VersionLog, ids) -> int:
+    """v3.8.3 answers the IdHash of the ids as ``version``; patch.16 the version-log number."""
+    return id_hash(ids) if t.setting("full_ids_version_is_hash") else vl.version
+
+
 def get_incremental_join_groups(t: Tenant, op: str, req: dict, now: int):
     uid = req["userID"]
     check_access(t, op, uid)
@@ -217,19 +252,24 @@ def get_incremental_join_groups(t: Tenant, op: str, req: dict, now: int):
 
 
 def get_full_group_member_user_ids(t: Tenant, op: str, req: dict, now: int):
+    require(req["groupID"], "groupID is empty")
     g = t.groups.get(req["groupID"])
     ids = list(g.members) if g is not None else []
-    if not t.is_admin(op) and op not in ids:
+    if not t.is_admin(op) and op not in ids and t.setting("read_permission_checks"):
         raise no_permission("op user not in group")
     vl = _version(t, t.member_versions, req["groupID"])
     equal = req["idHash"] == id_hash(ids)
-    return {"version": vl.version, "versionID": vl.id, "equal": equal, "userIDs": [] if equal else ids}
+    return {"version": _full_version(t, vl, ids), "versionID": vl.id, "equal": equal,
+            "userIDs": [] if equal else ids}
 
 
 def get_full_join_group_ids(t: Tenant, op: str, req: dict, now: int):
     uid = req["userID"]
-    check_access(t, op, uid)
+    require(uid, "userID is empty")
+    if t.setting("read_permission_checks"):     # v3.8.3 lets anyone read anyone's list (13.2)
+        check_access(t, op, uid)
     vl = _version(t, t.join_versions, uid)
     ids = list(t.user_groups.get(uid, {}))
     equal = req["idHash"] == id_hash(ids)
-    return {"version": vl.version, "versionID": vl.id, "equal": equal, "groupIDs": [] if equal else ids}
+    return {"version": _full_version(t, vl, ids), "versionID": vl.id, "equal": equal,
+            "groupIDs": [] if equal else ids}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from itertools import islice
 
-from .errors import REGISTERED_ALREADY, OpenIMError, args, no_permission, not_found
+from .errors import (REGISTERED_ALREADY, OpenIMError, args, check, mongo_not_found,
+                     no_permission, panic)
 from .models import Tenant, User
 
 REGISTERED, UNREGISTERED = 1, 0     # constant.Registered / UnRegistered
@@ -43,9 +44,9 @@ def paginate_iter(items, pagination: dict) -> list:
 
 def check_pagination(pagination) -> None:
     if pagination is None:
-        raise args("pagination is empty")
+        raise check("pagination is empty")
     if pagination["pageNumber"] < 1:
-        raise args("pageNumber is invalid")
+        raise check("pageNumber is invalid")
 
 
 def user_info(u: User) -> dict:
@@ -63,17 +64,17 @@ def user_register(t: Tenant, op: str, req: dict, now: int):
     """No batch cap in code ([docs] say arrays are limited to 1000; not enforced by the server)."""
     users = req["users"]
     if users is None:
-        raise args("users are empty")
+        raise check("users are empty")
     for u in users:
         if u is None:
-            raise args("user is empty")
+            raise check("user is empty")
         if not legal_user_id(u["userID"]):
-            raise args("userID is legal")
+            raise check("userID is legal")
     for u in users:
         if u["nickname"] == "":
-            raise args("user name is empty")
+            raise check("user name is empty")
     if not users:
-        raise args("users is empty")
+        raise args("users are empty")   # [] passes the API's Check, arrives nil at the RPC's (1.4)
     check_admin(t, op)
     ids = [u["userID"] for u in users]
     if len(set(ids)) != len(ids):
@@ -94,6 +95,8 @@ def user_register(t: Tenant, op: str, req: dict, now: int):
 def get_users_info(t: Tenant, op: str, req: dict, now: int):
     ids = req["userIDs"]
     if ids is None:
+        raise check("UserIDs is empty")
+    if not ids:
         raise args("UserIDs is empty")
     seen, out = set(), []
     for uid in ids:
@@ -112,14 +115,17 @@ def get_all_users_uid(t: Tenant, op: str, req: dict, now: int):
 
 def update_user_info_ex(t: Tenant, op: str, req: dict, now: int):
     info = req["userInfo"]
-    if info is None:
-        raise args("userInfo is empty")
-    if info["userID"] == "":
-        raise args("userID is empty")
+    if t.setting("update_user_info_ex_check"):   # protocol alpha.12 added this Check (3.2)
+        if info is None:
+            raise check("userInfo is empty")
+        if info["userID"] == "":
+            raise check("userID is empty")
+    elif info is None:
+        raise panic("runtime error: invalid memory address or nil pointer dereference")
     check_access(t, op, info["userID"])
     u = t.users.get(info["userID"])
     if u is None:
-        raise not_found()
+        raise mongo_not_found()
     for name in ("nickname", "faceURL", "ex", "globalRecvMsgOpt"):
         if info[name] is not None:
             setattr(u, name, info[name])
@@ -129,6 +135,8 @@ def update_user_info_ex(t: Tenant, op: str, req: dict, now: int):
 def account_check(t: Tenant, op: str, req: dict, now: int):
     ids = req["checkUserIDs"]
     if ids is None:
+        raise check("CheckUserIDs is empty")
+    if not ids:
         raise args("CheckUserIDs is empty")
     if len(set(ids)) != len(ids):
         raise args("userID repeated")

@@ -12,8 +12,8 @@ from marshmallow import ValidationError
 from emulator.providers.base import Call, Provider, Route
 
 from . import auth
-from .errors import ARGS, INTERNAL, NOT_FOUND, TOO_MANY_REQUESTS, OpenIMError
-from .models import OpenIMBackend, OpenIMScenarioSchema
+from .errors import ARGS, INTERNAL, NOT_FOUND, TOO_MANY_REQUESTS, OpenIMError, check, render_texts
+from .models import DEFAULT_VERSION, OpenIMBackend, OpenIMScenarioSchema
 from .schemas_base import go_error_text
 
 OPERATION_ID = "operationID"
@@ -21,6 +21,7 @@ TOKEN = "token"
 # Paths the token middleware lets through (router.go Whitelist, prefix match).
 TOKEN_WHITELIST = ("/auth/get_admin_token", "/auth/parse_token")
 CORS = {"Access-Control-Allow-Origin": "*"}
+UNHANDLED_COUNT_API = "group.get_group_application_unhandled_count"   # added after v3.8.3
 
 
 class Empty:
@@ -65,17 +66,17 @@ class OpenIMProvider(Provider):
                 return None
             if isinstance(body, dict):
                 for k, v in body.items():
-                    if isinstance(k, str) and k.lower() == "secret" and isinstance(v, str) \
-                            and v in self.backend.tenants:
-                        return v
+                    if isinstance(k, str) and k.lower() == "secret" and isinstance(v, str):
+                        t = self.backend.by_secret(v)
+                        return t.id if t is not None else None
             return None
         token = call.request.headers.get(TOKEN)
         t = auth.find_tenant(token, self.backend.tenants) if token else None
-        return t.secret if t is not None else None
+        return t.id if t is not None else None
 
     def authenticate(self, call: Call) -> None:
         if not call.request.headers.get(OPERATION_ID):
-            raise OpenIMError(ARGS, detail="header must have operationID")
+            raise check("header must have operationID")
         if call.request.path.startswith(TOKEN_WHITELIST):
             hint = self.tenant_hint(call)
             if hint is not None:
@@ -83,11 +84,13 @@ class OpenIMProvider(Provider):
             return
         token = call.request.headers.get(TOKEN)
         if not token:
-            raise OpenIMError(ARGS, detail="header must have token")
+            raise check("header must have token")
         tenant, claims = auth.verify(token, self.backend.tenants, call.now)
-        call.tenant_id, call.tenant = tenant.secret, tenant
+        call.tenant_id, call.tenant = tenant.id, tenant
         call.caller = claims.get("UserID", "")
         call.extra["platformID"] = claims.get("PlatformID", 0)
+        if call.route.api == UNHANDLED_COUNT_API and not tenant.setting("unhandled_count_route"):
+            raise OpenIMError(NOT_FOUND)    # v3.8.3 has no such route: gin's 404 (7.8, 15)
 
     def rate_limit(self, call: Call) -> float | None:
         return call.tenant.setting("rate_limit") if call.tenant is not None else None
@@ -130,10 +133,31 @@ class OpenIMProvider(Provider):
         call.response_headers = CORS
         if err.code == TOO_MANY_REQUESTS:
             return err.http_status, {"errCode": err.code, "errMsg": err.message}
-        return err.http_status, {"errCode": err.code, "errMsg": err.message, "errDlt": err.detail}
+        if not err.extra:
+            return err.http_status, {"errCode": err.code, "errMsg": err.message, "errDlt": err.detail}
+        code, msg, dlt = render_texts(err, self.error_format(call, err))
+        return err.http_status, {"errCode": code, "errMsg": msg, "errDlt": dlt}
+
+    def error_format(self, call: Call, err: OpenIMError) -> str:
+        """The caller's tenant's error_format (or the tenant that signed a refused token); before
+        a tenant is known (a missing header), the one every tenant shares, else the default's."""
+        t = call.tenant if call.tenant is not None else err.extra.get("tenant")
+        if t is not None:
+            return t.setting("error_format")
+        formats = {t.setting("error_format") for t in self.backend.tenants.values()}
+        return formats.pop() if len(formats) == 1 else DEFAULT_VERSION
 
     def internal_error(self, call: Call) -> OpenIMError:
         return OpenIMError(INTERNAL)
+
+    # --- unknown paths (app.py): OpenIM's modules and headers ------------------------------
+    _MODULES = ("/auth/", "/user/", "/friend/", "/group/", "/msg/", "/conversation/", "/third/",
+                "/statistics/", "/object/", "/jssdk/")
+
+    def claims(self, request) -> int:
+        if OPERATION_ID in request.headers or TOKEN in request.headers:
+            return self.CLAIM_HEADERS
+        return self.CLAIM_PREFIX if request.path.startswith(self._MODULES) else self.CLAIM_NONE
 
     # --- special routes --------------------------------------------------------------------
     @property

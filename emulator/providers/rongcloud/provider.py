@@ -29,6 +29,16 @@ class GroupSeedSchema(Schema):
     groupExtProfile = fields.Dict(keys=fields.String(), values=fields.String())
 
 
+class UserSeedSchema(Schema):
+    """A registered user: push name/portrait (as getToken stores them) and a hosted profile
+    (checked like /user/profile/set.json)."""
+    userId = fields.String(required=True, validate=[validate.Length(1, 64), validate.Regexp(r"^[A-Za-z0-9+=_\-]+$")])
+    name = fields.String(validate=validate.Length(max=128))
+    portraitUri = fields.String(validate=validate.Length(max=1024))
+    userProfile = fields.Dict(keys=fields.String())
+    userExtProfile = fields.Dict(keys=fields.String(), values=fields.String())
+
+
 class AppSchema(Schema):
     """One App-Key: credentials, per-app settings (documented defaults) and seed groups."""
     app_key = fields.String(required=True, validate=validate.Length(min=1))
@@ -42,6 +52,12 @@ class AppSchema(Schema):
     signature_max_age_s = fields.Integer(validate=validate.Range(min=0))  # 0 = no freshness window
     reject_replayed_nonce = fields.Boolean()
     groups = fields.List(fields.Nested(GroupSeedSchema), load_default=list)
+    max_users = fields.Integer(validate=validate.Range(min=0))           # 0 = no cap; 100 = dev environment
+    strict_profile_limits = fields.Boolean()
+    max_user_ext_pairs = fields.Integer(validate=validate.Range(min=0))
+    user_ext_keys = fields.List(fields.String(validate=validate.Regexp(r"^ext_[A-Za-z]{1,28}$")), allow_none=True)
+    user_profile_hosting = fields.Boolean()
+    users = fields.List(fields.Nested(UserSeedSchema), load_default=list)
 
 
 class RongCloudScenarioSchema(Schema):
@@ -59,6 +75,22 @@ class RongCloudProvider(Provider):
 
     def routes(self) -> list[Route]:
         return urls.routes()
+
+    # --- unknown paths: RongCloud's own not-found answer, after the signature check ----------
+    # RongCloud's paths end in .json and OpenIM's never do; both use /user/ and /group/.
+    _SIGNATURE_HEADERS = auth.HEADER_NAMES["app_key"] + auth.HEADER_NAMES["signature"]
+
+    def claims(self, request) -> int:
+        if request.path.endswith(".json"):
+            return self.CLAIM_SURE
+        headers = request.headers
+        if any(name in headers for name in self._SIGNATURE_HEADERS):
+            return self.CLAIM_SURE
+        return self.CLAIM_NONE
+
+    def not_found_route(self) -> Route:
+        return Route("*", "", api="not_found", handler=_not_found,
+                     summary="Unknown path: 404 'Endpoint not found.' after the signature check")
 
     def tenant_hint(self, call: Call) -> str | None:
         return auth.header(call.request.headers, "app_key")
@@ -79,6 +111,8 @@ class RongCloudProvider(Provider):
 
     def parse_body(self, call: Call) -> dict[str, list[str]]:
         """Form-urlencoded, keys may repeat: {name: [values]}. Over 100 KB is 1508; no data 1003."""
+        if call.api == "not_found":
+            return {}
         raw = call.raw
         if len(raw) > MAX_BODY_BYTES:
             raise RongCloudError(1508)
@@ -128,3 +162,9 @@ class RongCloudProvider(Provider):
 
     def internal_error(self, call: Call) -> RongCloudError:
         return RongCloudError(1000)
+
+
+def _not_found(call: Call):
+    """Reference 2.1/2.2: code 404 "endpoint not found" with HTTP 404. Whether the real gateway
+    checks the signature first is UNKNOWN; it does here, so a bad signature is still 1004."""
+    raise RongCloudError(404)

@@ -20,6 +20,7 @@ class TencentError(ProviderError):
         60010: ("the identifier must be an app admin account", 200),
         60012: ("sdkappid is required in the request URL", 200),
         60015: ("account type is wrong, accounts must be strings", 200),
+        60017: ("request disabled", 200),   # also: a real command im-emulator does not emulate
         # accounts and UserSig (§1.5)
         70001: ("UserSig expired", 200),
         70002: ("UserSig is empty", 200),

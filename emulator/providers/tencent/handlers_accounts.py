@@ -18,15 +18,27 @@ def h_account_import(call) -> dict:
 
 
 def h_multiaccount_import(call) -> dict:
-    """multiaccount_import: <= 100 UserIDs; FailAccounts lists the ones that could not be
-    imported (none fail in the emulator once the request is valid)."""
+    """multiaccount_import: <= 100 accounts, either ``Accounts`` (ids) or ``AccountList``
+    ({UserID, Nick, FaceUrl}; an existing account is updated with what is given, per the newest
+    docs). FailAccounts lists the ones that could not be imported (none fail in the emulator
+    once the request is valid)."""
     app, data = call.tenant, call.data
-    accounts = data["Accounts"]
-    if not accounts:
-        raise TencentError(70402, "Accounts is empty")
-    check_batch(app, "multiaccount_import", len(accounts), code=70206)
-    for a in accounts:
-        app.accounts.setdefault(a, {"Nick": "", "FaceUrl": ""})
+    if "AccountList" in data:
+        items = data["AccountList"]
+        name = "AccountList"
+    elif "Accounts" in data:
+        items = [{"UserID": a} for a in data["Accounts"]]
+        name = "Accounts"
+    else:
+        raise TencentError(70402, "Accounts or AccountList is required")
+    if not items:
+        raise TencentError(70402, f"{name} is empty")
+    check_batch(app, "multiaccount_import", len(items), code=70206)
+    for item in items:
+        info = app.accounts.setdefault(item["UserID"], {"Nick": "", "FaceUrl": ""})
+        for field in ("Nick", "FaceUrl"):
+            if field in item:
+                info[field] = item[field]
     return {"FailAccounts": []}
 
 

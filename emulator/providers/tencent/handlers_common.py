@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .errors import TencentError
+from .legacy import LEGACY_GROUP_FIELDS, LEGACY_MEMBER_FIELDS
 from .models import App, Group, Member
 
 CUSTOM_ID_BYTES = 48     # §4.3 custom GroupId: printable ASCII, <= 48 bytes
@@ -50,6 +51,10 @@ def base_info(g: Group, wanted=None, app_keys=None) -> dict:
         if wanted is not None and name not in wanted and name != "GroupId":
             continue
         out[name] = len(g.members) if name == "MemberNum" else getattr(g, name)
+    if wanted:
+        for old, new in LEGACY_GROUP_FIELDS.items():
+            if old in wanted:   # an older client asks by the older name: answer under it
+                out[old] = getattr(g, new)
     if app_keys is None:
         data = g.AppDefinedData.items()
     else:
@@ -89,6 +94,9 @@ def _filtered_member_info(g: Group, account: str, m: Member, now: float, wanted)
             out[name] = mute_until(g, account, now)
         else:
             out[name] = getattr(m, name)
+    for old, new in LEGACY_MEMBER_FIELDS.items():
+        if old in wanted:       # an older client asks by the older name: answer under it
+            out[old] = mute_until(g, account, now) if new == "MuteUntil" else getattr(m, new)
     return out
 
 

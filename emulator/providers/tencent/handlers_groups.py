@@ -12,6 +12,7 @@ from itertools import islice
 from .errors import TencentError
 from .handlers_common import (base_info, check_batch, check_custom_group_id, kv_dict,
                               member_info)
+from .legacy import LEGACY_MEMBER_FIELDS
 from .models import TYPE_ALIASES, App, Group, Member
 
 IMPORT_DEFAULT_MAX_MEMBERS = 2000   # §3.3 import_group: MaxMemberCount default 2000, max 6000
@@ -285,6 +286,8 @@ def h_get_joined_group_list(call) -> dict:
             m = g.members[account]
             info = member_info(g, account, m, now)
             info["UnreadMsgNum"] = m.UnreadMsgNum
+            for legacy, current in LEGACY_MEMBER_FIELDS.items():   # asked for by the older name
+                info[legacy] = info[current]
             item["SelfInfo"] = {k: info[k] for k in self_wanted if k in info}
         out.append(item)
     return {"TotalCount": total, "GroupIdList": out}

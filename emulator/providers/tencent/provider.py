@@ -1,8 +1,8 @@
 """Tencent Cloud Chat envelope: /v4/<service>/<command>?sdkappid=&identifier=&usersig=...
 
 Always HTTP 200 with ActionStatus / ErrorCode / ErrorInfo (reference tencent.md §1.3). Check
-order: route (unknown service 60009) -> sdkappid (60012 missing, 70020 unknown) -> UserSig
-(70002/70003/70013/70014/70009/70001) -> admin (60010) -> rate limit (60007) -> JSON body
+order: route (unknown service or path 60009, see catalog.py) -> sdkappid (60012 missing, 70020
+unknown) -> UserSig (70002/70003/70013/70014/70009/70001) -> admin (60010) -> rate limit (60007) -> JSON body
 (60003) -> schema (60015 for an account of the wrong type, else 10004 / 70402) -> handler.
 """
 
@@ -16,10 +16,11 @@ from marshmallow import ValidationError
 from emulator.core.errors import ProviderError
 from emulator.providers.base import Call, Provider, Route, TenantBackend
 
-from . import urls
+from . import catalog, urls
 from .auth import verify_usersig
 from .errors import TencentError
 from .gateway import GATEWAY_PATH, TencentGatewayProvider, gateway_route
+from .legacy import LEGACY_FIELDS, current_names
 from .models import App, app_from_spec, app_to_json, check_app
 from .schemas import schema_error
 from .schemas_scenario import AppSpec, TencentSection
@@ -73,29 +74,42 @@ class TencentProvider(Provider):
     def routes(self) -> list[Route]:
         """Every API at its real path, the catch-all for the rest, and the seed-000 wrapper."""
         return [*urls.API_ROUTES,
-                Route("POST", CATCH_ALL, api="unknown", summary="Any other command: 60009 / 10003"),
-                Route("*", CATCH_ALL, api="unknown", auth=False,
+                Route("POST", CATCH_ALL, api="not_found",
+                      summary="Any other command: 60009 / 10003, or 60017 for a real one not emulated"),
+                Route("*", CATCH_ALL, api="not_found", auth=False,
                       summary="Non-POST methods: 60002 (REST API is POST only)"),
                 gateway_route(self.gateway)]
+
+    def claims(self, request) -> int:
+        return self.CLAIM_SURE if request.path.startswith("/v4/") else self.CLAIM_NONE
+
+    def not_found_route(self) -> Route:
+        """Other /v4/ paths (one segment, extra segments): 60009 like an unknown URL."""
+        return Route("*", "", api="not_found", auth=False, summary="Unknown /v4/ path: 60009")
 
     def resolve(self, call: Call) -> Route:
         req = call.request
         if req.method != "POST":
             raise TencentError(60002, "REST API only accepts POST")
         if call.route.path != CATCH_ALL:
+            if call.route.api == "not_found":
+                raise TencentError(60009, f"unknown path {req.path}")
             return call.route
         service, command = req.match_info["service"], req.match_info["command"]
         route = urls.TABLE.get((service, command))
         if route is not None:
             return route
-        code = urls.UNKNOWN_COMMAND_CODE.get(service)
-        if code is None:
+        # only now the catalog: a command that has a route never gets here
+        commands = catalog.REAL_COMMANDS.get(service)
+        if commands is None and service not in urls.SERVICES:
             raise TencentError(60009, f"unknown service {service}")
-        if command in urls.NOT_EMULATED.get(service, ()):
-            message = f"command {command} is not emulated"
+        if commands is not None and command in commands:
+            code = catalog.NOT_EMULATED
+            message = (f"v4/{service}/{command} is a real Tencent REST API that im-emulator does "
+                       f"not emulate")
         else:
-            message = f"invalid command {command}"
-        return Route("POST", call.route.path, api="unknown", handler=_unknown(code, message))
+            code, message = catalog.unknown_command_code(service), f"invalid command {command}"
+        return Route("POST", call.route.path, api="not_found", handler=_unknown(code, message))
 
     # --- pipeline hooks --------------------------------------------------------------------
     def tenant_hint(self, call: Call) -> str | None:
@@ -132,6 +146,13 @@ class TencentProvider(Provider):
         """No documented code: an oversized body is an HTTP parse error (60002), an undecodable
         one unparseable JSON (60003); README Known differences."""
         return TencentError(60002 if too_large else 60003, reason)
+
+    def validate(self, call: Call) -> Any:
+        """Older field names (legacy.py) become the current ones before the schema runs."""
+        renames = LEGACY_FIELDS.get(call.api)
+        if renames is not None:
+            call.payload = current_names(call.payload, renames)
+        return super().validate(call)
 
     def validation_error(self, call: Call, exc: ValidationError) -> ProviderError:
         return schema_error(exc, 70402 if urls.SERVICE_OF.get(call.api) == urls.LOGIN else 10004)

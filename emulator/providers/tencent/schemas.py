@@ -94,8 +94,18 @@ class AccountImport(Body):
     FaceUrl = fields.String()
 
 
+class AccountListItem(Body):
+    UserID = Account(required=True, validate=MaxBytes(USERID_BYTES, "UserID"))
+    Nick = Text("Nick", NICK_BYTES)
+    FaceUrl = fields.String()
+
+
 class MultiaccountImport(Body):
-    Accounts = fields.List(Account(validate=MaxBytes(USERID_BYTES, "UserID")), required=True)
+    """Two documented forms (tencent-messages-users-callbacks.md §9.3): the original
+    ``Accounts`` (ids only) and, since 2024-12, ``AccountList`` of {UserID, Nick, FaceUrl}.
+    One of them is required (checked by the handler; AccountList wins when both are sent)."""
+    Accounts = fields.List(Account(validate=MaxBytes(USERID_BYTES, "UserID")))
+    AccountList = fields.List(fields.Nested(AccountListItem))
 
 
 class UserItem(Body):
@@ -149,7 +159,7 @@ class ImportGroup(GroupFields):
 class GetAppidGroupList(Body):
     Limit = Int(validate=validate.Range(min=1))
     Next = Int(validate=validate.Range(min=0, max=2**64 - 1))
-    GroupType = Enum(GROUP_TYPES + ("BChatRoom",))
+    GroupType = Enum(GROUP_TYPES + ("BChatRoom", ""))   # "" = no filter, as clients send it
 
 
 class GroupInfoFilter(Body):
@@ -205,7 +215,7 @@ class GetJoinedGroupList(Body):
     WithNoActiveGroups = Flag()
     Limit = Int(validate=validate.Range(min=0))
     Offset = Int(validate=validate.Range(min=0))
-    GroupType = Enum(GROUP_TYPES)
+    GroupType = Enum(GROUP_TYPES + ("",))   # "" = no filter
     ResponseFilter = fields.Nested(JoinedFilter)
     SupportTopic = Flag()
 
