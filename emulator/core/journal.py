@@ -42,6 +42,7 @@ class Entry:
     duration_ms: float
     request_len: int = 0    # the full body lengths; > len(body) when the body was cut
     response_len: int = 0
+    cost: int = 0           # bytes this entry counts against max_bytes
 
 
 def _mask_query(qs: str) -> dict:
@@ -75,7 +76,7 @@ class Journal:
         self.size = size
         self.body_limit = body_limit
         self.max_bytes = max_bytes
-        self._entries: deque[Entry] = deque()
+        self._entries: deque[Entry] = deque(maxlen=size)
         self._seq = 0
         self.bytes = 0          # kept body bytes + ENTRY_OVERHEAD per entry
         self.dropped = 0        # entries pushed out by the entry or byte bound
@@ -85,23 +86,35 @@ class Journal:
                path: str, query: str, headers, request_body: bytes, status: int,
                response_body: bytes, duration_ms: float) -> None:
         self._seq += 1
-        req_len, resp_len, limit = len(request_body), len(response_body), self.body_limit
-        # Slicing copies, so only bodies over the limit pay for it; the rest are kept as given.
-        if req_len > limit:
-            request_body = request_body[:limit]
-            self.truncated += 1
-        if resp_len > limit:
-            response_body = response_body[:limit]
-            self.truncated += 1
-        cost = len(request_body) + len(response_body) + ENTRY_OVERHEAD
+        req_len = len(request_body)
+        resp_len = len(response_body)
+        if req_len > self.body_limit or resp_len > self.body_limit:   # rare: cut (slicing copies)
+            request_body, response_body = self._cut(request_body), self._cut(response_body)
+            cost = len(request_body) + len(response_body) + ENTRY_OVERHEAD
+        else:
+            cost = req_len + resp_len + ENTRY_OVERHEAD
         entries = self._entries
+        if len(entries) == self.size:   # the deque's maxlen drops the oldest on append
+            self.bytes -= entries[0].cost
+            self.dropped += 1
         entries.append(Entry(self._seq, time, provider, tenant, api, method, path, query,
                              tuple(headers), request_body, status, response_body, duration_ms,
-                             req_len, resp_len))
+                             req_len, resp_len, cost))
         self.bytes += cost
-        while len(entries) > self.size or (self.bytes > self.max_bytes and len(entries) > 1):
-            old = entries.popleft()
-            self.bytes -= len(old.request_body) + len(old.response_body) + ENTRY_OVERHEAD
+        if self.bytes > self.max_bytes:
+            self._shrink()
+
+    def _cut(self, body: bytes) -> bytes:
+        if len(body) <= self.body_limit:
+            return body
+        self.truncated += 1
+        return body[:self.body_limit]
+
+    def _shrink(self) -> None:
+        """Drop the oldest entries until the kept bodies fit max_bytes (the newest stays)."""
+        entries = self._entries
+        while self.bytes > self.max_bytes and len(entries) > 1:
+            self.bytes -= entries.popleft().cost
             self.dropped += 1
 
     def clear(self) -> None:
