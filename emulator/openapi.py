@@ -92,6 +92,7 @@ CONTROL = [
     ("get", "/_emulator/clock", "The emulator clock"),
     ("post", "/_emulator/clock", "freeze_at / advance_s / real"),
     ("get", "/_emulator/openapi.json", "This document"),
+    ("get", "/_emulator/credentials", "A valid credential minted now: ?provider=tencent|tencent-gateway|openim|rongcloud&tenant="),
 ]
 
 

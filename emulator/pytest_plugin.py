@@ -5,7 +5,7 @@ A project that installs im-emulator gets, in every test that asks for it, a runn
     def test_create_group(im_emulator):
         backend = MyBackend(tencent_base_url=im_emulator.url)
         backend.create_group("g1")
-        assert im_emulator.journal(provider="tencent", api="create_group")
+        assert im_emulator.journal(provider="tencent", api="group_open_http_svc/create_group")
 
     @pytest.mark.im_emulator_scenario("scenarios/big_app.yaml")
     def test_with_my_scenario(im_emulator): ...
@@ -270,6 +270,13 @@ class ImEmulator:
         expires_at}; reasons: ok, never issued, revoked: <why>, expired, user <blocked ...>."""
         return self._control("POST", "/tokens/check",
                              json_body={"provider": provider, "tenant": str(tenant), "token": token})
+
+    def credentials(self, provider: str, tenant: str | None = None, **params: Any) -> dict:
+        """A credential minted now on the emulator clock (GET /_emulator/credentials): tencent
+        (``usersig``, ``query``), tencent-gateway / openim (``token``, ``headers``), rongcloud
+        (``headers``); params such as identifier=, user=, expire=, path=, body=."""
+        return self._control("GET", "/credentials",
+                             query={"provider": provider, "tenant": tenant, **params})
 
     def check(self) -> dict:
         """Check the state's invariants; raises AssertionError listing the problems, if any."""

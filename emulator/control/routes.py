@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import time
 from typing import TYPE_CHECKING
@@ -14,7 +15,6 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from emulator import __version__
 from emulator.core import gctune
 from emulator.core.errors import ScenarioError
-from emulator.core.faults import FaultSchema
 from emulator.core.pipeline import dumps
 from emulator.core.scenario import flatten_errors, oversized_ints, parse_document
 
@@ -94,15 +94,19 @@ async def check_off_loop(rt: "Runtime") -> dict[str, list[str]]:
 def setup_control(app: web.Application, rt: "Runtime") -> None:
     token = rt.settings.admin_token
     scenario_lock = asyncio.Lock()   # one scenario at a time: build off the loop, then commit
+    token_digest = hashlib.sha256(token.encode()).digest() if token is not None else b""
 
-    def endpoint(fn):
+    def endpoint(fn, public: bool = False):
+        """``public``: answered without the admin token (health: orchestrators and HEALTHCHECK
+        probe without secrets); everything else needs it, compared in constant time."""
         async def wrapped(request: web.Request) -> web.Response:
             try:
-                if token is not None:
+                if token is not None and not public:
                     given = request.headers.get("X-Emulator-Token", "")
+                    # digests first: equal lengths, so not even the token's length leaks;
                     # surrogateescape: header bytes that are not UTF-8 compare (unequal), not crash
-                    if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
-                                               token.encode("utf-8", "surrogateescape")):
+                    if not hmac.compare_digest(
+                            hashlib.sha256(given.encode("utf-8", "surrogateescape")).digest(), token_digest):
                         raise ControlError(401, "missing or wrong X-Emulator-Token")
                 return await fn(request)
             except ControlError as exc:
@@ -136,10 +140,10 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
                 raise ControlError(404, f"unknown {provider} tenant {tenant!r}")
         return provider, tenant
 
-    @endpoint
     async def health(request):
         return reply({"status": "ok", "version": __version__, "providers": list(rt.providers),
                       "uptime_s": round(time.monotonic() - rt.started, 3)})
+    health = endpoint(health, public=True)
 
     @endpoint
     async def reset(request):
@@ -225,7 +229,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         specs = data if isinstance(data, list) else [data]
         try:
             # validate all first (off the loop: a list may be long) so it is taken whole or not at all
-            loaded = await off_loop(lambda: [FaultSchema().load(spec) for spec in specs])
+            loaded = await off_loop(lambda: [rt.faults.validate(spec) for spec in specs])
         except ValidationError as exc:
             raise ControlError(400, "invalid fault", details=error_details(exc.messages)) from None
         added = [rt.faults.add(spec, validated=True).as_json() for spec in loaded]
@@ -266,6 +270,14 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             rt.clock.real()
         return reply(rt.clock.describe())
 
+    @endpoint
+    async def get_apis(request):
+        """The names faults and the journal use, per provider, from the providers' routes."""
+        provider, _ = narrow(request)
+        return reply({name: [{"api": r.api, "method": r.method, "path": r.path, "summary": r.summary}
+                             for r in p.api_routes()]
+                      for name, p in rt.providers_for(provider).items()})
+
     openapi_doc: list[bytes] = []
 
     @endpoint
@@ -278,6 +290,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
     r = app.router
     r.add_get(f"{PREFIX}/openapi.json", openapi)
     r.add_get(f"{PREFIX}/health", health)
+    r.add_get(f"{PREFIX}/apis", get_apis)
     r.add_post(f"{PREFIX}/reset", reset)
     r.add_get(f"{PREFIX}/state", get_state)
     r.add_put(f"{PREFIX}/state", put_state)
@@ -294,3 +307,6 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
 
     from emulator.control.presence_routes import setup_presence
     setup_presence(app, rt, PREFIX, endpoint, read_json, reply, ControlError, error_details)
+
+    from emulator.control.credentials import setup_credentials
+    setup_credentials(app, rt, PREFIX, endpoint, reply, ControlError, error_details)

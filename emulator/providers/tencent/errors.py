@@ -33,6 +33,25 @@ class TencentError(ProviderError):
         70206: ("invalid batch quantity", 200),
         70402: ("invalid parameter", 200),
         70500: ("internal server error", 200),
+        70403: ("app admin permission required", 200),
+        # profile service (users §9.6, [err25]); 40001/40003 texts are the real ErrorInfo
+        40001: ("Err_Profile_Comm_Decode_Fail", 200),
+        40002: ("no account given", 200),
+        40003: ("Err_Profile_Invalid_Account", 200),
+        40004: ("app admin permission required", 200),
+        40006: ("internal server error", 200),
+        40007: ("no read permission for the tag", 200),
+        40008: ("no write permission for the tag", 200),
+        40009: ("tag does not exist", 200),
+        40601: ("value exceeds 500 bytes", 200),
+        40605: ("invalid value for a standard field", 200),
+        40610: ("wrong value type for the tag", 200),
+        # openim service: online status (users §9.5, old querystate page)
+        90001: ("Fail to Parse json data of body, Please check it", 200),
+        90003: ("To_Account must be strings", 200),
+        90009: ("app admin permission required", 200),
+        90011: ("too many accounts in the request", 200),
+        90994: ("internal server error", 200),
         # group service (§3.2)
         10002: ("internal server error, retry", 200),
         10003: ("invalid command", 200),
@@ -47,6 +66,8 @@ class TencentError(ProviderError):
         10019: ("account not imported", 200),
         10021: ("group id already in use", 200),
         10025: ("group id already in use and you are the owner", 200),
+        # §3.2 documents it for AVChatRoom creation; the emulator's app group cap uses it too
+        10036: ("group creation count over the limit", 200),
         10050: ("group attribute key does not exist", 200),
     }
 
