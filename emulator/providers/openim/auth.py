@@ -261,7 +261,7 @@ def minted_admin_token_ok(t: Tenant, claims: dict) -> bool:
         return False
     if claims.get("PlatformID") != ADMIN_PLATFORM_ID or "iat" not in claims:
         return False
-    for tok in t.user_tokens.get(f"{uid}\x00{ADMIN_PLATFORM_ID}", ()):
+    for tok in t.user_tokens.get(uid, {}).get(ADMIN_PLATFORM_ID, ()):
         other = _decoded.get(tok)
         if other is None:
             other = unverified(tok)
