@@ -25,7 +25,7 @@ async def groups_of(client, provider: str) -> int:
 
 async def test_tencent_group_cap(client):
     have = await groups_of(client, "tencent")
-    await tweak(client, "tencent", lambda t: t["limits"].__setitem__("max_groups", have + 2))
+    await tweak(client, "tencent", lambda t: t["limits"].__setitem__("max_groups", len(t["groups"]) + 2))
     for i in range(2):
         assert (await tencent_call(client, "create_group", {"Type": "Public", "Name": f"c{i}"}))["ErrorCode"] == 0
     over = await tencent_call(client, "create_group", {"Type": "Public", "Name": "over"})
@@ -38,7 +38,7 @@ async def test_tencent_group_cap(client):
 
 async def test_rongcloud_group_cap_on_every_creating_path(client):
     have = await groups_of(client, "rongcloud")
-    await tweak(client, "rongcloud", lambda t: t["settings"].__setitem__("max_groups", have + 1))
+    await tweak(client, "rongcloud", lambda t: t["settings"].__setitem__("max_groups", len(t["groups"]) + 1))
     status, body = await rc_post(client, "/entrust/group/create.json", {"groupId": "cap1", "name": "n", "owner": "leckie"})
     assert body["code"] == 200
     status, body = await rc_post(client, "/entrust/group/create.json", {"groupId": "cap2", "name": "n", "owner": "leckie"})
@@ -60,7 +60,7 @@ async def test_openim_group_and_member_caps(client, openim_admin_token):
     have = await groups_of(client, "openim")
 
     def caps(t):
-        t["settings"]["max_groups"] = have + 1
+        t["settings"]["max_groups"] = len(t["groups"]) + 1
         t["settings"]["max_group_members"] = 3
     await tweak(client, "openim", caps)
 
@@ -73,7 +73,7 @@ async def test_openim_group_and_member_caps(client, openim_admin_token):
     assert r["errCode"] == 0
     gid = r["data"]["groupInfo"]["groupID"]
     _, r = await openim_call(client, "/group/create_group", body, token=tok)
-    assert (r["errCode"], r["errDlt"]) == (1001, f"group count limit reached ({have + 1})")
+    assert r["errCode"] == 1001 and r["errDlt"].startswith("group count limit reached")
 
     _, r = await openim_call(client, "/group/invite_user_to_group",
                              {"groupID": gid, "invitedUserIDs": ["tommy", "jared"], "reason": ""}, token=tok)
