@@ -79,7 +79,7 @@ async def test_a_malformed_tencent_tenant_in_put_state_is_a_json_400(client):
 ])
 async def test_fault_values_the_renderer_cannot_send_are_refused(client, spec, field):
     resp = await client.post("/_emulator/faults", json={"provider": "rongcloud",
-                                                        "api": "entrust_group_create", **spec})
+                                                        "api": "entrust/group/create", **spec})
     assert resp.status == 400
     assert (await resp.json())["details"][0]["path"] == field
     await still_serving(client)

@@ -102,7 +102,8 @@ async def test_a_problem_is_still_reported(client):
 
 
 async def test_many_faults_are_validated_off_the_loop_and_taken_whole(client):
-    specs = [{"provider": "tencent", "api": "get_group_info", "after": 10 ** 9, "error": 1}] * 5000
+    specs = [{"provider": "tencent", "api": "group_open_http_svc/get_group_info", "after": 10 ** 9,
+              "error": 1}] * 5000
     resp = await client.post("/_emulator/faults", data=orjson.dumps(specs))
     assert resp.status == 201 and len((await resp.json())["faults"]) == 5000
     bad = specs[:10] + [{"provider": "tencent", "api": "x", "error": "not a code"}]
