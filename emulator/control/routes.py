@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from emulator import __version__
 from emulator.core import gctune
 from emulator.core.errors import ScenarioError
+from emulator.core.persist import PersistError
 from emulator.core.pipeline import dumps
 from emulator.core.scenario import flatten_errors, oversized_ints, parse_document
 
@@ -116,6 +117,8 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             except web.HTTPRequestEntityTooLarge:   # aiohttp's own refusal is plain text
                 return reply({"error": "request body too large",
                               "max_bytes": rt.settings.max_body_bytes}, 413)
+            except PersistError as exc:   # the change was not made: it could not be made durable
+                return reply({"error": str(exc)}, 500)
         wrapped.__name__ = fn.__name__
         return wrapped
 
@@ -171,11 +174,8 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
                 {"path": p, "reason": r} for p, r in too_big])
         try:
             rt.load_state(data, provider, tenant)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, ValidationError) as exc:
             raise ControlError(400, f"state cannot be loaded: {exc!r}") from None
-        except ValidationError as exc:   # a provider's own schema refused a tenant
-            raise ControlError(400, "state cannot be loaded",
-                               details=error_details(exc.messages)) from None
         gctune.refreeze_after_load()
         return reply({"status": "loaded"})
 
@@ -194,10 +194,11 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         merge = mode == "merge"
 
         def build():
-            return rt.prepare_scenario(parse_document(raw, "request body"), "request body", merge)
+            doc = parse_document(raw, "request body")
+            return doc, rt.prepare_scenario(doc, "request body", merge)
         async with scenario_lock:
-            prepared = await off_loop(build)   # YAML parse, validation, tenant build: off the loop
-            rt.commit_scenario(prepared, "request body", merge)
+            doc, prepared = await off_loop(build)   # YAML parse, validation, tenant build: off the loop
+            rt.commit_scenario(prepared, doc, "request body", merge, text=raw)
         gctune.refreeze_after_load()
         return reply({"status": "loaded", "mode": mode, "tenants": {
             name: sorted(p.backend.tenants) for name, p in rt.providers.items()}})
@@ -232,7 +233,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             loaded = await off_loop(lambda: [rt.faults.validate(spec) for spec in specs])
         except ValidationError as exc:
             raise ControlError(400, "invalid fault", details=error_details(exc.messages)) from None
-        added = [rt.faults.add(spec, validated=True).as_json() for spec in loaded]
+        added = [f.as_json() for f in rt.add_faults(specs, validated=loaded)]
         return reply({"faults": added} if isinstance(data, list) else added[0], 201)
 
     @endpoint
@@ -241,10 +242,11 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         if fault_id is not None:
             if not fault_id.isdigit():
                 raise ControlError(400, "fault id must be a number")
-            if not rt.faults.clear(int(fault_id)):
+            if not any(f.id == int(fault_id) for f in rt.faults.list()):
                 raise ControlError(404, f"no fault {fault_id}")
+            rt.clear_faults(int(fault_id))
             return reply({"status": "deleted", "id": int(fault_id)})
-        return reply({"status": "deleted", "count": rt.faults.clear()})
+        return reply({"status": "deleted", "count": rt.clear_faults()})
 
     @endpoint
     async def get_clock(request):
@@ -259,15 +261,10 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             q = ClockSchema().load(data)
         except ValidationError as exc:
             raise ControlError(400, "bad clock request", details=error_details(exc.messages)) from None
-        if "freeze_at" in q:
-            rt.clock.freeze_at(q["freeze_at"])
-        elif "advance_s" in q:
-            if not 0 <= rt.clock.now() + q["advance_s"] <= CLOCK_MAX_S:
-                raise ControlError(400, "bad clock request", details=[{
-                    "path": "advance_s", "reason": f"the clock must stay within 0..{CLOCK_MAX_S:.0f}"}])
-            rt.clock.advance(q["advance_s"])
-        else:
-            rt.clock.real()
+        if "advance_s" in q and not 0 <= rt.clock.now() + q["advance_s"] <= CLOCK_MAX_S:
+            raise ControlError(400, "bad clock request", details=[{
+                "path": "advance_s", "reason": f"the clock must stay within 0..{CLOCK_MAX_S:.0f}"}])
+        rt.apply_clock(q)
         return reply(rt.clock.describe())
 
     @endpoint
