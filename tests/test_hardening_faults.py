@@ -79,3 +79,23 @@ def test_many_rules_on_one_api_cost_no_more_per_call():
 
     small, large = per_call(10), per_call(20_000)
     assert large < 20e-6 and large < 5 * small + 5e-6, (small, large)
+
+
+def test_state_and_restore_keep_counters_and_order():
+    t = FaultTable()
+    t.add({"provider": "openim", "api": "x", "error": 1, "after": 2, "times": 3})
+    t.add({"provider": "openim", "api": "x", "error": 2, "times": 0})
+    t.add({"provider": "openim", "api": "x", "tenant": "a", "error": 3, "times": 1})
+    fired = [f.id if f else None for f in (t.match("openim", "x", "a") for _ in range(2))]
+    saved = t.state()
+    again = FaultTable()
+    again.restore(saved)
+    assert again.state() == saved
+    # both tables answer the next requests the same way
+    for _ in range(6):
+        a, b = t.match("openim", "x", "a"), again.match("openim", "x", "a")
+        assert (a.id if a else None) == (b.id if b else None)
+    assert [f.as_json() for f in t.list()] == [f.as_json() for f in again.list()]
+    assert fired == [2, 2]             # the lowest-id eligible rule fires; rule 2 is forever
+    nxt = again.add({"provider": "openim", "api": "y", "error": 1})
+    assert nxt.id == 4

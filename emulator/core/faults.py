@@ -194,9 +194,25 @@ class FaultTable:
         """Every rule with its counters, and the next id."""
         nxt = next(self._ids)
         self._ids = itertools.count(nxt)
-        return {"next_id": nxt, "faults": [asdict(f) for f in self._faults]}
+        rules = []
+        for f in self.list():   # list() brings each active rule's ``seen`` up to date
+            d = asdict(f)
+            del d["base"], d["spent"]
+            rules.append(d)
+        return {"next_id": nxt, "faults": rules}
 
     def restore(self, state: dict) -> None:
-        self._faults = [Fault(**f) for f in state.get("faults") or []]
+        """Rebuild the index from saved rules: the request counters start again at 0, so each
+        active rule's base is minus its ``seen``."""
+        self.clear()
+        self._counts.clear()
+        for d in state.get("faults") or []:
+            f = Fault(**{k: v for k, v in d.items() if k not in ("active", "base", "spent")})
+            f.spent = bool(f.times) and f.fired >= f.times
+            f.base = -f.seen
+            self._faults[f.id] = f
+            self._keys.add((f.provider, f.api))
+            if not f.spent:
+                key = (f.provider, f.api, f.tenant)
+                heapq.heappush(self._pending.setdefault(key, []), (f.base + f.after, f.id))
         self._ids = itertools.count(int(state.get("next_id") or 1))
-        self._keys = {(f.provider, f.api) for f in self._faults}
