@@ -42,7 +42,7 @@ async def _real(providers: list[str], signed, n: int) -> int:
 def _fill(journal, templates: list, start: int, stop: int) -> None:
     n = len(templates)
     for k in range(start, stop):
-        (_, _, provider, tenant, api, method, path, query, headers, req, status, resp, _) = templates[k % n]
+        (_, _, provider, tenant, api, method, path, query, headers, req, status, resp, _) = templates[k % n][:13]
         tag = str(k)
         journal.record(1.7e9 + k, provider, tenant, api, method, path, query,
                        [*headers, ("X-Request-ID", tag)], req + tag.encode(), status,

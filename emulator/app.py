@@ -50,7 +50,8 @@ class Runtime:
         self.settings = settings
         self.started = time.monotonic()
         self.clock = Clock()
-        self.journal = Journal(settings.journal_size)
+        self.journal = Journal(settings.journal_size, settings.journal_body_bytes,
+                               settings.journal_max_bytes)
         self.limiter = RateLimiter(self.clock)
         self.faults = FaultTable()
         self.providers: dict[str, Provider] = {}
@@ -97,14 +98,25 @@ class Runtime:
         self.apply_scenario(doc, source, text=Path(path).read_text(encoding="utf-8"))
 
     def apply_scenario(self, doc: dict, source: str, merge: bool = False, text: str | bytes | None = None) -> None:
+        self.commit_scenario(self.prepare_scenario(doc, source, merge), doc, source, merge, text)
+
+    def prepare_scenario(self, doc: dict, source: str, merge: bool = False) -> tuple:
+        """Validate and build (slow for big scenarios; touches no live state: may run in a
+        thread). commit_scenario then logs it and swaps the result in on the loop."""
         validated = scenario_mod.validate(doc, source, self.providers)
         configs = scenario_mod.callback_configs(validated, source, self.callbacks)
+        scenario_mod.check_callback_faults(validated, source, self.faults)
+        return validated, scenario_mod.prepare(validated, source, self.providers, merge), configs
+
+    def commit_scenario(self, prepared: tuple, doc: dict, source: str, merge: bool = False,
+                        text: str | bytes | None = None) -> None:
+        validated, built, configs = prepared
         if text is None:   # JSON is YAML: the document itself is a text that parses back to it
             text = orjson.dumps(doc, default=str)
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
         self.log_control("scenario", text=text, source=source, merge=merge)
-        scenario_mod.apply(validated, source, self.providers, self.faults, merge=merge)
+        scenario_mod.commit(validated, built, self.providers, self.faults, merge=merge)
         self.callbacks.configure(configs, merge=merge)
         self.scenario_callbacks = list(self.callbacks.configs.values())   # what tests restore
         self.limiter.reset()
@@ -147,8 +159,11 @@ class Runtime:
         return {name: p.check_invariants() for name, p in self.providers.items()}
 
     # --- faults and clock (the control plane's changes, logged when durable) ------------------
-    def add_faults(self, specs: list[dict]) -> list:
+    def add_faults(self, specs: list[dict], validated: list[dict] | None = None) -> list:
+        """``validated``: the specs as FaultTable.validate returned them (checked off the loop)."""
         self.log_control("faults_add", specs=specs)
+        if validated is not None:
+            return [self.faults.add(spec, validated=True) for spec in validated]
         return [self.faults.add(spec) for spec in specs]
 
     def clear_faults(self, fault_id: int | None = None) -> int:
@@ -294,7 +309,9 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
     if settings.state_file and Path(settings.state_file).exists() and not durable:
         rt.load_state_file(settings.state_file)
 
-    app = web.Application(client_max_size=settings.max_body_bytes)
+    # Request bodies are decoded by core/body.py (capped, streaming, errors in the envelope).
+    app = web.Application(client_max_size=settings.max_body_bytes,
+                          handler_args={"auto_decompress": False})
     app[RUNTIME] = rt
     for provider in rt.providers.values():
         for route in provider.routes():

@@ -21,6 +21,9 @@ ENV = {
     "log_level": "IMEMU_LOG_LEVEL", "admin_token": "IMEMU_ADMIN_TOKEN",
     "tls": "IMEMU_TLS", "tls_dir": "IMEMU_TLS_DIR",
     "data_dir": "IMEMU_DATA_DIR", "sync": "IMEMU_SYNC", "snapshot_every": "IMEMU_SNAPSHOT_EVERY",
+    "journal_body_bytes": "IMEMU_JOURNAL_BODY_BYTES", "journal_max_bytes": "IMEMU_JOURNAL_MAX_BYTES",
+    "max_connections": "IMEMU_MAX_CONNECTIONS", "header_timeout_s": "IMEMU_HEADER_TIMEOUT",
+    "keepalive_timeout_s": "IMEMU_KEEPALIVE_TIMEOUT",
 }
 
 
@@ -118,6 +121,7 @@ def parse_args(argv: list[str] | None) -> Settings:
                    type=_positive_int("--snapshot-every"),
                    help="with --data-dir: logged writes between snapshots, the most a restart "
                         "replays [IMEMU_SNAPSHOT_EVERY, 10000]")
+    _add_limit_flags(p, d)
     p.add_argument("--version", action="version", version=f"im-emulator {__version__}")
     p.epilog = ("Credentials, offline: im-emulator sign tencent|gateway|rongcloud, "
                 "im-emulator token openim (see im-emulator sign -h).")
@@ -129,7 +133,36 @@ def parse_args(argv: list[str] | None) -> Settings:
     return Settings(host=a.host, port=a.port, scenario=resolve_scenario_arg(a.scenario), state_file=a.state_file,
                     journal_size=a.journal_size, log_level=a.log_level.upper(), admin_token=a.admin_token,
                     tls=a.tls, tls_dir=a.tls_dir, data_dir=a.data_dir, sync=a.sync,
-                    snapshot_every=a.snapshot_every)
+                    snapshot_every=a.snapshot_every, **{name: getattr(a, name) for name in LIMIT_FLAGS})
+
+
+# The reliability limits (README "Reliability"): Settings field -> (flag, type, help).
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+LIMIT_FLAGS = {
+    "journal_body_bytes": ("--journal-body-bytes", _positive, "bytes kept of each journalled body"),
+    "journal_max_bytes": ("--journal-max-bytes", _positive, "bytes of bodies the journal keeps in all"),
+    "max_connections": ("--max-connections", _positive, "open connections served; more get a 503"),
+    "header_timeout_s": ("--header-timeout", _positive_float,
+                         "seconds a new connection has to send a request head"),
+    "keepalive_timeout_s": ("--keepalive-timeout", _positive_float,
+                            "seconds an idle keep-alive connection stays open"),
+}
+
+
+def _add_limit_flags(p: argparse.ArgumentParser, d: Settings) -> None:
+    for name, (flag, kind, text) in LIMIT_FLAGS.items():
+        default = getattr(d, name)
+        p.add_argument(flag, dest=name, type=kind, default=_env_value(p, name, kind, default),
+                       help=f"{text} [{ENV[name]}, {default:,}]")
 
 
 class TLSUnavailable(Exception):
@@ -181,12 +214,16 @@ SHUTDOWN_TIMEOUT_S = 10.0
 async def serve(settings: Settings) -> list[str]:
     """Run until SIGTERM/SIGINT; the messages of whatever failed while saving at exit."""
     from emulator.app import RUNTIME, create_app
+    from emulator.core import connections, gctune
 
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
-    await runner.setup()
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+                           **connections.runner_options(settings))
+    await runner.setup()   # a durable --data-dir restores its state here
+    gctune.tune()   # the loaded state is frozen out of the collector's walks (README Reliability)
     ssl_ctx, ca_file = make_tls(settings) if settings.tls else (None, None)
-    site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True, ssl_context=ssl_ctx)
+    site = connections.make_site(runner, settings, fd_soft=connections.raise_fd_limit(),
+                                 reuse_address=True, ssl_context=ssl_ctx)
     try:
         await site.start()
     except OSError as exc:
@@ -221,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = parse_args(argv)
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from emulator.core.connections import install_log_filter
+    install_log_filter()  # a repeated error is logged once, then with its count
     from emulator.core.errors import ScenarioError
     from emulator.core.persist import PersistError
     try:

@@ -34,6 +34,16 @@ class Settings:
     # one (RongCloud: 1508 over 100 KB), otherwise by this cap.
     max_body_bytes: int = 16 * 1024 * 1024
     providers: tuple[str, ...] = field(default=("tencent", "openim", "rongcloud"))
+    # Reliability limits (README "Reliability"): a shared CI container must survive one bad client.
+    journal_body_bytes: int = 64 * 1024        # --journal-body-bytes / IMEMU_JOURNAL_BODY_BYTES:
+                                               # prefix of each body the journal keeps
+    journal_max_bytes: int = 32 * 1024 * 1024  # --journal-max-bytes / IMEMU_JOURNAL_MAX_BYTES:
+                                               # kept bodies in all; oldest entries go first
+    max_connections: int = 1000      # --max-connections / IMEMU_MAX_CONNECTIONS: more get a 503
+    header_timeout_s: float = 10.0   # --header-timeout / IMEMU_HEADER_TIMEOUT: a new connection
+                                     # must send a whole request head within this
+    keepalive_timeout_s: float = 75.0  # --keepalive-timeout / IMEMU_KEEPALIVE_TIMEOUT: idle
+                                       # keep-alive connections close after this
 
     def scenario_path(self) -> Path:
         return Path(self.scenario) if self.scenario else default_scenario_path()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -12,10 +13,11 @@ from aiohttp import web
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from emulator import __version__
+from emulator.core import gctune
 from emulator.core.errors import ScenarioError
 from emulator.core.persist import PersistError
 from emulator.core.pipeline import dumps
-from emulator.core.scenario import flatten_errors, parse_document
+from emulator.core.scenario import flatten_errors, oversized_ints, parse_document
 
 
 def error_details(messages) -> list[dict]:
@@ -38,9 +40,14 @@ def reply(body, status: int = 200) -> web.Response:
     return web.Response(status=status, body=dumps(body), content_type="application/json", charset="utf-8")
 
 
+# The clock stays within years 1970..9999: timestamps beyond break date formatting, millisecond
+# conversions and the providers' 64-bit time fields.
+CLOCK_MAX_S = 253_402_300_799.0    # 9999-12-31T23:59:59Z
+
+
 class ClockSchema(Schema):
-    freeze_at = fields.Float(allow_nan=False)
-    advance_s = fields.Float(allow_nan=False)
+    freeze_at = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=CLOCK_MAX_S))
+    advance_s = fields.Float(allow_nan=False, validate=validate.Range(min=-CLOCK_MAX_S, max=CLOCK_MAX_S))
     real = fields.Boolean()
 
     @validates_schema
@@ -58,8 +65,36 @@ class JournalQuery(Schema):
     limit = fields.Integer(validate=validate.Range(min=0))
 
 
+async def off_loop(fn, *args):
+    """Run pure, slow control-plane work (parsing, validating, building, checking) in a thread so
+    the event loop keeps serving requests meanwhile; the GIL still lets the loop run between
+    the thread's bytecodes."""
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+CHECK_ATTEMPTS = 3
+
+
+async def check_off_loop(rt: "Runtime") -> dict[str, list[str]]:
+    """The invariant check, read without locks from a thread while requests go on.
+
+    A request may change state mid-read: a dict resized under the iteration raises and the read
+    is retried; a problem seen in a moving state may be an artefact, so any problem is confirmed
+    by a second check on the loop (state consistent, rare: only when something is wrong)."""
+    for _ in range(CHECK_ATTEMPTS):
+        try:
+            problems = await off_loop(rt.check_invariants)
+        except RuntimeError:     # "dictionary changed size during iteration"
+            continue
+        if not any(problems.values()):
+            return problems
+        break
+    return rt.check_invariants()
+
+
 def setup_control(app: web.Application, rt: "Runtime") -> None:
     token = rt.settings.admin_token
+    scenario_lock = asyncio.Lock()   # one scenario at a time: build off the loop, then commit
     token_digest = hashlib.sha256(token.encode()).digest() if token is not None else b""
 
     def endpoint(fn, public: bool = False):
@@ -69,14 +104,19 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             try:
                 if token is not None and not public:
                     given = request.headers.get("X-Emulator-Token", "")
-                    # digests first: equal lengths, so not even the token's length leaks
-                    if not hmac.compare_digest(hashlib.sha256(given.encode()).digest(), token_digest):
+                    # digests first: equal lengths, so not even the token's length leaks;
+                    # surrogateescape: header bytes that are not UTF-8 compare (unequal), not crash
+                    if not hmac.compare_digest(
+                            hashlib.sha256(given.encode("utf-8", "surrogateescape")).digest(), token_digest):
                         raise ControlError(401, "missing or wrong X-Emulator-Token")
                 return await fn(request)
             except ControlError as exc:
                 return reply({"error": exc.message, **exc.extra}, exc.status)
             except ScenarioError as exc:
                 return reply(exc.as_json(), 400)
+            except web.HTTPRequestEntityTooLarge:   # aiohttp's own refusal is plain text
+                return reply({"error": "request body too large",
+                              "max_bytes": rt.settings.max_body_bytes}, 413)
             except PersistError as exc:   # the change was not made: it could not be made durable
                 return reply({"error": str(exc)}, 500)
         wrapped.__name__ = fn.__name__
@@ -128,15 +168,20 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         unknown = [k for k in data if k not in rt.providers]
         if unknown:
             raise ControlError(400, f"unknown provider(s) in state: {', '.join(map(str, unknown))}")
+        too_big = oversized_ints(data)
+        if too_big:
+            raise ControlError(400, "state cannot be loaded", details=[
+                {"path": p, "reason": r} for p, r in too_big])
         try:
             rt.load_state(data, provider, tenant)
         except (KeyError, TypeError, ValueError, AttributeError, ValidationError) as exc:
             raise ControlError(400, f"state cannot be loaded: {exc!r}") from None
+        gctune.refreeze_after_load()
         return reply({"status": "loaded"})
 
     @endpoint
     async def check_state(request):
-        problems = rt.check_invariants()
+        problems = await check_off_loop(rt)
         ok = not any(problems.values())
         return reply({"ok": ok, "problems": problems}, 200 if ok else 409)
 
@@ -146,8 +191,15 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         if mode not in ("replace", "merge"):
             raise ControlError(400, "mode must be replace or merge")
         raw = await request.read()
-        doc = parse_document(raw, "request body")
-        rt.apply_scenario(doc, "request body", merge=(mode == "merge"), text=raw)
+        merge = mode == "merge"
+
+        def build():
+            doc = parse_document(raw, "request body")
+            return doc, rt.prepare_scenario(doc, "request body", merge)
+        async with scenario_lock:
+            doc, prepared = await off_loop(build)   # YAML parse, validation, tenant build: off the loop
+            rt.commit_scenario(prepared, doc, "request body", merge, text=raw)
+        gctune.refreeze_after_load()
         return reply({"status": "loaded", "mode": mode, "tenants": {
             name: sorted(p.backend.tenants) for name, p in rt.providers.items()}})
 
@@ -158,8 +210,10 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         except ValidationError as exc:
             raise ControlError(400, "bad journal query", details=error_details(exc.messages)) from None
         entries = rt.journal.entries(q.get("provider"), q.get("api"), q.get("tenant"), q.get("limit"))
-        return reply({"size": rt.journal.size, "count": len(entries),
-                      "entries": [rt.journal.render(e) for e in entries]})
+        j = rt.journal
+        return reply({"size": j.size, "count": len(entries), "max_bytes": j.max_bytes,
+                      "body_limit": j.body_limit, "bytes": j.bytes, "dropped": j.dropped,
+                      "truncated": j.truncated, "entries": [j.render(e) for e in entries]})
 
     @endpoint
     async def delete_journal(request):
@@ -175,12 +229,11 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         data = await read_json(request)
         specs = data if isinstance(data, list) else [data]
         try:
-            # validate all first so a list is taken whole or not at all
-            for spec in specs:
-                rt.faults.validate(spec)
+            # validate all first (off the loop: a list may be long) so it is taken whole or not at all
+            loaded = await off_loop(lambda: [rt.faults.validate(spec) for spec in specs])
         except ValidationError as exc:
             raise ControlError(400, "invalid fault", details=error_details(exc.messages)) from None
-        added = [f.as_json() for f in rt.add_faults(specs)]
+        added = [f.as_json() for f in rt.add_faults(specs, validated=loaded)]
         return reply({"faults": added} if isinstance(data, list) else added[0], 201)
 
     @endpoint
@@ -208,6 +261,9 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             q = ClockSchema().load(data)
         except ValidationError as exc:
             raise ControlError(400, "bad clock request", details=error_details(exc.messages)) from None
+        if "advance_s" in q and not 0 <= rt.clock.now() + q["advance_s"] <= CLOCK_MAX_S:
+            raise ControlError(400, "bad clock request", details=[{
+                "path": "advance_s", "reason": f"the clock must stay within 0..{CLOCK_MAX_S:.0f}"}])
         rt.apply_clock(q)
         return reply(rt.clock.describe())
 

@@ -8,6 +8,7 @@ provider's own envelope, an HTTP status, or a delay before normal service.
 from __future__ import annotations
 
 import difflib
+import heapq
 import itertools
 from dataclasses import asdict, dataclass, field
 from typing import Mapping, Iterable
@@ -25,9 +26,11 @@ class FaultSchema(Schema):
     tenant = fields.String(load_default=None, allow_none=True)
     after = fields.Integer(load_default=0, validate=validate.Range(min=0))
     times = fields.Integer(load_default=1, validate=validate.Range(min=0))
-    error = fields.Integer(load_default=None, allow_none=True)
+    # A code must survive the JSON writer (64-bit) and a status must be a final response (no 1xx).
+    error = fields.Integer(load_default=None, allow_none=True,
+                           validate=validate.Range(min=-(2 ** 63), max=2 ** 63 - 1))
     message = fields.String(load_default=None, allow_none=True)
-    http_status = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=100, max=599))
+    http_status = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=200, max=599))
     delay_ms = fields.Integer(load_default=0, validate=validate.Range(min=0, max=600_000))
 
     @validates_schema
@@ -77,35 +80,62 @@ class Fault:
     provider: str
     api: str | None
     tenant: str | None = None
-    callback: str | None = None
-    drop: bool = False
-    down: bool = False
     after: int = 0
     times: int = 1
     error: int | None = None
     message: str | None = None
     http_status: int | None = None
     delay_ms: int = 0
+    callback: str | None = None
+    drop: bool = False
+    down: bool = False
     id: int = 0
     seen: int = field(default=0)
     fired: int = field(default=0)
+    # bookkeeping of the index below, not part of the JSON form
+    base: int = field(default=0, repr=False)      # the counter of its key when it was added
+    spent: bool = field(default=False, repr=False)
+
+    @property
+    def active(self) -> bool:
+        return not self.spent
+
+    @property
+    def name(self) -> str:
+        """What the rule matches: the API, or ``callback:<command>`` for a delivery fault."""
+        return self.api if self.callback is None else "callback:" + self.callback
 
     def as_json(self) -> dict:
         d = asdict(self)
-        d["active"] = self.times == 0 or self.fired < self.times
+        del d["base"], d["spent"]
+        d["active"] = not self.spent
         return d
 
 
 class FaultTable:
+    """Rules indexed so a request costs O(log n) however many rules name its API.
+
+    Each rule counts the requests that match it while it is active (``seen``). Rather than
+    touching every rule per request, the table keeps one request counter per key (provider,
+    api, tenant or None) and a rule's ``seen`` is that counter minus its value when the rule
+    was added (frozen when the rule is spent). A rule becomes eligible once ``seen > after``,
+    i.e. once its key's counter passes ``base + after``: rules wait in a heap ordered by that
+    threshold, move to a heap of eligible rules ordered by id, and the request fires the
+    lowest-id eligible rule of its two keys: the first in list order, as before.
+    """
+
     def __init__(self, apis: Mapping[str, Iterable[str]] | None = None) -> None:
         # provider -> emulated API names; when set, add() refuses a fault naming no such API
         self.apis: dict[str, frozenset[str]] = {p: frozenset(a) for p, a in (apis or {}).items()}
         # provider -> callback command names (core/callbacks.py), for ``callback:`` faults
         self.callbacks: dict[str, frozenset[str]] = {}
-        self._faults: list[Fault] = []
+        self._faults: dict[int, Fault] = {}
         self._ids = itertools.count(1)
         # Fast path: (provider, api) pairs that have a rule; most requests match none.
         self._keys: set[tuple[str, str]] = set()
+        self._counts: dict[tuple, int] = {}
+        self._pending: dict[tuple, list[tuple[int, int]]] = {}   # key -> heap of (threshold, id)
+        self._eligible: dict[tuple, list[int]] = {}              # key -> heap of ids
 
     def validate(self, spec: dict) -> dict:
         """The fault as loaded by FaultSchema, its api checked; raises ValidationError."""
@@ -121,27 +151,37 @@ class FaultTable:
             raise ValidationError({"api": [problem]})
         return data
 
-    def add(self, spec: dict) -> Fault:
-        data = self.validate(spec)
+    def add(self, spec: dict, validated: bool = False) -> Fault:
+        """``validated``: spec already came through validate() (or a scenario's checked list)."""
+        data = dict(spec) if validated else self.validate(spec)
         if data.get("tenant") is not None:
             data["tenant"] = str(data["tenant"])
         fault = Fault(**data, id=next(self._ids))
-        self._faults.append(fault)
-        self._keys.add(self._key(fault))
+        key = (fault.provider, fault.name, fault.tenant)
+        fault.base = self._counts.get(key, 0)
+        self._faults[fault.id] = fault
+        heapq.heappush(self._pending.setdefault(key, []), (fault.base + fault.after, fault.id))
+        self._keys.add((fault.provider, fault.name))
         return fault
 
-    @staticmethod
-    def _key(f: Fault) -> tuple[str, str]:
-        return (f.provider, f.api) if f.callback is None else (f.provider, "callback:" + f.callback)
-
     def clear(self, fault_id: int | None = None) -> int:
-        before = len(self._faults)
-        self._faults = [f for f in self._faults if fault_id is not None and f.id != fault_id]
-        self._keys = {self._key(f) for f in self._faults}
-        return before - len(self._faults)
+        if fault_id is None:
+            n = len(self._faults)
+            self._faults.clear()
+            self._keys.clear()
+            self._pending.clear()
+            self._eligible.clear()
+            return n
+        if self._faults.pop(fault_id, None) is None:
+            return 0
+        # the heaps skip ids no longer in _faults; the key stays watched until a full clear
+        return 1
 
     def list(self) -> list[Fault]:
-        return list(self._faults)
+        for f in self._faults.values():
+            if not f.spent:
+                f.seen = self._counts.get((f.provider, f.name, f.tenant), 0) - f.base
+        return list(self._faults.values())
 
     def watches(self, provider: str, api: str) -> bool:
         """Whether any rule names this API; a cheap test before the tenant is worked out."""
@@ -151,16 +191,32 @@ class FaultTable:
         """Count this request against every matching rule; return the first that fires."""
         if (provider, api) not in self._keys:
             return None
-        chosen = None
-        for f in self._faults:
-            if f.provider != provider or self._key(f)[1] != api or (f.tenant is not None and f.tenant != tenant):
-                continue
-            if f.times and f.fired >= f.times:
-                continue
-            f.seen += 1
-            if chosen is None and f.seen > f.after:
-                f.fired += 1
-                chosen = f
+        faults = self._faults
+        best: tuple[int, tuple] | None = None
+        keys = ((provider, api, None),) if tenant is None else ((provider, api, None), (provider, api, tenant))
+        for key in keys:
+            count = self._counts[key] = self._counts.get(key, 0) + 1
+            pending = self._pending.get(key)
+            if pending and pending[0][0] < count:
+                eligible = self._eligible.setdefault(key, [])
+                while pending and pending[0][0] < count:
+                    _, fid = heapq.heappop(pending)
+                    if fid in faults:
+                        heapq.heappush(eligible, fid)
+            eligible = self._eligible.get(key)
+            while eligible and eligible[0] not in faults:
+                heapq.heappop(eligible)
+            if eligible and (best is None or eligible[0] < best[0]):
+                best = (eligible[0], key)
+        if best is None:
+            return None
+        fid, key = best
+        chosen = faults[fid]
+        chosen.fired += 1
+        if chosen.times and chosen.fired >= chosen.times:
+            heapq.heappop(self._eligible[key])
+            chosen.spent = True
+            chosen.seen = self._counts[key] - chosen.base
         return chosen
 
     def match_callback(self, provider: str, command: str, tenant: str | None) -> Fault | None:
@@ -172,9 +228,25 @@ class FaultTable:
         """Every rule with its counters, and the next id."""
         nxt = next(self._ids)
         self._ids = itertools.count(nxt)
-        return {"next_id": nxt, "faults": [asdict(f) for f in self._faults]}
+        rules = []
+        for f in self.list():   # list() brings each active rule's ``seen`` up to date
+            d = asdict(f)
+            del d["base"], d["spent"]
+            rules.append(d)
+        return {"next_id": nxt, "faults": rules}
 
     def restore(self, state: dict) -> None:
-        self._faults = [Fault(**f) for f in state.get("faults") or []]
+        """Rebuild the index from saved rules: the request counters start again at 0, so each
+        active rule's base is minus its ``seen``."""
+        self.clear()
+        self._counts.clear()
+        for d in state.get("faults") or []:
+            f = Fault(**{k: v for k, v in d.items() if k not in ("active", "base", "spent")})
+            f.spent = bool(f.times) and f.fired >= f.times
+            f.base = -f.seen
+            self._faults[f.id] = f
+            self._keys.add((f.provider, f.name))
+            if not f.spent:
+                key = (f.provider, f.name, f.tenant)
+                heapq.heappush(self._pending.setdefault(key, []), (f.base + f.after, f.id))
         self._ids = itertools.count(int(state.get("next_id") or 1))
-        self._keys = {self._key(f) for f in self._faults}

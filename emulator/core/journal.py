@@ -1,7 +1,10 @@
 """A bounded record of every exchange, for tests to assert on.
 
 Entries are stored raw (bytes, header pairs) and rendered only when read, so recording costs one
-tuple per request; a deque with maxlen keeps memory flat however many requests pass.
+tuple per request. Memory is bounded three ways: at most ``size`` entries, at most ``body_limit``
+bytes kept of each request and response body (the full length is kept and the rendered entry
+says "truncated"), and at most ``max_bytes`` of kept bodies in all; the oldest entries go first
+and every drop is counted.
 """
 
 from __future__ import annotations
@@ -37,13 +40,25 @@ class Entry:
     status: int
     response_body: bytes
     duration_ms: float
+    request_len: int = 0    # the full body lengths; > len(body) when the body was cut
+    response_len: int = 0
+    cost: int = 0           # bytes this entry counts against max_bytes
 
 
 def _mask_query(qs: str) -> dict:
     return {k: (MASK if k.lower() in SECRET_QUERY else v) for k, v in parse_qsl(qs, keep_blank_values=True)}
 
 
-def _decode_body(raw: bytes):
+# A rough per-entry cost besides the bodies (the Entry, its strings, the header pairs), so a flood
+# of empty requests is bounded by max_bytes too.
+ENTRY_OVERHEAD = 512
+DEFAULT_BODY_LIMIT = 64 * 1024
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+
+
+def _decode_body(raw: bytes, full: int = 0):
+    if full > len(raw):  # a cut body is not valid JSON any more: show the prefix as text
+        return {"truncated": True, "length": full, "prefix": raw.decode("utf-8", "replace")}
     if not raw:
         return None
     try:
@@ -56,20 +71,55 @@ def _decode_body(raw: bytes):
 
 
 class Journal:
-    def __init__(self, size: int = 1000) -> None:
+    def __init__(self, size: int = 1000, body_limit: int = DEFAULT_BODY_LIMIT,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.size = size
+        self.body_limit = body_limit
+        self.max_bytes = max_bytes
         self._entries: deque[Entry] = deque(maxlen=size)
         self._seq = 0
+        self.bytes = 0          # kept body bytes + ENTRY_OVERHEAD per entry
+        self.dropped = 0        # entries pushed out by the entry or byte bound
+        self.truncated = 0      # bodies cut to body_limit
 
     def record(self, time: float, provider: str, tenant: str | None, api: str, method: str,
                path: str, query: str, headers, request_body: bytes, status: int,
                response_body: bytes, duration_ms: float) -> None:
         self._seq += 1
-        self._entries.append(Entry(self._seq, time, provider, tenant, api, method, path, query,
-                                   tuple(headers), request_body, status, response_body, duration_ms))
+        req_len = len(request_body)
+        resp_len = len(response_body)
+        if req_len > self.body_limit or resp_len > self.body_limit:   # rare: cut (slicing copies)
+            request_body, response_body = self._cut(request_body), self._cut(response_body)
+            cost = len(request_body) + len(response_body) + ENTRY_OVERHEAD
+        else:
+            cost = req_len + resp_len + ENTRY_OVERHEAD
+        entries = self._entries
+        if len(entries) == self.size:   # the deque's maxlen drops the oldest on append
+            self.bytes -= entries[0].cost
+            self.dropped += 1
+        entries.append(Entry(self._seq, time, provider, tenant, api, method, path, query,
+                             tuple(headers), request_body, status, response_body, duration_ms,
+                             req_len, resp_len, cost))
+        self.bytes += cost
+        if self.bytes > self.max_bytes:
+            self._shrink()
+
+    def _cut(self, body: bytes) -> bytes:
+        if len(body) <= self.body_limit:
+            return body
+        self.truncated += 1
+        return body[:self.body_limit]
+
+    def _shrink(self) -> None:
+        """Drop the oldest entries until the kept bodies fit max_bytes (the newest stays)."""
+        entries = self._entries
+        while self.bytes > self.max_bytes and len(entries) > 1:
+            self.bytes -= entries.popleft().cost
+            self.dropped += 1
 
     def clear(self) -> None:
         self._entries.clear()
+        self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -90,8 +140,8 @@ class Journal:
         return {
             "seq": e.seq, "time": e.time, "provider": e.provider, "tenant": e.tenant, "api": e.api,
             "method": e.method, "path": e.path, "query": _mask_query(e.query),
-            "request": {"headers": headers, "body": _decode_body(e.request_body)},
-            "response": {"status": e.status, "body": _decode_body(e.response_body)},
+            "request": {"headers": headers, "body": _decode_body(e.request_body, e.request_len)},
+            "response": {"status": e.status, "body": _decode_body(e.response_body, e.response_len)},
             "duration_ms": round(e.duration_ms, 3),
         }
 

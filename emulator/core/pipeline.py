@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import orjson
 from aiohttp import web
 
+from emulator.core.body import BodyRefused, read_body
 from emulator.core.call import Call, Route
 from emulator.core.callbacks import Pending
 from emulator.core.errors import ProviderError
@@ -42,7 +43,22 @@ def log_request(method: str, path: str, provider: str, api: str, status: int, co
 
 
 def dumps(body) -> bytes:
-    return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+    try:
+        return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        # A reply that echoes request bytes which are not UTF-8 (a header aiohttp kept as
+        # surrogates): write U+FFFD for them, as Go's and most JSON encoders do.
+        return orjson.dumps(_scrub(body), option=orjson.OPT_NON_STR_KEYS)
+
+
+def _scrub(value):
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub(v) for v in value]
+    return value
 
 
 async def _both(first, second) -> None:
@@ -71,13 +87,19 @@ def make_handler(rt: "Runtime", provider: "Provider", route: Route):
 async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Request,
               key: str = "") -> web.Response:
     started = perf_counter()
-    raw = await request.read() if request.body_exists else b""
+    refused = None
+    try:
+        raw = await read_body(request, rt.settings.max_body_bytes) if request.body_exists else b""
+    except BodyRefused as exc:   # over the cap or undecodable: answered below, in the envelope
+        raw, refused = b"", exc
     call = Call(request, provider, route, raw, rt.clock.now())
     code = "-"
     pending = None   # the commit of this request's log entry, awaited before the reply leaves
     try:
         call.route = route = provider.resolve(call)
         call.api = route.api
+        if refused is not None:
+            raise provider.body_refused(call, refused.reason, refused.too_large)
         fault = rt.faults.match(provider.name, call.api, provider.tenant_hint(call)) \
             if rt.faults.watches(provider.name, call.api) else None
         if fault is not None:
@@ -135,6 +157,8 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
     payload = body if isinstance(body, bytes) else dumps(body)
     response = web.Response(body=payload, status=status, content_type="application/json",
                             charset="utf-8", headers=call.response_headers)
+    if refused is not None:
+        response.force_close()   # the rest of that body is never read
     ms = (perf_counter() - started) * 1000
     rt.journal.record(call.now, provider.name, call.tenant_id, call.api, request.method,
                       request.path, request.query_string, request.headers.items(), raw, status,

@@ -46,6 +46,30 @@ def flatten_errors(messages: Any, prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
+# Every integer the emulator keeps must fit what its JSON writer (orjson) can write back: a
+# value outside this range would be accepted now and make every later state dump fail.
+INT_MIN, INT_MAX = -(2 ** 63), 2 ** 64 - 1
+MAX_REPORTED = 20
+
+
+def oversized_ints(doc: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(path, reason) for each number outside 64 bits, walked without recursion."""
+    out: list[tuple[str, str]] = []
+    stack = [(doc, prefix)]
+    while stack and len(out) < MAX_REPORTED:
+        value, path = stack.pop()
+        t = type(value)
+        if t is dict:
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in value.items())
+        elif t is list:
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(value))
+        elif (t is int or t is float) and not INT_MIN <= value <= INT_MAX:
+            # floats too: JSON's 2**70 arrives as 1.2e21 and int() makes it a 70-bit integer
+            # later; NaN and infinities fail the comparison as well
+            out.append((path, "number out of the 64-bit range"))
+    return out
+
+
 def parse_document(text: str | bytes, source: str) -> dict:
     try:
         doc = yaml.load(text, Loader=SafeLoader)  # JSON is YAML too
@@ -88,6 +112,9 @@ def scenario_schema(providers: dict[str, "Provider"]) -> Schema:
 
 
 def validate(doc: dict, source: str, providers: dict[str, "Provider"]) -> dict:
+    too_big = oversized_ints(doc)
+    if too_big:
+        raise ScenarioError(source, too_big)
     try:
         validated = scenario_schema(providers).load(doc)
     except ValidationError as exc:
@@ -102,6 +129,12 @@ def validate(doc: dict, source: str, providers: dict[str, "Provider"]) -> dict:
 
 def apply(validated: dict, source: str, providers: dict[str, "Provider"], faults, merge: bool = False) -> None:
     """Build every provider's tenants first; commit only if all of them built."""
+    commit(validated, prepare(validated, source, providers, merge), providers, faults, merge)
+
+
+def prepare(validated: dict, source: str, providers: dict[str, "Provider"], merge: bool = False) -> dict:
+    """Build every provider's tenants without touching current state (safe off the event loop:
+    it reads nothing a request can change)."""
     prepared = {}
     for name, provider in providers.items():
         section = validated.get(name)
@@ -112,12 +145,32 @@ def apply(validated: dict, source: str, providers: dict[str, "Provider"], faults
         except SeedError as exc:
             path = f"{name}.{exc.path}" if exc.path else name
             raise ScenarioError(source, [(path, exc.reason)]) from None
+    return prepared
+
+
+def commit(validated: dict, prepared: dict, providers: dict[str, "Provider"], faults,
+           merge: bool = False) -> None:
+    """Swap the built tenants in and install the faults: quick, on the event loop."""
     for name, (section, built) in prepared.items():
         providers[name].backend.commit(section, built, merge)
     if not merge:
         faults.clear()
     for spec in validated.get("faults") or []:
-        faults.add(spec)
+        faults.add(spec, validated=True)
+
+
+def check_callback_faults(validated: dict, source: str, faults) -> None:
+    """``callback:`` faults name one of the provider's callback commands (the table knows them);
+    checked before anything is committed, since commit installs faults as already validated."""
+    bad = []
+    for i, spec in enumerate(validated.get("faults") or []):
+        if spec.get("callback") is not None:
+            try:
+                faults.validate(spec)
+            except ValidationError as exc:
+                bad.extend(flatten_errors(exc.messages, f"faults[{i}]"))
+    if bad:
+        raise ScenarioError(source, bad)
 
 
 def callback_configs(validated: dict, source: str, engine) -> list:

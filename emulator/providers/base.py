@@ -124,6 +124,11 @@ class Provider(ABC):
     def internal_error(self, call: Call) -> ProviderError:
         """What an unexpected exception becomes, in this provider's envelope."""
 
+    def body_refused(self, call: Call, reason: str, too_large: bool) -> ProviderError:
+        """A body over the process-wide cap (Settings.max_body_bytes) or one whose
+        Content-Encoding cannot be decoded; each provider names its own code."""
+        return self.error_type(self.internal_error(call).code, reason, http_status=413 if too_large else 400)
+
     def fault_error(self, call: Call, code: int | None, message: str | None,
                     http_status: int | None) -> ProviderError:
         """An injected fault: the given code (or the internal-error code) with optional status."""

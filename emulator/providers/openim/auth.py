@@ -42,7 +42,8 @@ def unverified(token: str) -> tuple[dict, dict]:
     try:
         header = json.loads(_b64(parts[0]))
         claims = json.loads(_b64(parts[1]))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: a deeply nested header or claims is malformed, not an internal error
         raise OpenIMError(TOKEN_MALFORMED) from None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise OpenIMError(TOKEN_MALFORMED)
@@ -166,7 +167,11 @@ def _parse(token: str, tenants: dict, now: float) -> tuple[Tenant, dict]:
 def issue(t: Tenant, user_id: str, platform_id: int, now: float) -> tuple[str, int]:
     """CreateToken with multiLogin policy 1 (AllLoginButSameTermKick): every other platform keeps
     only its newest token, the platform logged into keeps none; admin tokens are not kicked but
-    the older ones move to a temporary set valid admin_token_grace_seconds."""
+    the older ones move to a temporary set valid admin_token_grace_seconds.
+
+    Tokens already kicked before this call can never be valid again and are dropped (the ones
+    this call kicks stay, so they answer 1506 until the next login); expired ones are swept as
+    the store grows. The cost is the user's own handful of tokens, whatever the store holds."""
     expire_s = int(t.setting("token_expire_days")) * 86400
     now_i = int(now)
     claims = {"UserID": user_id, "PlatformID": platform_id, "exp": now_i + expire_s,
@@ -176,42 +181,58 @@ def issue(t: Tenant, user_id: str, platform_id: int, now: float) -> tuple[str, i
         claims["iat"] -= 1
         token = _sign(claims, t.secret)
     _purge(t, now)
+    platforms = t.user_tokens.setdefault(user_id, {})
     if t.is_admin(user_id):
-        key = f"{user_id}\x00{platform_id}"
         grace = now + int(t.setting("admin_token_grace_seconds"))
-        for old in t.user_tokens.pop(key, []):
+        for old in platforms.pop(platform_id, []):
             del t.tokens[old]
             t.temp_tokens[old] = grace
     else:
-        prefix = f"{user_id}\x00"
-        for key in [k for k in t.user_tokens if k.startswith(prefix)]:
-            live = [tok for tok in t.user_tokens[key] if t.tokens[tok][2] == NORMAL]
-            same = key == f"{user_id}\x00{platform_id}"
-            for tok in (live if same else live[:-1]):
+        for pid in list(platforms):
+            kept = []
+            for tok in platforms[pid]:
+                row = t.tokens[tok]
+                if row[2] != NORMAL or row[3] <= now:   # superseded earlier, or expired
+                    del t.tokens[tok]
+                else:
+                    kept.append(tok)
+            for tok in (kept if pid == platform_id else kept[:-1]):
                 t.tokens[tok][2] = KICKED
+            if kept:
+                platforms[pid] = kept
+            else:
+                del platforms[pid]
     t.tokens[token] = [user_id, platform_id, NORMAL, claims["exp"]]
-    t.user_tokens.setdefault(f"{user_id}\x00{platform_id}", []).append(token)
+    platforms.setdefault(platform_id, []).append(token)
     return token, expire_s
 
 
 def force_logout(t: Tenant, user_id: str, platform_id: int) -> None:
-    for tok in t.user_tokens.get(f"{user_id}\x00{platform_id}", []):
+    for tok in t.user_tokens.get(user_id, {}).get(platform_id, []):
         t.tokens[tok][2] = KICKED
 
 
+PURGE_FLOOR = 1024
+
+
 def _purge(t: Tenant, now: float) -> None:
-    """Drop expired entries (Redis TTL) so the store does not grow without bound."""
+    """Drop expired entries (Redis TTL) so the store does not grow without bound. A sweep runs
+    when the store has doubled since the last one, so its cost is O(1) per call amortised."""
+    if len(t.tokens) + len(t.temp_tokens) < t.token_purge_at:
+        return
     for tok in [k for k, until in t.temp_tokens.items() if until <= now]:
         del t.temp_tokens[tok]
-    if len(t.tokens) < 1024:
-        return
     for tok in [k for k, row in t.tokens.items() if row[3] <= now]:
         row = t.tokens.pop(tok)
-        lst = t.user_tokens.get(f"{row[0]}\x00{row[1]}")
+        platforms = t.user_tokens.get(row[0])
+        lst = platforms.get(row[1]) if platforms is not None else None
         if lst is not None:
             lst.remove(tok)
             if not lst:
-                del t.user_tokens[f"{row[0]}\x00{row[1]}"]
+                del platforms[row[1]]
+                if not platforms:
+                    del t.user_tokens[row[0]]
+    t.token_purge_at = max(PURGE_FLOOR, 2 * (len(t.tokens) + len(t.temp_tokens)))
 
 
 def _sign(claims: dict, secret: str) -> str:
@@ -240,7 +261,7 @@ def minted_admin_token_ok(t: Tenant, claims: dict) -> bool:
         return False
     if claims.get("PlatformID") != ADMIN_PLATFORM_ID or "iat" not in claims:
         return False
-    for tok in t.user_tokens.get(f"{uid}\x00{ADMIN_PLATFORM_ID}", ()):
+    for tok in t.user_tokens.get(uid, {}).get(ADMIN_PLATFORM_ID, ()):
         other = _decoded.get(tok)
         if other is None:
             other = unverified(tok)

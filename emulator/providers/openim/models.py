@@ -44,6 +44,10 @@ DEFAULT_SETTINGS: dict = {
     # (`im-emulator token openim`) pass unless a newer one was issued
     "accept_minted_admin_tokens": True,
     "rate_limit": 0,                    # requests/s per api; 0 = off (api.ratelimiter.enable: false)
+    # No group or member limit in the server's code (openim.md §5.2); these bound the emulator's
+    # memory (README Reliability) and answer 1001 ArgsError when reached.
+    "max_groups": 100000,
+    "max_group_members": 10000,
     "empty_lists_null": True,           # empty repeated fields come back as null over gRPC
     "quirk_create_member_count_includes_op": True,   # create_group reply counts the op user
     "quirk_creator_user_id_from_request": True,      # creatorUserID stored verbatim from groupInfo
@@ -201,7 +205,11 @@ class Tenant:
     temp_tokens: dict = field(default_factory=dict)   # token -> valid-until seconds (admin grace)
     member_versions: dict = field(default_factory=dict)  # groupID -> VersionLog
     join_versions: dict = field(default_factory=dict)    # userID -> VersionLog
-    user_tokens: dict = field(default_factory=dict)   # derived: "uid\x00pid" -> [token...]
+    user_tokens: dict = field(default_factory=dict)   # derived: uid -> {pid: [token...]}
+    # derived: the store size at which expired tokens are next swept (auth._purge, amortised)
+    token_purge_at: int = field(default=1024, repr=False, compare=False)
+    # derived: how many groups have status 2 (dismissed), so get_groups' total is O(1)
+    dismissed_count: int = field(default=0, repr=False, compare=False)
     # derived, never dumped: userID -> the groups where it is owner/admin, join order (see Group.special)
     special_joins: dict = field(default_factory=dict, repr=False, compare=False)
     # Source of generated ids (group IDs, version-log IDs). Deterministic, and kept in the state,
@@ -244,6 +252,14 @@ class Tenant:
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
+
+    def set_status(self, g: "Group", status: int) -> None:
+        """Every status change goes here, keeping dismissed_count right."""
+        self.dismissed_count += (status == STATUS_DISMISSED) - (g.status == STATUS_DISMISSED)
+        g.status = status
+
+    def recount_dismissed(self) -> None:
+        self.dismissed_count = sum(1 for g in self.groups.values() if g.status == STATUS_DISMISSED)
 
     # --- membership with its indexes and version logs -------------------------------------
     def add_member(self, group: Group, user_id: str, member: Member) -> None:
@@ -358,6 +374,8 @@ class SettingsSchema(_Strict):
     admin_tokens_stateless = fields.Boolean()
     accept_minted_admin_tokens = fields.Boolean()
     rate_limit = fields.Float(validate=validate.Range(min=0))
+    max_groups = fields.Integer(validate=validate.Range(min=1))
+    max_group_members = fields.Integer(validate=validate.Range(min=1))
     empty_lists_null = fields.Boolean()
     quirk_create_member_count_includes_op = fields.Boolean()
     quirk_creator_user_id_from_request = fields.Boolean()
@@ -456,6 +474,7 @@ class OpenIMBackend(TenantBackend):
                 t.messages = MessageStore.from_json(spec["messages"])
             except SeedError as exc:
                 raise SeedError(f"messages.{exc.path}", exc.reason) from None
+        t.recount_dismissed()
         return t
 
     def _seed_group(self, t: Tenant, g: dict, i: int, now: int) -> None:
@@ -534,7 +553,7 @@ class OpenIMBackend(TenantBackend):
         t.user_requests = {k: dict.fromkeys(v) for k, v in (d.get("user_requests") or {}).items()}
         for tok, row in (d.get("tokens") or {}).items():
             t.tokens[tok] = list(row)
-            t.user_tokens.setdefault(f"{row[0]}\x00{row[1]}", []).append(tok)
+            t.user_tokens.setdefault(row[0], {}).setdefault(row[1], []).append(tok)
         t.temp_tokens = dict(d.get("temp_tokens") or {})
         t.id_seq = int(d.get("id_seq", 0))
         if d.get("messages"):
@@ -551,6 +570,7 @@ class OpenIMBackend(TenantBackend):
             target = getattr(t, name)
             for k, (vid, ver, logs) in (d.get(name) or {}).items():
                 target[k] = VersionLog(vid, ver, {sys.intern(e): share_stamp(s) for e, s in logs})
+        t.recount_dismissed()
         return t
 
     def conversations_of(self, tenant_id: str, user: str) -> dict:
@@ -570,6 +590,9 @@ class OpenIMBackend(TenantBackend):
         for admin in t.admins:
             if admin not in t.users:
                 problems.append(f"admin {admin} is not a registered user")
+        dismissed = sum(1 for g in t.groups.values() if g.status == STATUS_DISMISSED)
+        if dismissed != t.dismissed_count:
+            problems.append(f"dismissed group count {t.dismissed_count} is stale (really {dismissed})")
         index_count = 0
         for gid, g in t.groups.items():
             owners = [u for u, m in g.members.items() if m.roleLevel == OWNER]

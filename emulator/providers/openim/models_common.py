@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import (DISMISSED_ALREADY, OpenIMError, check, mongo_not_found, no_permission,
+from .errors import (DISMISSED_ALREADY, OpenIMError, args, check, mongo_not_found, no_permission,
                      wrapped)
 from itertools import chain, filterfalse
 
@@ -50,6 +50,21 @@ def check_admin_or_in_group(t: Tenant, op: str, gid: str) -> None:
     g = t.groups.get(gid)
     if g is None or op not in g.members:
         raise no_permission("op user not in group")
+
+
+def check_group_quota(t: Tenant) -> None:
+    """At most the max_groups setting (100,000) groups per tenant: the server has no limit, the
+    emulator's memory does (README Reliability); 1001 like the server's other refusals."""
+    cap = t.setting("max_groups")
+    if len(t.groups) >= cap:
+        raise args(f"group count limit reached ({cap})")
+
+
+def check_member_quota(t: Tenant, g: Group | None, adding: int) -> None:
+    """At most the max_group_members setting (10,000) members per group, as above."""
+    cap = t.setting("max_group_members")
+    if (len(g.members) if g is not None else 0) + adding > cap:
+        raise args(f"group member count limit reached ({cap})")
 
 
 def check_list_len(values, name: str) -> None:

@@ -10,6 +10,7 @@ from .errors import (ARGS, GROUP_ID_NOT_FOUND, GROUP_REQUEST_HANDLED, USER_ID_NO
 from .models import (ADMIN, ORDINARY, OWNER, V_DELETE, V_INSERT, V_UPDATE, GroupRequest, Member,
                      Tenant)
 from .models_common import (check_admin_or_in_group, check_group_admin, check_list_len,
+                            check_member_quota,
                             member_info, member_page, not_dismissed, ordered_members, request_info,
                             require, take_group, take_member)
 from .models_users import check_access, check_pagination, paginate
@@ -78,6 +79,7 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
         return None
     if not t.setting("quirk_invite_existing_member_500"):
         ids = [uid for uid in ids if uid not in g.members]
+    check_member_quota(t, g, len({uid for uid in ids if uid not in g.members}))
     joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
         "groupID": gid, "memberList": [{"userID": u, "ex": ""} for u in ids], "groupEx": g.ex})) if ids else {}
     # v3.8.3 reads the op user only for non-admins: an admin's invitees record "" (5.3)
@@ -180,6 +182,7 @@ def join_group(t: Tenant, op: str, req: dict, now: int):
     if applicant in g.members:
         raise wrapped(ARGS)
     if g.needVerification == DIRECTLY:
+        check_member_quota(t, g, 1)
         joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
             "groupID": gid, "memberList": [{"userID": applicant, "ex": req["ex"]}], "groupEx": g.ex}))
         m = Member(ORDINARY, now, joinSource=0, operatorUserID=op, inviterUserID=inviter)
@@ -216,6 +219,8 @@ def group_application_response(t: Tenant, op: str, req: dict, now: int):
         raise OpenIMError(GROUP_REQUEST_HANDLED, detail="group request already processed")
     if uid not in t.users:
         raise not_found("user not found")
+    if result == AGREE and uid not in g.members:
+        check_member_quota(t, g, 1)
     joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
         "groupID": gid, "memberList": [{"userID": uid, "ex": r.ex}], "groupEx": g.ex})) \
         if result == AGREE and uid not in g.members else {}

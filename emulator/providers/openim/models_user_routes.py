@@ -103,7 +103,7 @@ def update_user_info(t: Tenant, op: str, req: dict, now: int):
 
 # --- online status ----------------------------------------------------------------------------------
 def _live_tokens(t: Tenant, user: str, pid: int) -> list[str]:
-    return [tok for tok in t.user_tokens.get(f"{user}\x00{pid}", ()) if t.tokens[tok][2] == auth.NORMAL]
+    return [tok for tok in t.user_tokens.get(user, {}).get(pid, ()) if t.tokens[tok][2] == auth.NORMAL]
 
 
 def get_users_online_status(t: Tenant, op: str, req: dict, now: int):

@@ -115,6 +115,11 @@ class OpenIMProvider(Provider):
             raise self._bind_error(
                 call, OpenIMError(ARGS, f"invalid character in JSON input: {exc}")) from None
 
+    def body_refused(self, call: Call, reason: str, too_large: bool) -> OpenIMError:
+        """The server reads the body whole and fails to decode it: 1001 ArgsError with the
+        reason (an oversized body would hit the 8 MiB gRPC cap; README Known differences)."""
+        return OpenIMError(ARGS, reason)
+
     def validation_error(self, call: Call, exc: ValidationError) -> OpenIMError:
         struct = type(call.route.schema).__name__.removesuffix("Schema")
         return self._bind_error(call, OpenIMError(ARGS, go_error_text(exc.messages, struct)))

@@ -40,6 +40,10 @@ def header(headers: Mapping[str, str], key: str) -> str | None:
     return None
 
 
+def _utf8(value: str) -> bool:
+    return value.isascii() or not any("\udc80" <= c <= "\udcff" for c in value)
+
+
 def timestamp_seconds(raw: str) -> float | None:
     try:
         value = int(raw)
@@ -79,6 +83,9 @@ def verify(headers: Mapping[str, str], tenants: Mapping, now: float, nonces: Non
     if nonce is None or timestamp is None or not signature:
         raise RongCloudError(1004, "Signature verification failed: Nonce, Timestamp and "
                                    "Signature headers are required.")
+    if not all(map(_utf8, (app_key, nonce, timestamp, signature))):
+        # aiohttp keeps undecodable header bytes as surrogates; such a header cannot be signed
+        raise RongCloudError(1004, "Signature verification failed: headers must be UTF-8.")
     tenant = tenants.get(app_key)
     if tenant is None:
         raise RongCloudError(1004, "Signature verification failed: unknown App-Key.")

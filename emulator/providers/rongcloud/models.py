@@ -40,6 +40,7 @@ class AppSettings:
 
     rate_limit: int = 100              # requests per second per API ([DOC-EN] every group page)
     max_members: int = 3000            # members per group ([DOC-EN] create-group; adjustable by ticket)
+    max_groups: int = 100000           # groups per app: none documented; bounds memory (README Reliability)
     max_managers: int = 10             # admins per group ([DOC-EN] add-group-manager)
     max_follows: int = 100             # followed members per user per group (UNKNOWN; emulator choice)
     max_ext_pairs: int = 10            # groupExtProfile pairs ([DOC-EN] create-group, "by default")
@@ -158,8 +159,17 @@ def drop_group(t: Tenant, gid: str) -> None:
         table.pop(gid, None)
 
 
+def check_group_quota(t: Tenant, adding: int = 1) -> None:
+    """Groups per app <= max_groups (100,000; no documented limit, so 1502 "count exceeds limit")."""
+    if len(t.groups) + adding > t.settings.max_groups:
+        raise RongCloudError(1502, f"Group count would exceed {t.settings.max_groups}.")
+
+
 def check_capacity(t: Tenant, g: Group | None, adding: int, code: int = 25411) -> None:
-    """Members per group <= max_members (3000 by default, [DOC-EN] create-group)."""
+    """Members per group <= max_members (3000 by default, [DOC-EN] create-group); a new group
+    (g is None) must also fit under max_groups."""
+    if g is None:
+        check_group_quota(t)
     current = len(g.members) if g is not None else 0
     if current + adding > t.settings.max_members:
         raise RongCloudError(code, f"Group member count would exceed {t.settings.max_members}.")
@@ -304,6 +314,9 @@ class RongCloudBackend(TenantBackend):
         }
 
     def tenant_from_json(self, d: dict) -> Tenant:
+        for name in ("app_key", "app_secret"):   # every later signature check hashes these
+            if not isinstance(d[name], str) or not d[name]:
+                raise ValueError(f"{name} must be a non-empty string")
         t = Tenant(d["app_key"], d["app_secret"], AppSettings(**(d.get("settings") or {})))
         for gd in d.get("groups") or []:
             g = group_from_json(gd)

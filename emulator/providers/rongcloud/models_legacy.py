@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from .errors import RongCloudError
-from .models import ROLE_MEMBER, Group, Tenant, add_member, check_capacity, drop_group, remove_member
+from .models import (ROLE_MEMBER, Group, Tenant, add_member, check_capacity, check_group_quota,
+                     drop_group, remove_member)
 
 GAG_FOREVER = 0                      # minute=0: permanent mute ([PY3] gag add docstring)
 GAG_FOREVER_TEXT = "9999-12-31 23:59:59"
@@ -56,6 +57,7 @@ def sync(t: Tenant, uid: str, pairs: list[tuple[str, str]], now: int) -> None:
     """The user's legacy memberships become exactly ``pairs`` (none: all of them go); listed
     legacy groups take the given name; hosted groups are managed by the entrust API and kept."""
     wanted = dict(pairs)
+    check_group_quota(t, sum(1 for gid in wanted if gid not in t.groups))
     for gid in wanted:
         g = t.groups.get(gid)
         if g is None or uid not in g.members:

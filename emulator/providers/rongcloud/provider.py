@@ -47,6 +47,7 @@ class AppSchema(Schema):
     app_secret = fields.String(required=True, validate=validate.Length(min=1))
     rate_limit = fields.Integer(validate=validate.Range(min=0))          # per API per second; 0 = off
     max_members = fields.Integer(validate=validate.Range(min=1))
+    max_groups = fields.Integer(validate=validate.Range(min=1))
     max_managers = fields.Integer(validate=validate.Range(min=0))
     max_follows = fields.Integer(validate=validate.Range(min=0))
     max_ext_pairs = fields.Integer(validate=validate.Range(min=0))
@@ -115,6 +116,10 @@ class RongCloudProvider(Provider):
 
     def rate_limited(self, call: Call) -> RongCloudError:
         return RongCloudError(1008)
+
+    def body_refused(self, call: Call, reason: str, too_large: bool) -> RongCloudError:
+        """Over the process cap is over 100 KB too: 1508; an undecodable body is 1002."""
+        return RongCloudError(1508) if too_large else RongCloudError(1002, reason)
 
     def parse_body(self, call: Call) -> dict[str, list[str]]:
         """Form-urlencoded, keys may repeat: {name: [values]}. Over 100 KB is 1508; no data 1003."""

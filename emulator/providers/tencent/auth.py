@@ -27,14 +27,21 @@ from emulator.core.cache import BoundedCache
 from .errors import TencentError
 
 _TO_STD = str.maketrans("*-_", "+/=")
+# A real UserSig's JSON is a few hundred bytes; more than this inflated is not a UserSig.
+MAX_SIG_JSON = 16 * 1024
 
 
 def decode_usersig(usersig: str) -> dict:
     """The JSON document inside a UserSig, or 70003."""
     try:
         raw = base64.b64decode(usersig.translate(_TO_STD).encode("ascii"), validate=True)
-        doc = json.loads(zlib.decompress(raw).decode("utf-8"))
-    except (ValueError, binascii.Error, zlib.error, UnicodeError):
+        inflater = zlib.decompressobj()
+        text = inflater.decompress(raw, MAX_SIG_JSON)
+        if inflater.unconsumed_tail:      # a zlib bomb in the query string
+            raise ValueError("UserSig too large")
+        doc = json.loads(text.decode("utf-8"))
+    except (ValueError, binascii.Error, zlib.error, UnicodeError, RecursionError):
+        # RecursionError: deeply nested JSON is a malformed sig, not an internal error
         raise TencentError(70003) from None
     if not isinstance(doc, dict):
         raise TencentError(70003)

@@ -66,6 +66,8 @@ class TencentError(ProviderError):
         10019: ("account not imported", 200),
         10021: ("group id already in use", 200),
         10025: ("group id already in use and you are the owner", 200),
+        # §3.2 documents it for AVChatRoom creation; the emulator's app group cap uses it too
+        10036: ("group creation count over the limit", 200),
         10050: ("group attribute key does not exist", 200),
         # third-party callbacks (tencent-messages-users-callbacks.md §13.4)
         10016: ("the app server refused the operation in its before-callback", 200),

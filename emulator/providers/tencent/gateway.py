@@ -135,6 +135,9 @@ class TencentGatewayProvider(Provider):
             raise GatewayError(400, "request body must be a JSON object")
         return body
 
+    def body_refused(self, call: Call, reason: str, too_large: bool) -> ProviderError:
+        return GatewayError(400, reason)
+
     def validation_error(self, call: Call, exc: ValidationError) -> ProviderError:
         return GatewayError(400)
 

@@ -103,6 +103,7 @@ def plan_create_group(app: App, data: dict, caller: str, now: float) -> Group:
         g.members[sys.intern(account)] = m    # one string per account (see App.add_member)
     if g.MaxMemberNum and len(g.members) > g.MaxMemberNum:
         raise TencentError(10014, f"{len(g.members)} members exceed MaxMemberCount {g.MaxMemberNum}")
+    app.check_group_quota()
     return g
 
 
@@ -140,6 +141,7 @@ def h_import_group(call) -> dict:
         g.CreateTime = g.LastInfoTime = created
     if g.Owner_Account:
         g.members[g.Owner_Account] = Member(Role="Owner", JoinTime=g.CreateTime)
+    app.check_group_quota()
     app.add_group(g)
     return {"GroupId": g.GroupId}
 

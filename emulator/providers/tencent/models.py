@@ -53,6 +53,9 @@ DEFAULT_LIMITS = {
     "portrait_get": 100,              # users §9.6 To_Account "<= 100 recommended"
     "profile_location_bytes": 500,    # users §9.6 Location: 500 (CN 2024) vs 16 (EN, web SDK)
     "query_online_status": 500,       # users §9.5 To_Account <= 500 (90011 above)
+    # Groups per app: unlimited on the real service (§3.3: above 100k is charged); the emulator
+    # bounds its memory here (README Reliability). Over it, create/import answer 10036.
+    "max_groups": 100000,
 }
 DEFAULT_RATE_LIMIT = 200     # §5: 200 requests/s per API (per SDKAppID, scope UNKNOWN)
 # Message settings for what the reference leaves UNKNOWN (models_messages, README "Known differences")
@@ -159,6 +162,12 @@ class App:
 
     def cap_for(self, gtype: str) -> int:
         return COMMUNITY_MEMBER_CAP if gtype == "Community" else MEMBER_CAP
+
+    def check_group_quota(self) -> None:
+        """At most limits.max_groups groups (100,000 by default; README Reliability)."""
+        cap = self.limits.get("max_groups", DEFAULT_LIMITS["max_groups"])
+        if len(self.groups) >= cap:
+            raise TencentError(10036, f"group count over the app limit ({cap})")
 
     # --- mutations (callers have validated everything first) --------------------------------
     def add_group(self, g: Group) -> None:

@@ -207,6 +207,11 @@ class TencentProvider(Provider):
         except orjson.JSONDecodeError:
             raise TencentError(60003) from None
 
+    def body_refused(self, call: Call, reason: str, too_large: bool) -> ProviderError:
+        """No documented code: an oversized body is an HTTP parse error (60002), an undecodable
+        one unparseable JSON (60003); README Known differences."""
+        return TencentError(60002 if too_large else 60003, reason)
+
     def validate(self, call: Call) -> Any:
         """Older field names (legacy.py) become the current ones before the schema runs."""
         renames = LEGACY_FIELDS.get(call.api.rpartition("/")[2])  # keyed by command

@@ -1,0 +1,67 @@
+"""Garbage-collector tuning for a process that holds a large, long-lived state.
+
+CPython's full (generation 2) collection walks every tracked container. The emulator's state
+is millions of such objects (groups, members, index dicts) that live until a reset, so at
+large state each full collection paused every request for seconds while finding nothing to
+free (README "Reliability" has the figures). The state holds no reference cycles that need
+the collector: it is freed by reference counting when a reset or load replaces it.
+
+- ``tune()`` (at start, after the scenario and state file are loaded): one full collection,
+  then ``gc.freeze()``: what survives moves to the permanent generation, never walked again.
+- with ``refreeze``, every full collection ends with another freeze, so the next one walks only
+  what was created since: pauses follow the growth between collections, not the state's size.
+- the young-generation threshold is raised so request garbage is collected in fewer, still
+  short, passes.
+
+The cost: a reference cycle that was alive when frozen and dies later is not reclaimed (frozen
+objects are still freed by reference counting, which is how the state is freed).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+
+log = logging.getLogger("emulator.gc")
+
+GEN0_THRESHOLD = 10_000       # CPython default 700
+SLOW_PAUSE_S = 0.1            # a collection this long is logged (once per run of them)
+
+_state = {"installed": False, "refreeze": False}
+stats = {"collections": 0, "full": 0, "longest_ms": 0.0, "total_ms": 0.0}
+_started = [0.0]
+
+
+def _callback(phase: str, info: dict) -> None:
+    if phase == "start":
+        _started[0] = time.perf_counter()
+        return
+    pause = time.perf_counter() - _started[0]
+    stats["collections"] += 1
+    stats["total_ms"] += pause * 1000
+    stats["longest_ms"] = max(stats["longest_ms"], pause * 1000)
+    if info["generation"] == 2:
+        stats["full"] += 1
+        if _state["refreeze"]:
+            gc.freeze()
+    if pause >= SLOW_PAUSE_S:
+        log.warning("garbage collection of generation %d paused the server", info["generation"])
+
+
+def tune(refreeze: bool = True) -> None:
+    """Freeze what is alive now (after a full collection) and keep measuring pauses."""
+    gc.collect()
+    gc.freeze()
+    _, g1, g2 = gc.get_threshold()
+    gc.set_threshold(GEN0_THRESHOLD, g1, g2)
+    _state["refreeze"] = refreeze
+    if not _state["installed"]:
+        gc.callbacks.append(_callback)
+        _state["installed"] = True
+
+
+def refreeze_after_load() -> None:
+    """After a big scenario or state load: freeze the new state too (cheap: no collection)."""
+    if _state["installed"]:
+        gc.freeze()
