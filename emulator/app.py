@@ -198,6 +198,8 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
 
     from emulator.control.routes import setup_control
     setup_control(app, rt)
+    from emulator.control.inspector import setup_inspector
+    setup_inspector(app, rt)
     app.router.add_route("*", "/{tail:.*}", unrouted_handler(rt))
 
     if settings.state_file:

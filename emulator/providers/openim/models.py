@@ -524,3 +524,12 @@ class OpenIMBackend(TenantBackend):
         if index_count != sum(len(v) for v in t.user_groups.values()):
             problems.append("member counts disagree with the user -> groups index")
         return problems
+
+    # the inspector's rows (inspector.py, imported when first asked for)
+    def inspect_settings(self, tenant) -> dict:
+        from .inspector import settings
+        return settings(self, tenant)
+
+    def inspect_rows(self, tenant, kind, parent, offset, limit):
+        from .inspector import rows
+        return rows(self, tenant, kind, parent, offset, limit)

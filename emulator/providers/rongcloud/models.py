@@ -302,6 +302,15 @@ class RongCloudBackend(TenantBackend):
             problems.append(f"user index has {total} entries, groups have {indexed} memberships")
         return problems
 
+    # the inspector's rows (inspector.py, imported when first asked for)
+    def inspect_settings(self, tenant) -> dict:
+        from .inspector import settings
+        return settings(self, tenant)
+
+    def inspect_rows(self, tenant, kind, parent, offset, limit):
+        from .inspector import rows
+        return rows(self, tenant, kind, parent, offset, limit)
+
 
 def json_param(value: Any) -> str:
     """Profiles and permissions are answered as JSON strings (reference 4.3, 4.14)."""

@@ -54,6 +54,15 @@ class TencentBackend(TenantBackend):
         if not merge or section.get("gateway") is not None:
             self.gateway = section.get("gateway")
 
+    # the inspector's rows (inspector.py, imported when first asked for)
+    def inspect_settings(self, tenant) -> dict:
+        from .inspector import settings
+        return settings(self, tenant)
+
+    def inspect_rows(self, tenant, kind, parent, offset, limit):
+        from .inspector import rows
+        return rows(self, tenant, kind, parent, offset, limit)
+
 
 def _unknown(code: int, message: str):
     def handler(call: Call):
@@ -63,6 +72,7 @@ def _unknown(code: int, message: str):
 
 class TencentProvider(Provider):
     name = "tencent"
+    error_code_key = "ErrorCode"
     error_type = TencentError
     scenario_schema = TencentSection
 

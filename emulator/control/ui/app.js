@@ -1,0 +1,292 @@
+// The inspector page: reads the control plane's JSON endpoints and acts only through them.
+// No provider words here: table columns come from the rows the server sends.
+const BASE = "/_emulator";
+const POLL_MS = 1000;          // live journal: poll journal/rows?since=
+const JOURNAL_KEEP = 500;      // rows kept on the page
+const PAGE = 50;
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const el = (tag, attrs = {}, ...kids) => {
+  const n = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith("on")) n.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) n.setAttribute(k, v === true ? "" : v);
+  }
+  n.append(...kids.filter((k) => k !== null && k !== undefined));
+  return n;
+};
+
+const state = {
+  token: sessionStorage.getItem("imemu-token") || "",
+  tenant: null,          // {provider, tenant, counts}
+  kind: null, offset: 0,
+  group: null, memberOffset: 0,
+  lastSeq: 0, seen: 0, filters: {}, entry: null,
+};
+
+class NeedToken extends Error {}
+
+async function api(path, { method = "GET", body, text = false } = {}) {
+  const headers = {};
+  if (state.token) headers["X-Emulator-Token"] = state.token;
+  if (body !== undefined && typeof body !== "string") { body = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
+  const resp = await fetch(BASE + path, { method, headers, body });
+  if (resp.status === 401) { askToken(); throw new NeedToken("admin token needed"); }
+  if (text) return resp.text();
+  const data = await resp.json().catch(() => ({}));
+  if (!resp.ok) throw new Error(data.error ? `${data.error}${data.details ? ": " + JSON.stringify(data.details) : ""}` : `HTTP ${resp.status}`);
+  return data;
+}
+
+function say(msg) { $("#status").textContent = msg; }
+
+function askToken() {
+  const form = $("#token-form");
+  if (form.hidden) { form.hidden = false; $("#token-input").focus(); }
+  say("Admin token needed");
+}
+
+const qs = (o) => new URLSearchParams(Object.entries(o).filter(([, v]) => v !== "" && v !== null && v !== undefined)).toString();
+
+function show(v) {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "boolean") return v ? "yes" : "no";
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+// A table whose columns are the keys of the rows; the key column's cells can be buttons.
+function rowsTable(rows, { key, onOpen, caption, label }) {
+  if (!rows.length) return el("p", { class: "note" }, "No rows.");
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const head = el("tr", {}, ...cols.map((c) => el("th", { scope: "col" }, c)));
+  const body = rows.map((r) => el("tr", { "data-key": key ? r[key] : null }, ...cols.map((c) => {
+    if (c === key && onOpen) return el("td", {}, el("button", { class: "link", type: "button",
+      "aria-label": `${label} ${r[c]}`, onclick: () => onOpen(r[c]) }, show(r[c])));
+    return el("td", { class: typeof r[c] === "object" ? "wrap" : null }, show(r[c]));
+  })));
+  return el("div", { class: "scroll" }, el("table", {}, el("caption", {}, caption), el("thead", {}, head), el("tbody", {}, ...body)));
+}
+
+function pager(page, go) {
+  const end = Math.min(page.offset + page.rows.length, page.total);
+  return el("div", { class: "pager" },
+    el("button", { type: "button", disabled: page.offset === 0, onclick: () => go(Math.max(0, page.offset - page.limit)) }, "Previous"),
+    el("span", {}, page.total ? `${page.offset + 1}–${end} of ${page.total}` : "0 rows"),
+    el("button", { type: "button", disabled: end >= page.total, onclick: () => go(page.offset + page.limit) }, "Next"));
+}
+
+// --- tenants ------------------------------------------------------------------------------
+async function loadTenants() {
+  const data = await api("/tenants");
+  const list = $("#tenant-list");
+  const scope = $("#reset-scope");
+  scope.replaceChildren(el("option", { value: "" }, "everything"));
+  const parts = [];
+  for (const [provider, tenants] of Object.entries(data.providers)) {
+    scope.append(el("option", { value: provider }, `provider ${provider}`));
+    const rows = tenants.map((t) => {
+      scope.append(el("option", { value: `${provider}/${t.tenant}` }, `tenant ${provider}/${t.tenant}`));
+      const current = state.tenant && state.tenant.provider === provider && state.tenant.tenant === t.tenant;
+      if (current) state.tenant = { provider, ...t };
+      return el("tr", { class: current ? "selected" : null, "data-tenant": `${provider}/${t.tenant}` },
+        el("td", {}, el("button", { class: "link", type: "button", "aria-label": `Open ${provider} tenant ${t.tenant}`,
+          onclick: () => openTenant({ provider, ...t }) }, t.tenant)),
+        el("td", {}, Object.entries(t.counts).map(([k, n]) => `${n} ${k}`).join(", ")));
+    });
+    parts.push(el("h3", {}, provider), rows.length
+      ? el("table", {}, el("caption", {}, `${provider} tenants`),
+          el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Tenant"), el("th", { scope: "col" }, "Holds"))),
+          el("tbody", {}, ...rows))
+      : el("p", { class: "note" }, "No tenants."));
+  }
+  list.replaceChildren(...parts);
+  if (state.tenant && !data.providers[state.tenant.provider]?.some((t) => t.tenant === state.tenant.tenant)) {
+    state.tenant = null; $("#tenant-detail").hidden = true;
+  }
+  return data;
+}
+
+async function openTenant(t) {
+  const changed = !state.tenant || state.tenant.provider !== t.provider || state.tenant.tenant !== t.tenant;
+  state.tenant = t;
+  if (changed) { state.kind = Object.keys(t.counts).includes("groups") ? "groups" : Object.keys(t.counts)[0]; state.offset = 0; state.group = null; }
+  $("#tenant-detail").hidden = false;
+  $("#tenant-h").textContent = `${t.provider} / ${t.tenant}`;
+  $("#tenant-settings").replaceChildren(...Object.entries(t.settings).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, show(v))]));
+  $("#kind-buttons").replaceChildren(...Object.keys(t.counts).map((k) => el("button", { type: "button",
+    "aria-pressed": String(k === state.kind), onclick: () => { state.kind = k; state.offset = 0; openTenant(state.tenant); } },
+    `${k} (${t.counts[k]})`)));
+  document.querySelectorAll("#tenant-list tr").forEach((tr) => tr.classList.toggle("selected", tr.dataset.tenant === `${t.provider}/${t.tenant}`));
+  await loadRows();
+  if (state.group) await loadMembers(); else $("#members-view").hidden = true;
+}
+
+async function loadRows() {
+  const t = state.tenant;
+  if (!t || !state.kind) { $("#rows-view").replaceChildren(el("p", { class: "note" }, "This tenant keeps no rows to show.")); return; }
+  const page = await api(`/${state.kind}?${qs({ provider: t.provider, tenant: t.tenant, offset: state.offset, limit: PAGE })}`);
+  const opener = state.kind === "groups" ? (g) => { state.group = g; state.memberOffset = 0; loadMembers().then(() => $("#members-h").focus()); } : null;
+  $("#rows-view").replaceChildren(
+    rowsTable(page.rows, { key: page.key, onOpen: opener, caption: `${state.kind} of ${t.tenant}`, label: "Members of" }),
+    pager(page, (o) => { state.offset = o; loadRows(); }));
+}
+
+async function loadMembers() {
+  const t = state.tenant;
+  let page;
+  try {
+    page = await api(`/members?${qs({ provider: t.provider, tenant: t.tenant, group: state.group, offset: state.memberOffset, limit: PAGE })}`);
+  } catch (e) {
+    if (e instanceof NeedToken) throw e;
+    state.group = null; $("#members-view").hidden = true; return;   // the group is gone
+  }
+  $("#members-view").hidden = false;
+  const h = $("#members-h");
+  h.textContent = `Members of ${state.group} (${page.total})`;
+  h.tabIndex = -1;
+  $("#members-table").replaceChildren(rowsTable(page.rows, { key: page.key, caption: `members of ${state.group}` }),
+    pager(page, (o) => { state.memberOffset = o; loadMembers(); }));
+}
+
+// --- journal ------------------------------------------------------------------------------
+const fmtTime = (s) => { const d = new Date(s * 1000); return d.toISOString().replace("T", " ").slice(0, 23); };
+
+function journalRow(r) {
+  return el("tr", { class: r.error ? "error" : null, "data-seq": r.seq, "data-api": r.api },
+    el("td", {}, el("button", { class: "link", type: "button", "aria-label": `Show request ${r.seq}`, onclick: () => openEntry(r.seq) }, String(r.seq))),
+    el("td", {}, fmtTime(r.time)), el("td", {}, r.provider), el("td", {}, show(r.tenant)),
+    el("td", {}, r.api), el("td", {}, String(r.status)), el("td", {}, show(r.code)), el("td", {}, r.duration_ms.toFixed(2)));
+}
+
+async function pollJournal(reset = false) {
+  const tbody = $("#journal-table tbody");
+  if (reset) { tbody.replaceChildren(); state.lastSeq = 0; }
+  const data = await api(`/journal/rows?${qs({ ...state.filters, since: state.lastSeq, limit: reset ? 200 : 1000 })}`);
+  for (const r of data.rows) tbody.prepend(journalRow(r));
+  while (tbody.rows.length > JOURNAL_KEEP) tbody.lastElementChild.remove();
+  $("#journal-count").textContent = tbody.rows.length;
+  const moved = data.last_seq !== state.seen;
+  state.lastSeq = data.last_seq; state.seen = data.last_seq;
+  return moved;
+}
+
+async function openEntry(seq) {
+  const e = await api(`/journal/${seq}`);
+  state.entry = seq;
+  $("#entry-h").textContent = `#${e.seq} ${e.method} ${e.path} → ${e.response.status}${e.code !== null && e.code !== undefined ? ` (code ${e.code})` : ""}`;
+  $("#entry-request").textContent = JSON.stringify({ query: e.query, ...e.request }, null, 2);
+  $("#entry-response").textContent = JSON.stringify(e.response, null, 2);
+  const box = $("#entry-detail");
+  box.hidden = false; box.focus();
+  document.querySelectorAll("#journal-table tr").forEach((tr) => tr.classList.toggle("selected", tr.dataset.seq === String(seq)));
+}
+
+// --- controls -----------------------------------------------------------------------------
+async function loadFaults() {
+  const { faults } = await api("/faults");
+  $("#fault-list").replaceChildren(faults.length ? el("ul", {}, ...faults.map((f) => el("li", {},
+    `#${f.id} ${f.provider} ${f.api}${f.tenant ? " @" + f.tenant : ""} → ${f.error ?? ""} ${f.http_status ?? ""} (fired ${f.fired ?? 0}/${f.times || "∞"}) `,
+    el("button", { type: "button", onclick: () => act(() => api(`/faults/${f.id}`, { method: "DELETE" }), `fault ${f.id} cleared`) }, "Clear")))) :
+    el("p", { class: "note" }, "No faults."));
+}
+
+async function loadClock() {
+  const c = await api("/clock");
+  $("#clock-now").textContent = `Now ${fmtTime(c.now)} (${c.mode === "frozen" ? "frozen" : c.mode === "offset" ? `real ${c.offset_s >= 0 ? "+" : "−"} ${Math.abs(c.offset_s)}s` : "real time"})`;
+}
+
+async function act(fn, done) {
+  try { await fn(); say(done); await refresh(true); } catch (e) { if (!(e instanceof NeedToken)) say(`Failed: ${e.message}`); }
+}
+
+function formData(form) { return Object.fromEntries(new FormData(form).entries()); }
+
+function wire() {
+  $("#token-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    state.token = $("#token-input").value;
+    sessionStorage.setItem("imemu-token", state.token);
+    $("#token-form").hidden = true;
+    start();
+  });
+  $("#journal-filters").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = formData(ev.target); delete f.live;
+    state.filters = f;
+    pollJournal(true).catch(() => {});
+  });
+  $("#journal-filters").addEventListener("reset", () => { state.filters = {}; setTimeout(() => pollJournal(true).catch(() => {})); });
+  $("#reset-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const [provider, tenant] = $("#reset-scope").value.split("/");
+    act(() => api(`/reset?${qs({ provider, tenant })}`, { method: "POST" }), `reset ${$("#reset-scope").value || "everything"}`);
+  });
+  $("#scenario-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = formData(ev.target);
+    act(async () => {
+      const text = f.text.trim() ? f.text : await api(`/scenarios/${encodeURIComponent(f.name)}`, { text: true });
+      await api(`/scenario?mode=${f.mode}`, { method: "POST", body: text });
+    }, `scenario ${f.text.trim() ? "(pasted)" : f.name} loaded (${f.mode})`);
+  });
+  $("#fault-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = formData(ev.target);
+    const spec = { provider: f.provider, api: f.api, times: Number(f.times || 1) };
+    if (f.tenant) spec.tenant = f.tenant;
+    if (f.error) spec.error = Number(f.error);
+    if (f.http_status) spec.http_status = Number(f.http_status);
+    act(() => api("/faults", { method: "POST", body: spec }), `fault on ${f.provider} ${f.api} added`);
+  });
+  $("#faults-clear").addEventListener("click", () => act(() => api("/faults", { method: "DELETE" }), "faults cleared"));
+  $("#clock-freeze").addEventListener("click", () => act(() => api("/clock", { method: "POST", body: { freeze_at: Date.now() / 1000 } }), "clock frozen"));
+  $("#clock-real").addEventListener("click", () => act(() => api("/clock", { method: "POST", body: { real: true } }), "clock on real time"));
+  $("#clock-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const s = Number(formData(ev.target).advance);
+    act(() => api("/clock", { method: "POST", body: { advance_s: s } }), `clock advanced ${s}s`);
+  });
+}
+
+// Everything the page shows, re-read; the journal is read from where it left off.
+async function refresh(all = false) {
+  const moved = await pollJournal();
+  if (moved || all) {
+    await loadTenants();
+    if (state.tenant) await openTenant(state.tenant);
+    await Promise.all([loadFaults(), loadClock()]);
+  }
+}
+
+let timer = null;
+async function tick() {
+  try {
+    if (!document.hidden && $("#journal-filters").elements.live.checked) await refresh();
+  } catch (e) {
+    if (!(e instanceof NeedToken)) say(`Cannot reach the emulator: ${e.message}`);
+  }
+  timer = setTimeout(tick, POLL_MS);
+}
+
+async function start() {
+  clearTimeout(timer);
+  try {
+    const health = await api("/health");
+    const [scen] = await Promise.all([api("/scenarios"), pollJournal(true), loadTenants(), loadFaults(), loadClock()]);
+    $("#scenario-name").replaceChildren(...scen.scenarios.map((n) => el("option", { value: n }, n)));
+    for (const sel of [$("#journal-filters select[name=provider]"), $("#fault-form select[name=provider]")]) {
+      const first = sel.firstElementChild?.value === "" ? [sel.firstElementChild] : [];
+      sel.replaceChildren(...first, ...health.providers.map((p) => el("option", { value: p }, p)));
+    }
+    say(`Connected: im-emulator ${health.version}, live`);
+    document.body.dataset.ready = "1";
+  } catch (e) {
+    if (!(e instanceof NeedToken)) say(`Cannot reach the emulator: ${e.message}`);
+    return;
+  }
+  timer = setTimeout(tick, POLL_MS);
+}
+
+wire();
+start();

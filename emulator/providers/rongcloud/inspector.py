@@ -1,0 +1,40 @@
+"""Rows for the inspector (/_emulator/ui and its JSON endpoints): plain dicts in RongCloud's own
+field names, read from the state without changing it. The App Secret is left out."""
+
+from __future__ import annotations
+
+from dataclasses import fields as dc_fields
+from itertools import islice
+
+from .models import AppSettings
+
+
+def settings(backend, t) -> dict:
+    return {f.name: getattr(t.settings, f.name) for f in dc_fields(AppSettings)}
+
+
+def _groups(t):
+    for g in t.groups.values():
+        yield {"groupId": g.groupId, "name": g.name, "entrust": g.entrust, "owner": g.owner,
+               "memberCount": len(g.members), "managers": len(g.managers),
+               "banned": g.groupId in t.bans, "gagged": len(t.gags.get(g.groupId) or ()),
+               "createTime": g.createTime}
+
+
+def _members(t, g):
+    gags = t.gags.get(g.groupId) or {}
+    for uid, m in g.members.items():
+        yield {"userId": uid, "role": m.role, "time": m.time, "nickname": m.nickname,
+               "gagged": uid in gags, "gagExpiry": gags.get(uid, "")}
+
+
+def rows(backend, t, kind: str, parent: str | None, offset: int, limit: int):
+    """(key column, total, rows of the page) or None when RongCloud keeps no such rows."""
+    if kind == "groups":
+        return "groupId", len(t.groups), list(islice(_groups(t), offset, offset + limit))
+    if kind == "members":
+        g = t.groups.get(parent)
+        if g is None:
+            raise KeyError(parent)
+        return "userId", len(g.members), list(islice(_members(t, g), offset, offset + limit))
+    return None

@@ -1,0 +1,232 @@
+"""The inspector page in a real browser: Debian's chromium, headless, driven by selenium through
+Debian's chromium-driver (no browser download). The emulator runs as users run it
+(``python -m emulator --port 0``) on loopback; provider calls are signed as real clients sign.
+
+Skips, saying why, only when no chromium + chromedriver pair is installed."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.tencent_support import tencent_query
+
+selenium = pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[test]')")
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+LISTEN_RE = re.compile(r"listening on http://([^:]+):(\d+)")
+CHROMIUM = next((p for p in (os.environ.get("IMEMU_CHROMIUM"), shutil.which("chromium"),
+                             shutil.which("chromium-browser"), "/usr/bin/chromium") if p and os.path.exists(p)), None)
+DRIVER = next((p for p in (os.environ.get("IMEMU_CHROMEDRIVER"), shutil.which("chromedriver"),
+                           "/usr/bin/chromedriver") if p and os.path.exists(p)), None)
+WAIT_S = 15
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or DRIVER is None,
+    reason="no browser: install Debian's chromium and chromium-driver (apt-get install -y chromium "
+           f"chromium-driver); found chromium={CHROMIUM}, chromedriver={DRIVER}")
+
+
+class Emulator:
+    def __init__(self, *extra: str) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0",
+                                      "--log-level", "WARNING", *extra], cwd=ROOT, text=True,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            m = LISTEN_RE.search(line or "")
+            if m:
+                self.url = f"http://{m.group(1)}:{m.group(2)}"
+                return
+            if not line and self.proc.poll() is not None:
+                break
+        self.stop()
+        raise RuntimeError("the emulator did not start")
+
+    def call(self, method: str, path: str, body=None, headers: dict | None = None, query: dict | None = None):
+        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        url = self.url + path + ("?" + urlencode(query) if query else "")
+        req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, json.loads(resp.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"null")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def shots():
+    path = Path(tempfile.mkdtemp(prefix="im-emulator-ui-"))
+    print(f"\ninspector screenshots: {path}")
+    return path
+
+
+@pytest.fixture
+def browser():
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1400,1000", "--force-prefers-reduced-motion"):
+        opts.add_argument(arg)
+    try:
+        drv = webdriver.Chrome(service=webdriver.ChromeService(executable_path=DRIVER), options=opts)
+    except WebDriverException as exc:
+        pytest.skip(f"chromium could not be started: {exc.msg}")
+    yield drv
+    drv.quit()
+
+
+@pytest.fixture
+def emu():
+    e = Emulator()
+    yield e
+    e.stop()
+
+
+def wait(drv, cond, what: str):
+    return WebDriverWait(drv, WAIT_S, poll_frequency=0.1).until(lambda d: cond(d), message=what)
+
+
+def text(drv, css: str) -> str:
+    return drv.find_element(By.CSS_SELECTOR, css).text
+
+
+def open_page(drv, emu) -> None:
+    drv.get(emu.url + "/_emulator/ui")
+    wait(drv, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1", "page ready")
+
+
+def tencent(emu, command: str, body: dict, service: str = "group_open_http_svc"):
+    return emu.call("POST", f"/v4/{service}/{command}", body, query=tencent_query(),
+                    headers={"Content-Type": "application/json"})
+
+
+def test_tenants_live_group_members_journal_reset(browser, emu, shots):
+    drv = browser
+    open_page(drv, emu)
+    # the default scenario's tenants, one table per provider
+    wait(drv, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-tenant="tencent/1400000000"]'), "tencent tenant")
+    assert drv.find_elements(By.CSS_SELECTOR, '[data-tenant="openim/default"]')
+    assert drv.find_elements(By.CSS_SELECTOR, '[data-tenant="rongcloud/uwd1c0sxdlx2"]')
+    drv.find_element(By.CSS_SELECTOR, '[aria-label="Open tencent tenant 1400000000"]').click()
+    wait(drv, lambda d: "1400000000" in text(d, "#tenant-h"), "tenant detail")
+    assert "No rows." in text(drv, "#rows-view")       # no groups yet
+
+    # a group created through the provider API (a real UserSig) appears without a reload
+    status, body = tencent(emu, "create_group", {"Owner_Account": "leckie", "Type": "Public", "Name": "ui-live",
+                                                 "MemberList": [{"Member_Account": "bob"}, {"Member_Account": "tommy"}]})
+    assert status == 200 and body["ErrorCode"] == 0, body
+    gid = body["GroupId"]
+    wait(drv, lambda d: d.find_elements(By.CSS_SELECTOR, f'#rows-view tr[data-key="{gid}"]'), "new group row")
+    row = text(drv, f'#rows-view tr[data-key="{gid}"]')
+    assert "ui-live" in row and "leckie" in row and "Public" in row
+    # and its members, with their roles (opened from the keyboard)
+    btn = drv.find_element(By.CSS_SELECTOR, f'[aria-label="Members of {gid}"]')
+    btn.send_keys(Keys.ENTER)
+    wait(drv, lambda d: f"Members of {gid} (3)" in text(d, "#members-h"), "members heading")
+    members = text(drv, "#members-table")
+    assert "leckie" in members and "Owner" in members and "bob" in members and "Member" in members
+
+    # an error and an unknown path in the journal, filtered, and the request read back masked
+    status, body = tencent(emu, "create_group", {"Owner_Account": "nobody-here", "Type": "Public", "Name": "x"})
+    assert body["ErrorCode"] != 0
+    code = body["ErrorCode"]
+    emu.call("POST", "/v4/group_open_http_svc/no_such_command", {}, query=tencent_query())
+    wait(drv, lambda d: d.find_elements(By.CSS_SELECTOR, '#journal-table tr[data-api="not_found"]'), "unknown path row")
+    form = drv.find_element(By.ID, "journal-filters")
+    form.find_element(By.NAME, "error").send_keys(str(code))
+    Select(form.find_element(By.NAME, "provider")).select_by_value("tencent")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(drv, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#journal-table tbody tr")) == 1, "one filtered row")
+    only = drv.find_element(By.CSS_SELECTOR, "#journal-table tbody tr")
+    assert "create_group" in only.text and str(code) in only.text
+    only.find_element(By.CSS_SELECTOR, "button").click()
+    wait(drv, lambda d: d.find_element(By.ID, "entry-detail").is_displayed(), "entry detail")
+    req = json.loads(text(drv, "#entry-request"))
+    assert req["body"]["Owner_Account"] == "nobody-here"
+    assert req["query"]["usersig"] == "***"                 # masked as the journal masks it
+    assert json.loads(text(drv, "#entry-response"))["body"]["ErrorCode"] == code
+    drv.save_screenshot(str(shots / "inspector.png"))
+
+    # reset from the page: the group is gone from the state and from the page
+    Select(drv.find_element(By.ID, "reset-scope")).select_by_value("tencent/1400000000")
+    drv.find_element(By.CSS_SELECTOR, "#reset-form button[type=submit]").click()
+    wait(drv, lambda d: "reset tencent/1400000000" in text(d, "#status"), "reset done")
+    wait(drv, lambda d: not d.find_elements(By.CSS_SELECTOR, f'#rows-view tr[data-key="{gid}"]'), "group gone")
+    _, groups = emu.call("GET", "/_emulator/groups", query={"provider": "tencent", "tenant": "1400000000"})
+    assert groups["total"] == 0 and groups["rows"] == []
+
+
+def test_narrow_window_dark_scheme_and_controls(browser, emu, shots):
+    drv = browser
+    drv.set_window_size(420, 900)
+    drv.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    open_page(drv, emu)
+    bg = drv.execute_script("return getComputedStyle(document.body).backgroundColor")
+    assert bg == "rgb(15, 20, 25)", bg
+    # nothing wider than the window
+    assert drv.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+    # a fault added from the page, listed by the control plane, then cleared
+    form = drv.find_element(By.ID, "fault-form")
+    Select(form.find_element(By.NAME, "provider")).select_by_value("openim")
+    form.find_element(By.NAME, "api").send_keys("create_group")
+    form.find_element(By.NAME, "error").send_keys("1001")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(drv, lambda d: "openim create_group" in text(d, "#fault-list"), "fault listed")
+    _, faults = emu.call("GET", "/_emulator/faults")
+    assert [(f["provider"], f["api"], f["error"]) for f in faults["faults"]] == [("openim", "create_group", 1001)]
+    drv.find_element(By.ID, "faults-clear").click()
+    wait(drv, lambda d: "No faults." in text(d, "#fault-list"), "faults cleared")
+    assert emu.call("GET", "/_emulator/faults")[1]["faults"] == []
+    # the clock frozen, advanced and back to real time
+    drv.find_element(By.ID, "clock-freeze").click()
+    wait(drv, lambda d: "frozen" in text(d, "#clock-now"), "clock frozen")
+    before = emu.call("GET", "/_emulator/clock")[1]["now"]
+    drv.find_element(By.CSS_SELECTOR, "#clock-form button[type=submit]").click()
+    wait(drv, lambda d: emu.call("GET", "/_emulator/clock")[1]["now"] == before + 60, "advanced 60 s")
+    drv.find_element(By.ID, "clock-real").click()
+    wait(drv, lambda d: "real time" in text(d, "#clock-now"), "clock real")
+    # a shipped scenario loaded from the page replaces the tenants
+    Select(drv.find_element(By.ID, "scenario-name")).select_by_visible_text("empty")
+    drv.find_element(By.CSS_SELECTOR, "#scenario-form button[type=submit]").click()
+    wait(drv, lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-tenant="tencent/1400000000"]'), "tenants gone")
+    drv.save_screenshot(str(shots / "inspector-narrow-dark.png"))
+
+
+def test_admin_token_is_asked_for(browser, shots):
+    emu = Emulator("--admin-token", "s3cret-token")
+    try:
+        drv = browser
+        drv.get(emu.url + "/_emulator/ui")
+        wait(drv, lambda d: d.find_element(By.ID, "token-form").is_displayed(), "token form")
+        assert not drv.find_elements(By.CSS_SELECTOR, "[data-tenant]")
+        drv.find_element(By.ID, "token-input").send_keys("s3cret-token", Keys.ENTER)
+        wait(drv, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-tenant="openim/default"]'), "tenants after token")
+    finally:
+        emu.stop()
