@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import importlib
 import logging
 import os
@@ -146,12 +148,22 @@ async def not_found(request: web.Request) -> web.Response:
                         body=dumps({"error": "not found", "method": request.method, "path": request.path}))
 
 
+async def route_collapsed(request: web.Request) -> web.StreamResponse:
+    """Route again with repeated slashes collapsed: the Go RongCloud SDK posts to
+    "<host>//user/deactivate/query.json" (reference rongcloud-users 0)."""
+    clean = request.clone(rel_url=request.rel_url.with_path(re.sub("/{2,}", "/", request.path)))
+    match = await request.app.router.resolve(clean)
+    return await match.handler(clean)
+
+
 def unrouted_handler(rt: Runtime):
     """The last route: a path no route serves goes to the provider that claims it (its own
     not-found answer, in its own envelope, journaled as api "not_found"); the control plane's
     unknown paths, and paths no provider claims, get the JSON 404."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
+        if "//" in request.path:
+            return await route_collapsed(request)
         if not request.path.startswith(CONTROL_PREFIX):
             provider, _ = rt.claimant(request)
             if provider is not None:

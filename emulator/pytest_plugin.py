@@ -251,6 +251,26 @@ class ImEmulator:
                   "headers": {"Content-Type": "application/yaml"}}
         return self._control("POST", "/scenario", query={"mode": "merge" if merge else None}, **kw)
 
+    def set_online(self, provider: str, tenant: str, user: str, platform: Any = None,
+                   online: bool = True) -> dict:
+        """Mark ``user`` online (or, with online=False, offline) on ``platform`` in the provider's
+        own spelling; offline without a platform means every platform. Returns the user's view."""
+        body = {"provider": provider, "tenant": str(tenant), "user": user, "online": online}
+        if platform is not None:
+            body["platform"] = platform
+        return self._control("POST", "/presence", json_body=body)
+
+    def presence(self, provider: str, tenant: str, user: str | None = None) -> dict:
+        """One user's platforms ({online, platforms}) or, without a user, every online user."""
+        return self._control("GET", "/presence",
+                             query={"provider": provider, "tenant": str(tenant), "user": user})
+
+    def check_token(self, provider: str, tenant: str, token: str) -> dict:
+        """Would a client presenting ``token`` be let in now? {valid, reason, user, platform,
+        expires_at}; reasons: ok, never issued, revoked: <why>, expired, user <blocked ...>."""
+        return self._control("POST", "/tokens/check",
+                             json_body={"provider": provider, "tenant": str(tenant), "token": token})
+
     def check(self) -> dict:
         """Check the state's invariants; raises AssertionError listing the problems, if any."""
         body = self._control("GET", "/state/check", ok=(200, 409))

@@ -243,3 +243,6 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
     r.add_delete(f"{PREFIX}/faults/{{fault_id}}", delete_faults)
     r.add_get(f"{PREFIX}/clock", get_clock)
     r.add_post(f"{PREFIX}/clock", post_clock)
+
+    from emulator.control.presence_routes import setup_presence
+    setup_presence(app, rt, PREFIX, endpoint, read_json, reply, ControlError, error_details)

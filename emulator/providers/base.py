@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import copy
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from marshmallow import Schema, ValidationError
 
 from emulator.core.call import Call, Route
 from emulator.core.errors import ProviderError, SeedError
 from emulator.core.fastload import GiveUp, fast_loader
+from emulator.core.presence import Presence, PresenceChange, TokenCheck
 
 __all__ = ["Call", "Provider", "Route", "TenantBackend"]
 
@@ -153,6 +154,8 @@ class TenantBackend(ABC):
         self.clock = clock
         self.tenants: dict[str, Any] = {}
         self._specs: dict[str, dict] = {}
+        # Told of every online/offline transition in any tenant (core/presence.py); not state.
+        self.presence_listeners: list[Callable[[PresenceChange], None]] = []
 
     # subclass hooks
     @abstractmethod
@@ -177,6 +180,49 @@ class TenantBackend(ABC):
     def configure_extra(self, section: dict, merge: bool) -> None:
         """Provider-wide parts of the section that are not tenants (Tencent's gateway)."""
 
+    # presence and client tokens (core/presence.py); a provider opts in by giving its tenant
+    # state a ``presence`` attribute, or by overriding presence_of
+    presence_platforms: ClassVar[tuple[str, ...]] = ()  # documented platform names; () = any
+
+    def presence_of(self, tenant: Any) -> Presence | None:
+        return getattr(tenant, "presence", None)
+
+    def set_presence(self, tenant: Any, presence: Presence) -> None:
+        tenant.presence = presence
+
+    def presence(self, tenant_id: str) -> Presence | None:
+        """The tenant's Presence, or None when the tenant is unknown or the provider has none."""
+        tenant = self.tenants.get(tenant_id)
+        return None if tenant is None else self.presence_of(tenant)
+
+    def normalise_platform(self, value: Any) -> str:
+        """The control plane's platform value in the provider's own spelling; ValueError(reason)
+        when it names no platform. Default: one of presence_platforms, case-insensitively."""
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("platform must be a non-empty string")
+        if not self.presence_platforms:
+            return value
+        for name in self.presence_platforms:
+            if name.lower() == value.strip().lower():
+                return name
+        raise ValueError(f"unknown platform {value!r}; one of {', '.join(self.presence_platforms)}")
+
+    def check_client_token(self, tenant_id: str, token: str, now_ms: int) -> TokenCheck:
+        """Would a client presenting ``token`` be let in now? Default: the tenant's token record.
+        A provider whose tokens verify by signature (no record) overrides this."""
+        p = self.presence(tenant_id)
+        if p is None:
+            return TokenCheck(False, "this provider keeps no client tokens")
+        return p.check(token, now_ms)
+
+    def _adopt(self, tid: str, tenant: Any) -> Any:
+        """Wire a (new) tenant's Presence to this backend's listeners."""
+        p = self.presence_of(tenant)
+        if p is not None:
+            p.tenant_id = tid
+            p.listeners = self.presence_listeners
+        return tenant
+
     # shared machinery
     def prepare(self, section: dict | None) -> dict[str, tuple[dict, Any]]:
         """Build every tenant of a validated section without touching current state."""
@@ -198,7 +244,7 @@ class TenantBackend(ABC):
             self._specs.clear()
         for tid, (spec, tenant) in prepared.items():
             self._specs[tid] = spec
-            self.tenants[tid] = tenant
+            self.tenants[tid] = self._adopt(tid, tenant)
         self.configure_extra(section or {}, merge)
 
     def knows(self, tenant_id: str) -> bool:
@@ -209,19 +255,32 @@ class TenantBackend(ABC):
         """Back to the scenario's initial state (one tenant, or all; undeclared tenants go)."""
         if tenant_id is not None:
             if tenant_id in self._specs:
-                self.tenants[tenant_id] = self.build_tenant(self._specs[tenant_id])
+                self.tenants[tenant_id] = self._adopt(tenant_id, self.build_tenant(self._specs[tenant_id]))
             else:
                 self.tenants.pop(tenant_id, None)
             return
-        self.tenants = {tid: self.build_tenant(spec) for tid, spec in self._specs.items()}
+        self.tenants = {tid: self._adopt(tid, self.build_tenant(spec)) for tid, spec in self._specs.items()}
 
     def dump(self, tenant_id: str | None = None) -> dict[str, dict]:
         ids = [tenant_id] if tenant_id is not None else sorted(self.tenants)
-        return {tid: self.tenant_to_json(self.tenants[tid]) for tid in ids if tid in self.tenants}
+        return {tid: self._tenant_json(self.tenants[tid]) for tid in ids if tid in self.tenants}
+
+    def _tenant_json(self, tenant: Any) -> dict:
+        data = self.tenant_to_json(tenant)
+        p = self.presence_of(tenant)
+        if p is not None:
+            data["presence"] = p.to_json()
+        return data
+
+    def _tenant_load(self, tid: str, data: dict) -> Any:
+        tenant = self.tenant_from_json(data)
+        if self.presence_of(tenant) is not None and "presence" in data:
+            self.set_presence(tenant, Presence.from_json(data["presence"]))
+        return self._adopt(tid, tenant)
 
     def load(self, data: dict[str, dict], tenant_id: str | None = None) -> None:
         """Replace state from a dump (all tenants, or only ``tenant_id``'s); all-or-nothing."""
-        built = {tid: self.tenant_from_json(tdata) for tid, tdata in data.items()
+        built = {tid: self._tenant_load(tid, tdata) for tid, tdata in data.items()
                  if tenant_id is None or tid == tenant_id}
         if tenant_id is None:
             self.tenants = built
@@ -243,4 +302,7 @@ class TenantBackend(ABC):
         problems: list[str] = []
         for tid, tenant in self.tenants.items():
             problems.extend(f"{tid}: {p}" for p in self.check_tenant(tid, tenant))
+            presence = self.presence_of(tenant)
+            if presence is not None:
+                problems.extend(f"{tid}: {p}" for p in presence.check_invariants())
         return problems

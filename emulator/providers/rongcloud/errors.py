@@ -27,7 +27,18 @@ TABLE: dict[int, tuple[str, int]] = {
     1008: ("The call frequency exceeds the limit.", 429),
     1009: ("Service not enabled.", 430),
     1050: ("Internal service timeout.", 504),
+    1502: ("Count exceeds the limit.", 400),              # [NODE] docs/errorcode.md (no HTTP column)
     1508: ("HTTP request body too large, must be less than 100 KB.", 400),
+    2007: ("Development environment user count exceeded.", 403),
+    # --- hosted user profile codes (reference users 1.11: client enum, UNVERIFIED on the server) -
+    24361: ("Unknown userProfile key.", 200),
+    24362: ("userExtProfile key is not registered.", 200),
+    24363: ("Too many userExtProfile keys.", 200),
+    24364: ("Profile value too long.", 200),
+    24365: ("Too many users in one batch query.", 200),
+    24367: ("Profile value must be numeric.", 200),
+    24368: ("Profile value out of range.", 200),
+    24369: ("User profile hosting is not enabled.", 200),
     # --- profile-hosting group codes (reference 2.3) ---------------------------------------
     25402: ("Profile hosting service error.", 200),
     25403: ("Profile hosting parameter error.", 200),

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from emulator.core.errors import SeedError
+from emulator.core.presence import Presence
 from emulator.providers.base import TenantBackend
 
 from .errors import RongCloudError
@@ -41,6 +42,11 @@ class AppSettings:
     max_managers: int = 10             # admins per group ([DOC-EN] add-group-manager)
     max_follows: int = 100             # followed members per user per group (UNKNOWN; emulator choice)
     max_ext_pairs: int = 10            # groupExtProfile pairs ([DOC-EN] create-group, "by default")
+    max_users: int = 0                 # registered users; 0 = no cap (the development environment: 100, then 2007)
+    strict_profile_limits: bool = False  # hosted profile name <= 32, portraitUri <= 128 ([DOC-CN]) vs 64/1024
+    max_user_ext_pairs: int = 20       # userExtProfile pairs per user ([DOC-EN] set-user-profiles)
+    user_ext_keys: list | None = None  # ext keys "registered in the console"; None = any ext_<letters> key
+    user_profile_hosting: bool = True  # on by default per the current [DOC-CN]; off: profile APIs answer 24369
     signature_max_age_s: int = 0       # 0: no freshness window (the real service has none visible)
     reject_replayed_nonce: bool = False
 
@@ -83,6 +89,13 @@ class Tenant:
     gags: dict = field(default_factory=dict)          # groupId -> {userId: expiry ms, 0 = forever}
     whitelists: dict = field(default_factory=dict)    # groupId -> {userId: None}
     remarks: dict = field(default_factory=dict)       # groupId -> {userId: remark name}
+    presence: Presence = field(default_factory=Presence)  # online platforms, issued tokens, bans
+    users: Any = field(default_factory=lambda: _user_state())  # models_users.UserState
+
+
+def _user_state():
+    from .models_users import UserState  # models_users builds on this module
+    return UserState()
 
 
 # --- shared operations ---------------------------------------------------------------------
@@ -204,6 +217,8 @@ def rebuild_index(t: Tenant) -> None:
 
 class RongCloudBackend(TenantBackend):
     section_key = "apps"
+    # the `os` values of the online-status callback (reference users 3.4)
+    presence_platforms = ("iOS", "Android", "HarmonyOS", "Websocket", "PC", "MiniProgram")
 
     def tenant_id(self, spec: dict) -> str:
         return spec["app_key"]
@@ -214,6 +229,18 @@ class RongCloudBackend(TenantBackend):
         now = self.clock.now_ms()
         for i, gspec in enumerate(spec.get("groups") or []):
             self._seed_group(t, gspec, now, f"groups[{i}]")
+        from .models_users import seed_user
+        seen: set = set()
+        for i, uspec in enumerate(spec.get("users") or []):
+            if uspec["userId"] in seen:
+                raise SeedError(f"users[{i}].userId", f"duplicate user {uspec['userId']!r}")
+            seen.add(uspec["userId"])
+            try:
+                seed_user(t, uspec, now)
+            except RongCloudError as exc:
+                raise SeedError(f"users[{i}]", f"{exc.code} {exc.message}") from None
+        if t.settings.max_users and len(t.users.users) > t.settings.max_users:
+            raise SeedError("users", f"more than max_users ({t.settings.max_users})")
         return t
 
     def _seed_group(self, t: Tenant, s: dict, now: int, path: str) -> None:
@@ -253,6 +280,7 @@ class RongCloudBackend(TenantBackend):
             "gags": {gid: dict(u) for gid, u in t.gags.items()},
             "whitelists": {gid: list(u) for gid, u in t.whitelists.items()},
             "remarks": {gid: dict(u) for gid, u in t.remarks.items()},
+            "users": _users_json(t),
         }
 
     def tenant_from_json(self, d: dict) -> Tenant:
@@ -264,6 +292,8 @@ class RongCloudBackend(TenantBackend):
         t.gags = {gid: {u: int(x) for u, x in users.items()} for gid, users in (d.get("gags") or {}).items()}
         t.whitelists = {gid: dict.fromkeys(u) for gid, u in (d.get("whitelists") or {}).items()}
         t.remarks = {gid: dict(u) for gid, u in (d.get("remarks") or {}).items()}
+        from .models_users import users_from_json
+        t.users = users_from_json(d.get("users"))
         rebuild_index(t)
         return t
 
@@ -300,6 +330,8 @@ class RongCloudBackend(TenantBackend):
                     problems.append(f"user {uid}: index says member of {gid} but is not")
         if total != indexed:
             problems.append(f"user index has {total} entries, groups have {indexed} memberships")
+        from .models_users import check_users
+        problems.extend(check_users(t))
         return problems
 
     # the inspector's rows (inspector.py, imported when first asked for)
@@ -310,6 +342,11 @@ class RongCloudBackend(TenantBackend):
     def inspect_rows(self, tenant, kind, parent, offset, limit):
         from .inspector import rows
         return rows(self, tenant, kind, parent, offset, limit)
+
+
+def _users_json(t: Tenant) -> dict:
+    from .models_users import users_to_json
+    return users_to_json(t.users)
 
 
 def json_param(value: Any) -> str:

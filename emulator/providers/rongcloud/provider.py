@@ -29,6 +29,16 @@ class GroupSeedSchema(Schema):
     groupExtProfile = fields.Dict(keys=fields.String(), values=fields.String())
 
 
+class UserSeedSchema(Schema):
+    """A registered user: push name/portrait (as getToken stores them) and a hosted profile
+    (checked like /user/profile/set.json)."""
+    userId = fields.String(required=True, validate=[validate.Length(1, 64), validate.Regexp(r"^[A-Za-z0-9+=_\-]+$")])
+    name = fields.String(validate=validate.Length(max=128))
+    portraitUri = fields.String(validate=validate.Length(max=1024))
+    userProfile = fields.Dict(keys=fields.String())
+    userExtProfile = fields.Dict(keys=fields.String(), values=fields.String())
+
+
 class AppSchema(Schema):
     """One App-Key: credentials, per-app settings (documented defaults) and seed groups."""
     app_key = fields.String(required=True, validate=validate.Length(min=1))
@@ -41,6 +51,12 @@ class AppSchema(Schema):
     signature_max_age_s = fields.Integer(validate=validate.Range(min=0))  # 0 = no freshness window
     reject_replayed_nonce = fields.Boolean()
     groups = fields.List(fields.Nested(GroupSeedSchema), load_default=list)
+    max_users = fields.Integer(validate=validate.Range(min=0))           # 0 = no cap; 100 = dev environment
+    strict_profile_limits = fields.Boolean()
+    max_user_ext_pairs = fields.Integer(validate=validate.Range(min=0))
+    user_ext_keys = fields.List(fields.String(validate=validate.Regexp(r"^ext_[A-Za-z]{1,28}$")), allow_none=True)
+    user_profile_hosting = fields.Boolean()
+    users = fields.List(fields.Nested(UserSeedSchema), load_default=list)
 
 
 class RongCloudScenarioSchema(Schema):

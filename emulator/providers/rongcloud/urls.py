@@ -8,8 +8,10 @@ from emulator.providers.base import Route
 from . import handlers_entrust as he
 from . import handlers_legacy as hl
 from . import handlers_members as hm
+from . import handlers_users as hu
 from . import schemas_entrust as se
 from . import schemas_legacy as sl
+from . import schemas_users as su
 
 # (path, handler, schema class, summary)
 ENTRUST = [
@@ -68,16 +70,49 @@ LEGACY = [
     ("/group/remarks/get.json", hl.remark_get, sl.UserGroupSchema, "Get a user's remark for a group"),
 ]
 
+USERS = [
+    ("/user/getToken.json", hu.get_token, su.GetTokenSchema, "Register a user and issue a client token"),
+    ("/user/token/expire.json", hu.token_expire, su.TokenExpireSchema,
+     "Void tokens obtained before a time (up to 20 userId)"),
+    ("/user/refresh.json", hu.refresh, su.RefreshSchema, "Update a user's push name and portrait"),
+    ("/user/info.json", hu.info, su.UserIdSchema, "Query a user's push name, portrait and createTime"),
+    ("/user/checkOnline.json", hu.check_online, su.UserIdSchema, "Online status (\"1\"/\"0\") from presence"),
+    ("/user/block.json", hu.block, su.BlockSchema, "Ban up to 20 users for 1..43200 minutes"),
+    ("/user/unblock.json", hu.unblock, su.UnblockSchema, "Lift bans of up to 20 users"),
+    ("/user/block/query.json", hu.block_query, su.BlockQuerySchema, "List banned users and ban end times"),
+    ("/user/deactivate.json", hu.deactivate, su.DeactivateSchema, "Deactivate up to 100 users (operateId)"),
+    ("/user/reactivate.json", hu.reactivate, su.DeactivateSchema, "Reactivate up to 100 users (operateId)"),
+    ("/user/deactivate/query.json", hu.deactivate_query, su.DeactivateQuerySchema, "Page deactivated users"),
+    ("/user/blacklist/add.json", hu.blacklist_add, su.BlacklistSchema, "Add up to 20 users to a blocklist"),
+    ("/user/blacklist/remove.json", hu.blacklist_remove, su.BlacklistSchema,
+     "Remove up to 20 users from a blocklist"),
+    ("/user/blacklist/query.json", hu.blacklist_query, su.BlacklistQuerySchema, "Page a blocklist (newest first)"),
+    # the English docs print these paths (a translation slip); the SDKs use blacklist
+    ("/user/blocklist/add.json", hu.blacklist_add, su.BlacklistSchema, "Alias of /user/blacklist/add.json"),
+    ("/user/blocklist/remove.json", hu.blacklist_remove, su.BlacklistSchema, "Alias of /user/blacklist/remove.json"),
+    ("/user/blocklist/query.json", hu.blacklist_query, su.BlacklistQuerySchema, "Alias of /user/blacklist/query.json"),
+    ("/user/whitelist/add.json", hu.whitelist_add, su.WhitelistSchema, "Add up to 20 users to an allowlist"),
+    ("/user/whitelist/remove.json", hu.whitelist_remove, su.WhitelistSchema,
+     "Remove up to 20 users from an allowlist"),
+    ("/user/whitelist/query.json", hu.whitelist_query, su.UserIdSchema, "List an allowlist"),
+    ("/user/profile/set.json", hu.profile_set, su.ProfileSetSchema, "Set a hosted user profile (userProfile, userExtProfile)"),
+    ("/user/profile/batch/query.json", hu.profile_batch_query, su.ProfileBatchQuerySchema,
+     "Query up to 100 hosted user profiles"),
+    ("/user/profile/query.json", hu.profile_query, su.ProfileQuerySchema, "Page all hosted user profiles"),
+    ("/user/profile/clean.json", hu.profile_clean, su.ProfileCleanSchema, "Clear hosted user profiles"),
+]
+
+
 def api_name(path: str) -> str:
     return path.strip("/").removesuffix(".json")
 
 
 # APIs whose parameters are all optional accept an empty body ([JAVA] Ban.getList posts nothing);
 # every other API answers 1003 to one.
-EMPTY_BODY_OK = {api_name(path) for path, _, schema, _ in ENTRUST + LEGACY
+EMPTY_BODY_OK = {api_name(path) for path, _, schema, _ in ENTRUST + LEGACY + USERS
                  if not any(f.required for f in schema().fields.values())}
 
 
 def routes() -> list[Route]:
     return [Route("POST", path, api_name(path), handler, schema(), summary=summary)
-            for path, handler, schema, summary in ENTRUST + LEGACY]
+            for path, handler, schema, summary in ENTRUST + LEGACY + USERS]
