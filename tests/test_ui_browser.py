@@ -20,11 +20,12 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.rongcloud_support import rc_form, rc_sign
 from tests.tencent_support import tencent_query
 
 selenium = pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[test]')")
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -117,6 +118,17 @@ def text(drv, css: str) -> str:
     return drv.find_element(By.CSS_SELECTOR, css).text
 
 
+def click_kind(drv, kind: str) -> None:
+    """Click a tenant's row-kind button; live refreshes re-render the buttons, so retry a stale one."""
+    def attempt(d):
+        try:
+            d.find_element(By.XPATH, f'//*[@id="kind-buttons"]/button[starts-with(., "{kind}")]').click()
+            return True
+        except StaleElementReferenceException:
+            return False
+    wait(drv, attempt, f"{kind} button")
+
+
 def open_page(drv, emu) -> None:
     drv.get(emu.url + "/_emulator/ui")
     wait(drv, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1", "page ready")
@@ -181,6 +193,38 @@ def test_tenants_live_group_members_journal_reset(browser, emu, shots):
     wait(drv, lambda d: not d.find_elements(By.CSS_SELECTOR, f'#rows-view tr[data-key="{gid}"]'), "group gone")
     _, groups = emu.call("GET", "/_emulator/groups", query={"provider": "tencent", "tenant": "1400000000"})
     assert groups["total"] == 0 and groups["rows"] == []
+
+
+def test_users_tokens_and_presence(browser, emu):
+    drv = browser
+    open_page(drv, emu)
+    # a RongCloud user and token issued through the signed API (the official SDK's headers)
+    status, body = emu.call("POST", "/user/getToken.json", rc_form({"userId": "ui-user", "name": "UI User"}).encode(),
+                            headers={**rc_sign(), "Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200 and body["code"] == 200, body
+    drv.find_element(By.CSS_SELECTOR, '[aria-label="Open rongcloud tenant uwd1c0sxdlx2"]').click()
+    wait(drv, lambda d: "rongcloud / uwd1c0sxdlx2" in text(d, "#tenant-h"), "tenant detail")
+    click_kind(drv, "users")
+    wait(drv, lambda d: d.find_elements(By.CSS_SELECTOR, '#rows-view tr[data-key="ui-user"]'), "user row")
+    assert "UI User" in text(drv, '#rows-view tr[data-key="ui-user"]')
+    click_kind(drv, "tokens")
+    wait(drv, lambda d: "ui-user" in text(d, "#rows-view") and "ok" in text(d, "#rows-view"), "token row")
+    assert body["token"] not in drv.page_source            # whose and whether valid, never the token
+    # online from the page, through POST /_emulator/presence
+    form = drv.find_element(By.ID, "presence-form")
+    form.find_element(By.NAME, "user").send_keys("ui-user")
+    form.find_element(By.NAME, "platform").send_keys("iOS")
+    form.find_element(By.CSS_SELECTOR, 'button[value="1"]').click()
+    wait(drv, lambda d: "ui-user online" in text(d, "#status"), "presence set")
+    _, seen = emu.call("GET", "/_emulator/presence", query={"provider": "rongcloud", "tenant": "uwd1c0sxdlx2",
+                                                           "user": "ui-user"})
+    assert seen["online"] is True and list(seen["platforms"]) == ["iOS"]
+    click_kind(drv, "online")
+    wait(drv, lambda d: "iOS" in text(d, '#rows-view tr[data-key="ui-user"]'), "presence row")
+    form.find_element(By.CSS_SELECTOR, 'button[value="0"]').click()
+    wait(drv, lambda d: "ui-user offline" in text(d, "#status"), "presence cleared")
+    assert emu.call("GET", "/_emulator/presence", query={"provider": "rongcloud", "tenant": "uwd1c0sxdlx2",
+                                                         "user": "ui-user"})[1]["online"] is False
 
 
 def test_narrow_window_dark_scheme_and_controls(browser, emu, shots):

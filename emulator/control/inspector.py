@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 UI_DIR = Path(__file__).with_name("ui")
 UI_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-KINDS = ("users", "tokens", "groups", "members")
+KINDS = ("users", "tokens", "online", "groups", "members")
+COUNTED = ("users", "tokens", "online", "groups")    # shown per tenant with their totals
 PAGE_DEFAULT, PAGE_MAX = 50, 500          # rows per page of users/groups/members
 ROWS_DEFAULT, ROWS_MAX = 200, 1000        # journal rows per answer
 ERROR_FILTER, ERROR_FILTER_TEXT = r"^(any|-?\d{1,20})$", "any, or a provider error code"
@@ -101,6 +102,36 @@ def journal_rows(rt: "Runtime", q: dict) -> list[dict]:
     return out[-q["limit"]:]
 
 
+def presence_of(backend, tenant):
+    """The tenant's core Presence (who is online, tokens issued), if the provider keeps one."""
+    get = getattr(backend, "presence_of", None)
+    return get(tenant) if get is not None else None
+
+
+def page_of(backend, tenant, kind: str, parent, offset: int, limit: int):
+    """(key, total, rows): presence and issued tokens from the core's Presence when the provider
+    keeps one, users with their online platforms; the rest from the provider's hook."""
+    pres = presence_of(backend, tenant)
+    if pres is not None and kind == "online":
+        rows = [{"user": u, "platform": p, "online_since": ms}
+                for u, plats in pres.online.items() for p, ms in plats.items()]
+        return "user", len(rows), rows[offset:offset + limit]
+    if pres is not None and kind == "tokens":
+        now = backend.clock.now_ms()
+        recs = list(pres.tokens.values())
+        # the token itself is a credential: rows say whose it is and whether it works, not what it is
+        rows = [{"token": f"#{offset + i + 1}", "user": r.user, "platform": r.platform,
+                 "issued_at": r.issued_at, "expires_at": r.expires_at, "revoked": r.revoked,
+                 "check": pres.check(r.token, now).reason} for i, r in enumerate(recs[offset:offset + limit])]
+        return "token", len(recs), rows
+    page = backend.inspect_rows(tenant, kind, parent, offset, limit)
+    if page is not None and pres is not None and kind == "users":
+        key, total, rows = page
+        for row in rows:
+            row["online"] = ", ".join(pres.platforms(row[key]))
+    return page
+
+
 def setup_inspector(app: web.Application, rt: "Runtime") -> None:
     token = rt.settings.admin_token
     token_digest = hashlib.sha256(token.encode()).digest() if token is not None else b""
@@ -144,11 +175,13 @@ def setup_inspector(app: web.Application, rt: "Runtime") -> None:
             rows = []
             for tid, t in b.tenants.items():
                 counts = {}
-                for kind in KINDS[:3]:
-                    page = b.inspect_rows(t, kind, None, 0, 0)
+                for kind in COUNTED:
+                    page = page_of(b, t, kind, None, 0, 0)
                     if page is not None:
                         counts[kind] = page[1]
-                rows.append({"tenant": tid, "settings": b.inspect_settings(t), "counts": counts})
+                rows.append({"tenant": tid, "settings": b.inspect_settings(t), "counts": counts,
+                             "presence": presence_of(b, t) is not None,
+                             "platforms": list(getattr(b, "presence_platforms", ()))})
             out[name] = rows
         return reply({"providers": out})
 
@@ -161,7 +194,7 @@ def setup_inspector(app: web.Application, rt: "Runtime") -> None:
             if kind == "members" and not parent:
                 raise ControlError(400, "members needs group")
             try:
-                page = backend.inspect_rows(t, kind, parent, q["offset"], q["limit"])
+                page = page_of(backend, t, kind, parent, q["offset"], q["limit"])
             except KeyError:
                 raise ControlError(404, f"no group {parent!r} in {q['provider']} tenant {q['tenant']!r}") from None
             if page is None:

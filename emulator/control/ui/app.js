@@ -21,7 +21,7 @@ const state = {
   tenant: null,          // {provider, tenant, counts}
   kind: null, offset: 0,
   group: null, memberOffset: 0,
-  lastSeq: 0, seen: 0, filters: {}, entry: null,
+  lastSeq: 0, seen: 0, filters: {}, entry: null, rowsReq: 0, membersReq: 0,
 };
 
 class NeedToken extends Error {}
@@ -117,6 +117,8 @@ async function openTenant(t) {
   $("#kind-buttons").replaceChildren(...Object.keys(t.counts).map((k) => el("button", { type: "button",
     "aria-pressed": String(k === state.kind), onclick: () => { state.kind = k; state.offset = 0; openTenant(state.tenant); } },
     `${k} (${t.counts[k]})`)));
+  $("#presence-form").hidden = !t.presence;
+  $("#platform-names").replaceChildren(...(t.platforms || []).map((p) => el("option", { value: p })));
   document.querySelectorAll("#tenant-list tr").forEach((tr) => tr.classList.toggle("selected", tr.dataset.tenant === `${t.provider}/${t.tenant}`));
   await loadRows();
   if (state.group) await loadMembers(); else $("#members-view").hidden = true;
@@ -125,7 +127,9 @@ async function openTenant(t) {
 async function loadRows() {
   const t = state.tenant;
   if (!t || !state.kind) { $("#rows-view").replaceChildren(el("p", { class: "note" }, "This tenant keeps no rows to show.")); return; }
+  const my = ++state.rowsReq;   // a slower, older answer must not overwrite a newer view
   const page = await api(`/${state.kind}?${qs({ provider: t.provider, tenant: t.tenant, offset: state.offset, limit: PAGE })}`);
+  if (my !== state.rowsReq) return;
   const opener = state.kind === "groups" ? (g) => { state.group = g; state.memberOffset = 0; loadMembers().then(() => $("#members-h").focus()); } : null;
   $("#rows-view").replaceChildren(
     rowsTable(page.rows, { key: page.key, onOpen: opener, caption: `${state.kind} of ${t.tenant}`, label: "Members of" }),
@@ -135,12 +139,14 @@ async function loadRows() {
 async function loadMembers() {
   const t = state.tenant;
   let page;
+  const my = ++state.membersReq;
   try {
     page = await api(`/members?${qs({ provider: t.provider, tenant: t.tenant, group: state.group, offset: state.memberOffset, limit: PAGE })}`);
   } catch (e) {
     if (e instanceof NeedToken) throw e;
     state.group = null; $("#members-view").hidden = true; return;   // the group is gone
   }
+  if (my !== state.membersReq) return;
   $("#members-view").hidden = false;
   const h = $("#members-h");
   h.textContent = `Members of ${state.group} (${page.total})`;
@@ -238,6 +244,14 @@ function wire() {
     if (f.error) spec.error = Number(f.error);
     if (f.http_status) spec.http_status = Number(f.http_status);
     act(() => api("/faults", { method: "POST", body: spec }), `fault on ${f.provider} ${f.api} added`);
+  });
+  $("#presence-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = formData(ev.target);
+    const online = ev.submitter?.value === "1";
+    const body = { provider: state.tenant.provider, tenant: state.tenant.tenant, user: f.user, online };
+    if (f.platform) body.platform = f.platform;
+    act(() => api("/presence", { method: "POST", body }), `${f.user} ${online ? "online" : "offline"}`);
   });
   $("#faults-clear").addEventListener("click", () => act(() => api("/faults", { method: "DELETE" }), "faults cleared"));
   $("#clock-freeze").addEventListener("click", () => act(() => api("/clock", { method: "POST", body: { freeze_at: Date.now() / 1000 } }), "clock frozen"));

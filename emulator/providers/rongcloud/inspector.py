@@ -13,6 +13,14 @@ def settings(backend, t) -> dict:
     return {f.name: getattr(t.settings, f.name) for f in dc_fields(AppSettings)}
 
 
+def _users(t):
+    us = t.users
+    for uid, u in us.users.items():
+        yield {"userId": uid, "name": u.name, "portraitUri": u.portraitUri, "createTime": u.createTime,
+               "deactivated": uid in us.deactivated, "blacklist": len(us.blacklists.get(uid) or ()),
+               "groups": len(t.user_groups.get(uid) or ())}
+
+
 def _groups(t):
     for g in t.groups.values():
         yield {"groupId": g.groupId, "name": g.name, "entrust": g.entrust, "owner": g.owner,
@@ -30,6 +38,8 @@ def _members(t, g):
 
 def rows(backend, t, kind: str, parent: str | None, offset: int, limit: int):
     """(key column, total, rows of the page) or None when RongCloud keeps no such rows."""
+    if kind == "users":
+        return "userId", len(t.users.users), list(islice(_users(t), offset, offset + limit))
     if kind == "groups":
         return "groupId", len(t.groups), list(islice(_groups(t), offset, offset + limit))
     if kind == "members":
