@@ -7,6 +7,8 @@ once here, so every operation of that provider shares it.
 
 from __future__ import annotations
 
+import re
+
 import warnings
 
 from apispec import APISpec
@@ -91,6 +93,18 @@ CONTROL = [
     ("delete", "/_emulator/faults/{fault_id}", "Remove one fault"),
     ("get", "/_emulator/clock", "The emulator clock"),
     ("post", "/_emulator/clock", "freeze_at / advance_s / real"),
+    # the inspector's reads (control/inspector.py): paged, never the whole state at once
+    ("get", "/_emulator/tenants", "Tenants per provider with their settings (secrets left out) and row counts"),
+    ("get", "/_emulator/users", "A tenant's users, paged (?provider=&tenant=&offset=&limit=)"),
+    ("get", "/_emulator/tokens", "Client tokens issued and their state, paged (the token itself never shown)"),
+    ("get", "/_emulator/online", "Users online per platform, paged"),
+    ("get", "/_emulator/groups", "A tenant's groups, paged (?provider=&tenant=&offset=&limit=)"),
+    ("get", "/_emulator/members", "A group's members with roles and mutes, paged (&group=)"),
+    ("get", "/_emulator/journal/rows", "One summary row per request (?since=&provider=&tenant=&api=&error=&limit=)"),
+    ("get", "/_emulator/journal/{seq}", "One journal entry in full, secrets masked"),
+    ("get", "/_emulator/scenarios", "The shipped scenario names"),
+    ("get", "/_emulator/scenarios/{name}", "A shipped scenario's YAML text"),
+    ("get", "/_emulator/ui", "The inspector page (HTML)"),
     ("get", "/_emulator/openapi.json", "This document"),
 ]
 
@@ -171,8 +185,10 @@ def build(providers: dict) -> dict:
     for method, path, summary in CONTROL:
         op = {"tags": ["control"], "summary": summary,
               "responses": {"200": {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}}}}}}
-        if "{fault_id}" in path:
-            op["parameters"] = [{"in": "path", "name": "fault_id", "required": True, "schema": {"type": "integer"}}]
+        params = re.findall(r"{(\w+)}", path)
+        if params:
+            op["parameters"] = [{"in": "path", "name": name, "required": True,
+                                 "schema": {"type": "string" if name == "name" else "integer"}} for name in params]
         seen.setdefault(path, {})[method] = op
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # apispec warns when one schema class is registered twice
