@@ -46,6 +46,8 @@ def parse_args(argv: list[str] | None) -> Settings:
     p.add_argument("--admin-token", default=_env("admin_token", None),
                    help="require header X-Emulator-Token on /_emulator/* [IMEMU_ADMIN_TOKEN]")
     p.add_argument("--version", action="version", version=f"im-emulator {__version__}")
+    p.epilog = ("Credentials, offline: im-emulator sign tencent|gateway|rongcloud, "
+                "im-emulator token openim (see im-emulator sign -h).")
     a = p.parse_args(argv)
     if a.journal_size < 1:
         p.error("--journal-size must be at least 1")
@@ -72,7 +74,15 @@ async def serve(settings: Settings) -> None:
     await runner.cleanup()  # runs on_shutdown: the state file is written here
 
 
+# Subcommands that mint credentials offline (cli_credentials.py); anything else starts the server.
+CREDENTIAL_COMMANDS = ("sign", "token")
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in CREDENTIAL_COMMANDS:
+        from emulator.cli_credentials import run
+        return run(list(args))
     settings = parse_args(argv)
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

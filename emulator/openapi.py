@@ -106,6 +106,7 @@ CONTROL = [
     ("get", "/_emulator/scenarios/{name}", "A shipped scenario's YAML text"),
     ("get", "/_emulator/ui", "The inspector page (HTML)"),
     ("get", "/_emulator/openapi.json", "This document"),
+    ("get", "/_emulator/credentials", "A valid credential minted now: ?provider=tencent|tencent-gateway|openim|rongcloud&tenant="),
 ]
 
 

@@ -271,6 +271,13 @@ class ImEmulator:
         return self._control("POST", "/tokens/check",
                              json_body={"provider": provider, "tenant": str(tenant), "token": token})
 
+    def credentials(self, provider: str, tenant: str | None = None, **params: Any) -> dict:
+        """A credential minted now on the emulator clock (GET /_emulator/credentials): tencent
+        (``usersig``, ``query``), tencent-gateway / openim (``token``, ``headers``), rongcloud
+        (``headers``); params such as identifier=, user=, expire=, path=, body=."""
+        return self._control("GET", "/credentials",
+                             query={"provider": provider, "tenant": tenant, **params})
+
     def check(self) -> dict:
         """Check the state's invariants; raises AssertionError listing the problems, if any."""
         body = self._control("GET", "/state/check", ok=(200, 409))

@@ -112,14 +112,15 @@ def presence_of(backend, tenant):
 
 
 def page_of(backend, tenant, kind: str, parent, offset: int, limit: int):
-    """(key, total, rows): presence and issued tokens from the core's Presence when the provider
-    keeps one, users with their online platforms; the rest from the provider's hook."""
+    """(key, total, rows): who is online from the core's Presence when the provider keeps one,
+    and the tokens it records there unless the provider lists its own token store; users with
+    their online platforms; the rest from the provider's hook."""
     pres = presence_of(backend, tenant)
     if pres is not None and kind == "online":
         rows = [{"user": u, "platform": p, "online_since": ms}
                 for u, plats in pres.online.items() for p, ms in plats.items()]
         return "user", len(rows), rows[offset:offset + limit]
-    if pres is not None and kind == "tokens":
+    if pres is not None and kind == "tokens" and backend.inspect_rows(tenant, kind, parent, 0, 0) is None:
         now = backend.clock.now_ms()
         recs = list(pres.tokens.values())
         # the token itself is a credential: rows say whose it is and whether it works, not what it is

@@ -246,3 +246,6 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
 
     from emulator.control.presence_routes import setup_presence
     setup_presence(app, rt, PREFIX, endpoint, read_json, reply, ControlError, error_details)
+
+    from emulator.control.credentials import setup_credentials
+    setup_credentials(app, rt, PREFIX, endpoint, reply, ControlError, error_details)

@@ -125,6 +125,8 @@ def verify(token: str, tenants: dict, now: float) -> tuple[Tenant, dict]:
         until = signer.temp_tokens.get(token)
         if until is not None and signer.is_admin(uid) and now < until:
             return signer, claims
+        if until is None and minted_admin_token_ok(signer, claims):
+            return signer, claims
         raise wrapped(TOKEN_NOT_EXIST)
     if row[2] == NORMAL:
         return signer, claims
@@ -216,3 +218,32 @@ def _sign(claims: dict, secret: str) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsecureKeyLengthWarning)
         return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def mint_token(secret: str, user_id: str, platform_id: int, now: float, expire_s: int) -> str:
+    """The JWT ``issue`` would sign at ``now`` (same claims), without touching any store:
+    what ``im-emulator token openim`` prints when no server is running."""
+    now_i = int(now)
+    return _sign({"UserID": user_id, "PlatformID": platform_id, "exp": now_i + expire_s,
+                  "iat": now_i - IAT_SKEW_SECONDS}, secret)
+
+
+def minted_admin_token_ok(t: Tenant, claims: dict) -> bool:
+    """An admin token the store never saw (minted offline with the tenant secret) is taken as
+    if /auth/get_admin_token had issued it at its ``iat``, unless it is superseded: a token the
+    store issued for the same admin and platform after it (newer, or force-logged-out later)
+    wins, as a re-issue does for issued tokens. Setting ``accept_minted_admin_tokens``
+    (default on) switches this off. The real server never looks at the store for admins at
+    all (openim-versions.md §2.1); ``admin_tokens_stateless`` gives that."""
+    uid = claims.get("UserID", "")
+    if not t.setting("accept_minted_admin_tokens") or not t.is_admin(uid):
+        return False
+    if claims.get("PlatformID") != ADMIN_PLATFORM_ID or "iat" not in claims:
+        return False
+    for tok in t.user_tokens.get(f"{uid}\x00{ADMIN_PLATFORM_ID}", ()):
+        other = _decoded.get(tok)
+        if other is None:
+            other = unverified(tok)
+        if other[1].get("iat", 0) > claims["iat"]:
+            return False
+    return True

@@ -7,6 +7,7 @@ from emulator.providers.base import Call
 from . import auth
 from .errors import args, check, no_permission, not_found, wrap_msg
 from .models import APP_NOTIFICATION_ADMIN   # such accounts get no token
+from .models_user_routes import PLATFORM_NAMES
 from .models_users import check_admin
 
 PLATFORM_IDS = range(1, 11)     # force_logout Check: 1..10
@@ -61,4 +62,7 @@ def force_logout(call: Call):
         raise check("platformID is invalidate")
     check_admin(t, call.caller)
     auth.force_logout(t, req["userID"], req["platformID"])
+    # the gateway drops the connection: the user is offline on that platform (core presence)
+    name = PLATFORM_NAMES.get(req["platformID"])
+    t.presence.go_offline(req["userID"], int(call.now * 1000), "force_logout", platforms=[name])
     return None

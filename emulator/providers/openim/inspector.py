@@ -26,9 +26,14 @@ def _users(t):
                "tokens": ", ".join(f"{n} state {s}" for s, n in sorted(per_user.get(u.userID, {}).items()))}
 
 
-def _tokens(t):
-    for i, (uid, pid, state, exp) in enumerate(t.tokens.values(), 1):
-        yield {"token": f"#{i}", "userID": uid, "platformID": pid, "state": state, "expireTime": exp}
+def _tokens(backend, t, offset):
+    now_ms = backend.clock.now_ms()
+    for i, (token, (uid, pid, state, exp)) in enumerate(t.tokens.items(), 1):
+        if i <= offset:
+            continue
+        # check: what /_emulator/tokens/check answers for it (the token itself is never shown)
+        yield {"token": f"#{i}", "userID": uid, "platformID": pid, "state": state, "expireTime": exp,
+               "check": backend.check_client_token(t.id, token, now_ms).reason}
 
 
 def _groups(t):
@@ -49,7 +54,7 @@ def rows(backend, t, kind: str, parent: str | None, offset: int, limit: int):
     if kind == "users":
         return "userID", len(t.users), list(islice(_users(t), offset, offset + limit))
     if kind == "tokens":
-        return "token", len(t.tokens), list(islice(_tokens(t), offset, offset + limit))
+        return "token", len(t.tokens), list(islice(_tokens(backend, t, offset), limit))
     if kind == "groups":
         return "groupID", len(t.groups), list(islice(_groups(t), offset, offset + limit))
     if kind == "members":

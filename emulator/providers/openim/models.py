@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from emulator.core.errors import SeedError
+from emulator.core.presence import Presence
 from emulator.providers.base import TenantBackend
 
 # Role levels, group status and version-log states ([proto] constant/constant.go;
@@ -38,6 +39,9 @@ DEFAULT_SETTINGS: dict = {
     "token_expire_days": 90,            # config/openim-rpc-auth.yml tokenPolicy.expire
     "admin_token_grace_seconds": 300,   # older admin tokens stay valid 5 min (main, cache/redis/token.go)
     "admin_tokens_stateless": True,     # both tags: admin tokens are never looked up in the store (2.1, 2.2)
+    # with a store-backed profile (admin_tokens_stateless off): admin tokens minted offline
+    # (`im-emulator token openim`) pass unless a newer one was issued
+    "accept_minted_admin_tokens": True,
     "rate_limit": 0,                    # requests/s per api; 0 = off (api.ratelimiter.enable: false)
     "empty_lists_null": True,           # empty repeated fields come back as null over gRPC
     "quirk_create_member_count_includes_op": True,   # create_group reply counts the op user
@@ -195,6 +199,12 @@ class Tenant:
     # Source of generated ids (group IDs, version-log IDs). Deterministic, and kept in the state,
     # so replaying the same requests gives the same state (tests/test_concurrency.py).
     id_seq: int = 0
+    # models_user_routes.py: process_user_command records seq -> [userID, type, uuid, value, ex,
+    # createTime s] (bounded, oldest dropped and counted) and who is online (core/presence.py)
+    user_commands: dict = field(default_factory=dict)
+    user_command_seq: int = 0
+    user_commands_dropped: int = 0
+    presence: Presence = field(default_factory=Presence)
 
     def next_digest(self) -> str:
         """A fresh MD5 hex digest from (secret, sequence number)."""
@@ -326,6 +336,7 @@ class SettingsSchema(_Strict):
     token_expire_days = fields.Integer(validate=validate.Range(min=1))
     admin_token_grace_seconds = fields.Integer(validate=validate.Range(min=0))
     admin_tokens_stateless = fields.Boolean()
+    accept_minted_admin_tokens = fields.Boolean()
     rate_limit = fields.Float(validate=validate.Range(min=0))
     empty_lists_null = fields.Boolean()
     quirk_create_member_count_includes_op = fields.Boolean()
@@ -465,6 +476,9 @@ class OpenIMBackend(TenantBackend):
             "member_versions": {k: [v.id, v.version, list(v.logs.items())] for k, v in t.member_versions.items()},
             "join_versions": {k: [v.id, v.version, list(v.logs.items())] for k, v in t.join_versions.items()},
             "id_seq": t.id_seq,
+            "user_commands": [[seq, *rec] for seq, rec in t.user_commands.items()],
+            "user_command_seq": t.user_command_seq,
+            "user_commands_dropped": t.user_commands_dropped,
         }
 
     def tenant_from_json(self, d: dict) -> Tenant:
@@ -488,6 +502,9 @@ class OpenIMBackend(TenantBackend):
             t.user_tokens.setdefault(f"{row[0]}\x00{row[1]}", []).append(tok)
         t.temp_tokens = dict(d.get("temp_tokens") or {})
         t.id_seq = int(d.get("id_seq", 0))
+        t.user_commands = {int(row[0]): list(row[1:]) for row in d.get("user_commands") or []}
+        t.user_command_seq = int(d.get("user_command_seq", 0))
+        t.user_commands_dropped = int(d.get("user_commands_dropped", 0))
         for name in ("member_versions", "join_versions"):
             target = getattr(t, name)
             for k, (vid, ver, logs) in (d.get(name) or {}).items():
@@ -523,7 +540,39 @@ class OpenIMBackend(TenantBackend):
                     problems.append(f"index has {uid} in {gid} but the group does not")
         if index_count != sum(len(v) for v in t.user_groups.values()):
             problems.append("member counts disagree with the user -> groups index")
+        from .models_user_routes import check_user_commands
+        problems.extend(check_user_commands(t))
         return problems
+
+    # --- presence and client tokens (core/presence.py) ------------------------------------------
+    def normalise_platform(self, value) -> str:
+        from .models_user_routes import normalise_platform
+        return normalise_platform(value)
+
+    def check_client_token(self, tenant_id: str, token: str, now_ms: int):
+        """The token store itself answers (auth.verify, as /auth/parse_token would): it already
+        records every issued token per platform with its kicked state, so no second copy is
+        kept in the core registry."""
+        from emulator.core.presence import TokenCheck
+
+        from . import auth
+        from .errors import OpenIMError
+        t = self.tenants.get(tenant_id)
+        if t is None:
+            return TokenCheck(False, "unknown tenant")
+        try:
+            _, claims = auth.verify(token, {tenant_id: t}, now_ms / 1000)
+        except OpenIMError as exc:
+            reason = {1501: "expired", 1506: "revoked: kicked", 1507: "never issued"}.get(
+                exc.code, f"invalid: {exc.code} {exc.message}")
+            try:
+                user = auth.unverified(token)[1].get("UserID")
+            except OpenIMError:
+                user = None
+            return TokenCheck(False, reason, user)
+        exp = claims.get("exp")
+        return TokenCheck(True, "ok", claims.get("UserID"), str(claims.get("PlatformID")),
+                          None if exp is None else int(exp * 1000))
 
     # the inspector's rows (inspector.py, imported when first asked for)
     def inspect_settings(self, tenant) -> dict:

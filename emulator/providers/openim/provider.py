@@ -21,6 +21,7 @@ TOKEN = "token"
 # Paths the token middleware lets through (router.go Whitelist, prefix match).
 TOKEN_WHITELIST = ("/auth/get_admin_token", "/auth/parse_token")
 CORS = {"Access-Control-Allow-Origin": "*"}
+GIN_BIND = {"user.get_users_online_status": INTERNAL, "user.get_users_online_token_detail": ARGS}
 UNHANDLED_COUNT_API = "group.get_group_application_unhandled_count"   # added after v3.8.3
 
 
@@ -104,15 +105,28 @@ class OpenIMProvider(Provider):
         if call.route.api in ("options", "not_found"):
             return None
         if not call.raw.strip():
-            raise OpenIMError(ARGS, "unexpected end of JSON input")
+            raise self._bind_error(call, OpenIMError(ARGS, "unexpected end of JSON input"))
         try:
             return orjson.loads(call.raw)
         except orjson.JSONDecodeError as exc:
-            raise OpenIMError(ARGS, f"invalid character in JSON input: {exc}") from None
+            raise self._bind_error(
+                call, OpenIMError(ARGS, f"invalid character in JSON input: {exc}")) from None
 
     def validation_error(self, call: Call, exc: ValidationError) -> OpenIMError:
         struct = type(call.route.schema).__name__.removesuffix("Schema")
-        return OpenIMError(ARGS, go_error_text(exc.messages, struct))
+        return self._bind_error(call, OpenIMError(ARGS, go_error_text(exc.messages, struct)))
+
+    def _bind_error(self, call: Call, err: OpenIMError) -> OpenIMError:
+        """Routes bound by gin directly answer HTTP 400 on a bad body (users §0.2): the online
+        status route with errCode 500 and the decoder text as errDlt (not a CodeError, §1.7),
+        the token-detail route with 1001 and that text (§1.8)."""
+        code = GIN_BIND.get(call.route.api)
+        if code is None:
+            return err
+        if code == INTERNAL and _error_format(call.tenant) == "v3.8.3":
+            # v3.8.3's tools put a plain error's text in errMsg and leave errDlt empty (§0.1)
+            return OpenIMError(code, err.message, http_status=400)
+        return OpenIMError(code, detail=err.message, http_status=400)
 
     # --- rendering -----------------------------------------------------------------------
     def render_ok(self, call: Call, result: Any) -> tuple[int, Any]:
@@ -164,6 +178,11 @@ class OpenIMProvider(Provider):
     @property
     def _not_found_get(self) -> Route:
         return Route("GET", "", "not_found", handler=not_found, auth=False, summary="unknown path")
+
+
+def _error_format(tenant) -> str:
+    """The tenant's error-text profile (the default version's before a tenant is known)."""
+    return tenant.setting("error_format") if tenant is not None else DEFAULT_VERSION
 
 
 def not_found(call: Call):

@@ -9,8 +9,10 @@ from . import handlers_auth as A
 from . import models_groups as G
 from . import models_members as M
 from . import models_sync as S
+from . import models_user_routes as R
 from . import models_users as U
 from . import schemas as s
+from . import schemas_users as su
 
 
 def rule(fn):
@@ -56,6 +58,24 @@ TABLE = [
      "Update nickname/faceURL/ex/globalRecvMsgOpt (self or admin)"),
     ("/user/account_check", rule(U.account_check), s.AccountCheckReqSchema,
      "Registered (1) or not (0) per userID (admin only)"),
+    ("/user/get_users", rule(R.get_users), su.GetPaginationUsersReqSchema,
+     "CMS page of ordinary users (levels 0/1), userID/nickName regex filters"),
+    ("/user/update_user_info", rule(R.update_user_info), su.UpdateUserInfoReqSchema,
+     "Deprecated update: non-empty fields only (self or admin)"),
+    ("/user/get_users_online_status", rule(R.get_users_online_status), su.GetUsersOnlineStatusReqSchema,
+     "Online status and platforms per userID, from presence (admin only)"),
+    ("/user/get_users_online_token_detail", rule(R.get_users_online_token_detail),
+     su.GetUsersOnlineStatusReqSchema, "Online users' live tokens per platform"),
+    ("/user/process_user_command_add", rule(R.process_user_command_add),
+     su.ProcessUserCommandAddReqSchema, "Add a per-user command record (self or admin)"),
+    ("/user/process_user_command_delete", rule(R.process_user_command_delete),
+     su.ProcessUserCommandDeleteReqSchema, "Delete the first matching command record"),
+    ("/user/process_user_command_update", rule(R.process_user_command_update),
+     su.ProcessUserCommandUpdateReqSchema, "Update the first matching command record"),
+    ("/user/process_user_command_get", rule(R.process_user_command_get),
+     su.ProcessUserCommandGetReqSchema, "A user's command records of one type"),
+    ("/user/process_user_command_get_all", rule(R.process_user_command_get_all),
+     su.ProcessUserCommandGetAllReqSchema, "All of a user's command records"),
     ("/group/create_group", rule(G.create_group), s.CreateGroupReqSchema,
      "Create a working group (type 2) with owner, admins and members"),
     ("/group/set_group_info", rule(G.set_group_info), s.SetGroupInfoReqSchema,

@@ -5,6 +5,9 @@ TLS.time, [TLS.userbuf], TLS.sig} -> zlib -> base64 with ``+/=`` replaced by ``*
 base64(HMAC-SHA256(key, "TLS.identifier:..\\nTLS.sdkappid:..\\nTLS.time:..\\nTLS.expire:..\\n
 [TLS.userbuf:..\\n]")). TLS.expire is a duration: the sig is valid until TLS.time + TLS.expire.
 
+``mint_usersig`` writes the same document (for /_emulator/credentials and ``im-emulator sign
+tencent``), so people without a signing library can still call the emulator.
+
 The server's check order is not documented (§2.2, UNKNOWN); the emulator checks: empty 70002,
 undecodable 70003, identifier 70013, sdkappid 70014, HMAC 70009, expiry 70001.
 """
@@ -16,6 +19,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import time
 import zlib
 
 from emulator.core.cache import BoundedCache
@@ -60,8 +64,9 @@ VERIFIED_CACHE_SIZE = 4096
 _verified = BoundedCache(VERIFIED_CACHE_SIZE)   # (usersig, key) -> decoded document
 
 
-def verify_usersig(usersig: str, identifier: str, sdkappid: str, key: str, now: float) -> None:
-    """Raise the documented 700xx code when ``usersig`` does not authorise ``identifier``."""
+def verify_usersig(usersig: str, identifier: str, sdkappid: str, key: str, now: float) -> dict:
+    """Raise the documented 700xx code when ``usersig`` does not authorise ``identifier``;
+    otherwise return the sig's document (TLS.time is what a kick watermark compares)."""
     if not usersig:
         raise TencentError(70002)
     cache_key = (usersig, key)
@@ -79,3 +84,23 @@ def verify_usersig(usersig: str, identifier: str, sdkappid: str, key: str, now: 
         _verified.remember(cache_key, doc)
     if now > doc["TLS.time"] + doc["TLS.expire"]:
         raise TencentError(70001)
+    return doc
+
+
+# §2.1: the sig libraries' default validity is 180 days; the FAQ's maximum is 50 years.
+DEFAULT_EXPIRE_S = 180 * 86400
+MAX_EXPIRE_S = 50 * 365 * 86400
+_TO_URL = str.maketrans("+/=", "*-_")
+
+
+def mint_usersig(sdkappid: int | str, key: str, identifier: str, expire: int = DEFAULT_EXPIRE_S,
+                 now: float | None = None) -> str:
+    """A UserSig for ``identifier`` valid ``expire`` seconds from ``now`` (TLS sig v2, §2.1).
+
+    TLS.time is whole seconds, as the libraries write it; ``now`` defaults to the wall clock
+    (a running server passes its own clock, so a frozen emulator clock gets a sig it accepts)."""
+    doc = {"TLS.ver": "2.0", "TLS.identifier": str(identifier), "TLS.sdkappid": int(sdkappid),
+           "TLS.expire": int(expire), "TLS.time": int(time.time() if now is None else now)}
+    doc["TLS.sig"] = expected_sig(key, doc)
+    packed = zlib.compress(json.dumps(doc).encode("utf-8"))
+    return base64.b64encode(packed).decode("ascii").translate(_TO_URL)

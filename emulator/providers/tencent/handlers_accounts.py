@@ -66,6 +66,10 @@ def h_account_delete(call) -> dict:
                 g.touch(call.now)
             app.remove_member(g, user)
         del app.accounts[user]
+        app.profiles.pop(user, None)      # users: its profile tags and kick watermark go too
+        app.kicked.pop(user, None)
+        app.presence.go_offline(user, int(call.now * 1000), "deleted")
+        app.presence.forget_user(user)
         results.append({"ResultCode": 0, "ResultInfo": "", "UserID": user})
     return {"ResultItem": results}
 

@@ -192,6 +192,7 @@ def h_get_group_member_info(call) -> dict:
     page = islice(chosen, offset, offset + limit)
     out = {"MemberNum": len(g.members),
            "MemberList": [member_info(g, a, m, now, wanted, keys) for a, m in page]}
+    _online_column(app, out["MemberList"], wanted)
     if community:
         out["Next"] = str(offset + limit) if offset + limit < total else ""
     return out
@@ -205,8 +206,19 @@ def h_get_specified_group_member_info(call) -> dict:
     check_batch(app, "get_specified_group_member_info", len(accounts))
     wanted = set(data["MemberInfoFilter"]) if data.get("MemberInfoFilter") else None
     keys = data.get("AppDefinedDataFilter_GroupMember")
-    return {"MemberList": [member_info(g, a, g.members[a], now, wanted, keys)
-                           for a in dict.fromkeys(accounts) if a in g.members]}
+    rows = [member_info(g, a, g.members[a], now, wanted, keys)
+            for a in dict.fromkeys(accounts) if a in g.members]
+    _online_column(app, rows, wanted)
+    return {"MemberList": rows}
+
+
+def _online_column(app, rows: list, wanted) -> None:
+    """``OnlineStatus`` (Online / Offline, from presence: users §14.2) when MemberInfoFilter asks
+    for it; whether the real service adds it unasked is UNKNOWN, so it is left out then."""
+    if wanted is None or "OnlineStatus" not in wanted:
+        return
+    for row in rows:
+        row["OnlineStatus"] = "Online" if app.presence.is_online(row["Member_Account"]) else "Offline"
 
 
 def h_set_unread_msg_num(call) -> dict:

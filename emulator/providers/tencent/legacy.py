@@ -11,7 +11,7 @@ Sources (reference tencent.md, tencent-messages-users-callbacks.md §9.2):
   ``ModifyGroupMemberInfoRequest`` (and its PHP twin) send it for ``MuteTime``.
 - ``ShutUpAllMember``: the same SDK's ``ModifyGroupBaseInfoRequest`` for ``MuteAllMember``.
 - ``Identifier``: account_import's original name of ``UserID`` (xjcloudy, nanziok, zishang520/tim,
-  guangdatech/laravel-tencent-im).
+  guangdatech/laravel-tencent-im); kick's too (xjcloudy, nanziok).
 
 Response-side older names are answered where a client asks for them by name: a
 ``MemberInfoFilter`` (get_group_member_info) or ``SelfInfoFilter`` (get_joined_group_list) with
@@ -24,6 +24,7 @@ from __future__ import annotations
 # command (the Route's api) -> {older name: current name}
 LEGACY_FIELDS: dict[str, dict[str, str]] = {
     "account_import": {"Identifier": "UserID"},
+    "kick": {"Identifier": "UserID"},          # [xjcloudy] Kick(), [nanziok] kick() (users §9.2)
     "forbid_send_msg": {"ShutUpTime": "MuteTime"},
     "modify_group_member_info": {"ShutUpTime": "MuteTime"},
     "modify_group_base_info": {"ShutUpAllMember": "MuteAllMember"},

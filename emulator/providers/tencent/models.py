@@ -13,8 +13,10 @@ import sys
 from dataclasses import dataclass, field
 
 from emulator.core.errors import SeedError
+from emulator.core.presence import Presence
 
 from .errors import TencentError
+from .models_users import check_profiles, profiles_from_spec, profiles_to_json
 
 # --- documented limits (reference tencent.md) ---------------------------------------------
 GROUP_TYPES = ("Private", "Public", "ChatRoom", "AVChatRoom", "Community")   # §4.1
@@ -47,6 +49,9 @@ DEFAULT_LIMITS = {
     "group_attr_key_bytes": 32,       # UNKNOWN, emulator choice
     "group_attr_value_bytes": 4096,   # client docs: each attribute up to 4 KB
     "group_attr_total_bytes": 16384,  # client docs: all attributes up to 16 KB
+    "portrait_get": 100,              # users §9.6 To_Account "<= 100 recommended"
+    "profile_location_bytes": 500,    # users §9.6 Location: 500 (CN 2024) vs 16 (EN, web SDK)
+    "query_online_status": 500,       # users §9.5 To_Account <= 500 (90011 above)
 }
 DEFAULT_RATE_LIMIT = 200     # §5: 200 requests/s per API (per SDKAppID, scope UNKNOWN)
 PERMANENT = 4294967295       # forbid_send_msg MuteTime meaning "forever" (§3.3)
@@ -115,6 +120,13 @@ class App:
     # (seq, GroupId) in creation order; destroyed groups are skipped lazily and compacted.
     order: list = field(default_factory=list)
     type_count: dict = field(default_factory=dict)
+    # users (models_users.py): profile tags other than Nick/Image, the custom tags the app
+    # declares, and per account the kick time at or before which its UserSigs are void (§9.4)
+    profiles: dict = field(default_factory=dict)    # UserID -> {Tag: Value}
+    profile_custom: list = field(default_factory=list)
+    kicked: dict = field(default_factory=dict)      # UserID -> kick time (epoch s)
+    kick_voids_same_second: bool = True
+    presence: Presence = field(default_factory=Presence)   # core/presence.py: who is online where
 
     # --- lookups ------------------------------------------------------------------------------
     def group(self, group_id) -> Group:
@@ -249,7 +261,10 @@ def app_to_json(app: App) -> dict:
             "max_members": dict(app.max_members),
             "accounts": [{"UserID": u, **info} for u, info in app.accounts.items()],
             "groups": [group_to_json(g) for g in app.groups.values()],
-            "next_seq": app.next_seq}
+            "next_seq": app.next_seq,
+            "profile_custom": list(app.profile_custom), "profiles": profiles_to_json(app),
+            "kicked": [{"UserID": u, "KickTime": t} for u, t in app.kicked.items()],
+            "kick_voids_same_second": app.kick_voids_same_second}
 
 
 def app_from_spec(spec: dict, now: float) -> App:
@@ -264,6 +279,13 @@ def app_from_spec(spec: dict, now: float) -> App:
         if acc["UserID"] in app.accounts and acc["UserID"] not in app.admins:
             raise SeedError(f"accounts[{i}].UserID", f"duplicate account {acc['UserID']!r}")
         app.accounts[acc["UserID"]] = {"Nick": acc.get("Nick", ""), "FaceUrl": acc.get("FaceUrl", "")}
+    app.profile_custom = list(spec.get("profile_custom") or [])
+    app.kick_voids_same_second = spec.get("kick_voids_same_second", True)
+    profiles_from_spec(app, spec.get("profiles"))
+    for i, k in enumerate(spec.get("kicked") or []):
+        if k["UserID"] not in app.accounts:
+            raise SeedError(f"kicked[{i}].UserID", f"account {k['UserID']!r} not declared")
+        app.kicked[k["UserID"]] = k["KickTime"]
     seqs = []
     for i, gs in enumerate(spec.get("groups") or []):
         g = _group_from_spec(app, gs, f"groups[{i}]", now)
@@ -352,4 +374,5 @@ def check_app(app: App) -> list[str]:
         counts[g.Type] = counts.get(g.Type, 0) + 1
     if {k: v for k, v in app.type_count.items() if v} != counts:
         problems.append(f"type counters {app.type_count} disagree with groups {counts}")
+    problems.extend(check_profiles(app))
     return problems

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from .models_users import CUSTOM_TAG
 from .models import DEFAULT_LIMITS, GROUP_TYPES, ROLES, TYPE_ALIASES
 from .schemas import APPLY_JOIN, INVITE_JOIN, MSG_FLAGS, ON_OFF
 
@@ -90,6 +91,21 @@ class GroupSpec(Strict):
     Seq = _int(validate=validate.Range(min=1))
 
 
+class ProfileTag(Strict):
+    Tag = fields.String(required=True)
+    Value = fields.Raw(required=True)     # type checked per tag by models_users.check_value
+
+
+class ProfileSpec(Strict):
+    UserID = fields.String(required=True)
+    ProfileItem = fields.List(fields.Nested(ProfileTag), load_default=list)
+
+
+class KickSpec(Strict):
+    UserID = fields.String(required=True)
+    KickTime = _int(required=True, validate=validate.Range(min=0))
+
+
 class AppSpec(Strict):
     sdkappid = _int(required=True, validate=validate.Range(min=1, max=2**32 - 1))
     key = fields.String(required=True, validate=validate.Length(min=1))
@@ -103,6 +119,11 @@ class AppSpec(Strict):
     max_members = fields.Dict(keys=fields.String(validate=validate.OneOf(GROUP_TYPES)),
                               values=_int(validate=validate.Range(min=0)))
     next_seq = _int(validate=validate.Range(min=1))
+    # users: custom profile tags the app declares (console), seeded profiles, kick watermarks
+    profile_custom = fields.List(fields.String(validate=validate.Regexp(CUSTOM_TAG)))
+    profiles = fields.List(fields.Nested(ProfileSpec))
+    kicked = fields.List(fields.Nested(KickSpec))
+    kick_voids_same_second = fields.Boolean()
 
 
 class GatewaySpec(Strict):

@@ -14,11 +14,15 @@ from . import handlers_accounts as acc
 from . import handlers_attrs as attrs
 from . import handlers_groups as grp
 from . import handlers_members as mem
+from . import handlers_users as usr
 from . import schemas as s
+from . import schemas_users as su
 
 LOGIN = "im_open_login_svc"
 GROUP = "group_open_http_svc"
 GROUP_ATTR = "group_open_attr_http_svc"
+PROFILE = "profile"
+OPENIM = "openim"     # Tencent's one-to-one service name (users §9.1), not the OpenIM provider
 
 # service -> command -> (handler, body schema class, one-line summary)
 SERVICES = {
@@ -28,6 +32,19 @@ SERVICES = {
                                 "Import up to 100 accounts"),
         "account_delete": (acc.h_account_delete, s.AccountDelete, "Delete accounts (per-item ResultCode)"),
         "account_check": (acc.h_account_check, s.AccountCheck, "Check whether accounts are imported"),
+        "kick": (usr.h_kick, su.Kick, "Void an account's UserSigs so far and take it offline everywhere"),
+    },
+    OPENIM: {
+        "query_online_status": (usr.h_query_online_status, su.QueryOnlineStatus,
+                                "Online status per account (<= 500), per platform with IsNeedDetail"),
+        "querystate": (usr.h_query_online_status, su.QueryOnlineStatus,
+                       "Old name of query_online_status"),
+    },
+    PROFILE: {
+        "portrait_set": (usr.h_portrait_set, su.PortraitSet,
+                         "Set an account's standard / declared custom profile tags"),
+        "portrait_get": (usr.h_portrait_get, su.PortraitGet,
+                         "Read profile tags of up to 100 accounts (per-account ResultCode)"),
     },
     GROUP: {
         "create_group": (grp.h_create_group, s.CreateGroup, "Create a group (custom or generated GroupId)"),
@@ -80,6 +97,11 @@ SERVICES = {
 
 # Real commands without a route, unknown services and typos: see catalog.py (consulted only
 # when no route matched, so a new route here needs no change there).
+
+# A body the schema refuses: the service's invalid-parameter code (groups 10004 otherwise);
+# an unexpected exception: the service's internal-error code (groups 10002 otherwise).
+BAD_PARAM_CODE = {LOGIN: 70402, PROFILE: 40001, OPENIM: 90001}
+INTERNAL_CODE = {LOGIN: 70500, PROFILE: 40006, OPENIM: 90994}
 
 
 def _route(service: str, command: str, handler, schema_cls, summary: str) -> Route:
