@@ -1,1 +1,1 @@
-"""im-emulator benchmarks: `python -m bench` prints the figures beside their targets (README)."""
+"""im-emulator benchmarks: `python -m bench` prints the figures beside their targets (bench/README.md)."""

@@ -1,7 +1,7 @@
 """`python -m bench [--quick] [--only throughput,startup,memory,scaling,journal]`
 
 Runs the benchmarks and prints one table per measurement, each figure beside its target.
-Nothing is asserted: the figures are for reading (README "Benchmarks").
+Nothing is asserted: the figures are for reading (bench/README.md).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from aiohttp import web
 from emulator import __version__
 from emulator.core import scenario as scenario_mod
 from emulator.core.clock import Clock
-from emulator.core.faults import FaultTable
+from emulator.core.faults import FaultTable, apis_of
 from emulator.core.journal import Journal
 from emulator.core.pipeline import dumps, log_request, make_handler, request_log, run
 from emulator.core.ratelimit import RateLimiter
@@ -55,6 +55,7 @@ class Runtime:
         for name in settings.providers:
             cls = load_provider_class(name)
             self.providers[name] = cls(self.clock)
+        self.faults.apis = {n: frozenset(a) for n, a in apis_of(self.providers).items()}
         self.scenario_source = ""
         # provider name -> the route answering paths it claims but does not serve
         self.not_found_routes = {name: p.not_found_route() for name, p in self.providers.items()}

@@ -19,6 +19,7 @@ ENV = {
     "host": "IMEMU_HOST", "port": "IMEMU_PORT", "scenario": "IMEMU_SCENARIO",
     "state_file": "IMEMU_STATE_FILE", "journal_size": "IMEMU_JOURNAL_SIZE",
     "log_level": "IMEMU_LOG_LEVEL", "admin_token": "IMEMU_ADMIN_TOKEN",
+    "tls": "IMEMU_TLS", "tls_dir": "IMEMU_TLS_DIR",
 }
 
 
@@ -26,33 +27,120 @@ def _env(name: str, default):
     return os.environ.get(ENV[name], default)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Mistakes get one line on stderr and exit 2: no usage block, never a traceback."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (0-65535; 0 picks a free port)")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _env_value(p: argparse.ArgumentParser, name: str, convert, default):
+    """An IMEMU_* value run through the flag's own check; a bad one names the variable."""
+    raw = os.environ.get(ENV[name])
+    if raw is None:
+        return default
+    try:
+        return convert(raw)
+    except argparse.ArgumentTypeError as exc:
+        p.error(f"{ENV[name]}: {exc}")
+
+
+def resolve_scenario_arg(value: str | Path | None) -> Path | None:
+    """A path as given when it exists; else a shipped scenario by name (``empty.yaml`` or
+    ``empty``), as the pytest marker accepts; else the path as given (its error names it)."""
+    if value is None:
+        return None
+    p = Path(value)
+    if p.exists():
+        return p
+    from emulator.settings import fixtures_dir
+    for candidate in (fixtures_dir() / p.name, fixtures_dir() / f"{p.name}.yaml"):
+        if not p.is_absolute() and p.parent == Path(".") and candidate.is_file():
+            return candidate
+    return p
+
+
 def parse_args(argv: list[str] | None) -> Settings:
     d = Settings()
-    p = argparse.ArgumentParser(prog="im-emulator", description=(
+    p = _Parser(prog="im-emulator", description=(
         "Local emulator of the Tencent Cloud Chat, OpenIM and RongCloud server REST APIs. "
         "Every flag can also be set with the IMEMU_* variable named in its help."))
     p.add_argument("--host", default=_env("host", d.host), help="bind address [IMEMU_HOST, 127.0.0.1]")
-    p.add_argument("--port", type=int, default=int(_env("port", d.port)),
+    p.add_argument("--port", type=_port, default=_env_value(p, "port", _port, d.port),
                    help="port, 0 picks a free one [IMEMU_PORT, 8080]")
     p.add_argument("--scenario", type=Path, default=_env("scenario", None),
-                   help="scenario YAML [IMEMU_SCENARIO, the shipped fixtures/default.yaml]")
+                   help="scenario YAML, or the name of a shipped one such as empty.yaml "
+                        "[IMEMU_SCENARIO, the shipped fixtures/default.yaml]")
     p.add_argument("--state-file", type=Path, default=_env("state_file", None),
                    help="load state from here at start if it exists, save it here at exit [IMEMU_STATE_FILE]")
-    p.add_argument("--journal-size", type=int, default=int(_env("journal_size", d.journal_size)),
+    p.add_argument("--journal-size", type=_positive,
+                   default=_env_value(p, "journal_size", _positive, d.journal_size),
                    help="exchanges kept in the journal [IMEMU_JOURNAL_SIZE, 1000]")
     p.add_argument("--log-level", default=_env("log_level", d.log_level),
                    choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"],
                    help="[IMEMU_LOG_LEVEL, INFO]")
     p.add_argument("--admin-token", default=_env("admin_token", None),
                    help="require header X-Emulator-Token on /_emulator/* [IMEMU_ADMIN_TOKEN]")
+    p.add_argument("--tls", action="store_true",
+                   default=os.environ.get(ENV["tls"], "").lower() in ("1", "true", "yes", "on"),
+                   help="serve HTTPS with a certificate for 127.0.0.1/localhost made at start; the "
+                        "CA file a client must trust is printed [IMEMU_TLS=1]; needs im-emulator[tls]")
+    p.add_argument("--tls-dir", type=Path, default=_env("tls_dir", None),
+                   help="with --tls: write ca.pem (and the server's cert.pem) here [IMEMU_TLS_DIR, a temp dir]")
     p.add_argument("--version", action="version", version=f"im-emulator {__version__}")
     p.epilog = ("Credentials, offline: im-emulator sign tencent|gateway|rongcloud, "
                 "im-emulator token openim (see im-emulator sign -h).")
     a = p.parse_args(argv)
-    if a.journal_size < 1:
-        p.error("--journal-size must be at least 1")
-    return Settings(host=a.host, port=a.port, scenario=a.scenario, state_file=a.state_file,
-                    journal_size=a.journal_size, log_level=a.log_level.upper(), admin_token=a.admin_token)
+    if a.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        p.error(f"{ENV['log_level']}: {a.log_level!r} is not one of DEBUG, INFO, WARNING, ERROR")
+    return Settings(host=a.host, port=a.port, scenario=resolve_scenario_arg(a.scenario), state_file=a.state_file,
+                    journal_size=a.journal_size, log_level=a.log_level.upper(), admin_token=a.admin_token,
+                    tls=a.tls, tls_dir=a.tls_dir)
+
+
+class TLSUnavailable(Exception):
+    pass
+
+
+def make_tls(settings: Settings):
+    """(server SSLContext, CA file): a throw-away CA (trustme) and a certificate it signs for
+    127.0.0.1, ::1 and localhost; the CA is written to ca.pem so a client can trust it."""
+    import ssl
+    import tempfile
+    try:
+        import trustme
+    except ImportError:
+        raise TLSUnavailable("--tls needs trustme: pip install 'im-emulator[tls]'") from None
+    ca = trustme.CA(organization_name="im-emulator local CA")
+    cert = ca.issue_cert("127.0.0.1", "::1", "localhost")
+    folder = Path(settings.tls_dir) if settings.tls_dir else Path(tempfile.mkdtemp(prefix="im-emulator-tls-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    ca_file = folder / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    cert.cert_chain_pems[0].write_to_path(str(folder / "cert.pem"))
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(ctx)  # the key stays in memory
+    return ctx, ca_file
 
 
 async def serve(settings: Settings) -> None:
@@ -61,7 +149,8 @@ async def serve(settings: Settings) -> None:
     app = create_app(settings)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True)
+    ssl_ctx, ca_file = make_tls(settings) if settings.tls else (None, None)
+    site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True, ssl_context=ssl_ctx)
     await site.start()
     # Handlers first: a signal sent as soon as the line appears must stop the server cleanly.
     stop = asyncio.Event()
@@ -69,7 +158,11 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     port = site._server.sockets[0].getsockname()[1]  # the real port when --port 0
-    print(f"im-emulator listening on http://{settings.host}:{port}", flush=True)
+    if ssl_ctx is None:
+        print(f"im-emulator listening on http://{settings.host}:{port}", flush=True)
+    else:
+        print(f"im-emulator listening on https://{settings.host}:{port} (CA certificate: {ca_file})",
+              flush=True)
     await stop.wait()
     await runner.cleanup()  # runs on_shutdown: the state file is written here
 
@@ -89,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     from emulator.core.errors import ScenarioError
     try:
         asyncio.run(serve(settings))
+    except TLSUnavailable as exc:
+        print(f"im-emulator: {exc}", file=sys.stderr)
+        return 2
     except ScenarioError as exc:
         print(f"im-emulator: invalid scenario\n{exc}", file=sys.stderr)
         return 2

@@ -5,7 +5,7 @@ A project that installs im-emulator gets, in every test that asks for it, a runn
     def test_create_group(im_emulator):
         backend = MyBackend(tencent_base_url=im_emulator.url)
         backend.create_group("g1")
-        assert im_emulator.journal(provider="tencent", api="create_group")
+        assert im_emulator.journal(provider="tencent", api="group_open_http_svc/create_group")
 
     @pytest.mark.im_emulator_scenario("scenarios/big_app.yaml")
     def test_with_my_scenario(im_emulator): ...

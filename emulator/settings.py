@@ -25,6 +25,8 @@ class Settings:
     journal_size: int = 1000         # --journal-size / IMEMU_JOURNAL_SIZE: ring-buffer length
     log_level: str = "INFO"          # --log-level / IMEMU_LOG_LEVEL
     admin_token: str | None = None   # --admin-token / IMEMU_ADMIN_TOKEN: guards /_emulator/*
+    tls: bool = False                # --tls / IMEMU_TLS: HTTPS with a certificate made at start
+    tls_dir: Path | None = None      # --tls-dir / IMEMU_TLS_DIR: where ca.pem goes (default: a temp dir)
     # Largest request body read; bigger bodies are refused by the provider's own rule when it has
     # one (RongCloud: 1508 over 100 KB), otherwise by this cap.
     max_body_bytes: int = 16 * 1024 * 1024

@@ -175,18 +175,19 @@ def test_help_names_every_environment_variable():
 def test_environment_variables_configure_the_server(servers, tmp_path):
     scenario = tmp_path / "env.yaml"
     scenario.write_text("description: from env\n"
-                        "faults:\n  - {provider: rongcloud, api: create, error: 1000, times: 0}\n")
+                        "faults:\n  - {provider: rongcloud, api: entrust/group/create, error: 1000, times: 0}\n")
     env = _env(IMEMU_HOST="127.0.0.1", IMEMU_PORT="0", IMEMU_SCENARIO=str(scenario),
                IMEMU_JOURNAL_SIZE="7", IMEMU_LOG_LEVEL="WARNING", IMEMU_ADMIN_TOKEN="s3cret",
                IMEMU_STATE_FILE=str(tmp_path / "env-state.json"))
     s = servers(default_port=False, env=env)
     tok = {"X-Emulator-Token": "s3cret"}
     s.wait_listening(tok)
-    assert s.get("/_emulator/health")[0] == 401
+    assert s.get("/_emulator/health")[0] == 200   # open for probes
+    assert s.get("/_emulator/journal")[0] == 401
     status, journal = s.get("/_emulator/journal", tok)
     assert status == 200 and journal["size"] == 7
     status, faults = s.get("/_emulator/faults", tok)
-    assert [f["api"] for f in faults["faults"]] == ["create"]
+    assert [f["api"] for f in faults["faults"]] == ["entrust/group/create"]
     assert s.stop() < STOP_LIMIT_S
     assert (tmp_path / "env-state.json").is_file()
     assert "INFO" not in s.stderr()   # IMEMU_LOG_LEVEL=WARNING

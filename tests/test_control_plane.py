@@ -250,10 +250,11 @@ async def test_fault_bad_inputs_and_delete_by_id(client):
         resp = await client.post("/_emulator/faults", json=spec)
         assert resp.status == 400, spec
     # a list is taken whole or not at all
-    resp = await client.post("/_emulator/faults", json=[{"provider": "tencent", "api": "x", "error": 1}, bad[0]])
+    ok = {"provider": "tencent", "api": "group_open_http_svc/create_group", "error": 1}
+    resp = await client.post("/_emulator/faults", json=[ok, bad[0]])
     assert resp.status == 400
     assert (await (await client.get("/_emulator/faults")).json())["faults"] == []
-    added = await (await client.post("/_emulator/faults", json={"provider": "tencent", "api": "x", "error": 1})).json()
+    added = await (await client.post("/_emulator/faults", json=ok)).json()
     assert (await client.delete(f"/_emulator/faults/{added['id']}")).status == 200
     assert (await client.delete(f"/_emulator/faults/{added['id']}")).status == 404
     assert (await client.delete("/_emulator/faults/abc")).status == 400
@@ -300,7 +301,10 @@ async def test_rate_limit_per_tenant_and_api_uses_the_clock(client):
 
 async def test_admin_token_guards_control_plane_only(aiohttp_client):
     client = await aiohttp_client(create_app(Settings(port=0, admin_token="s3cret")))
-    assert (await client.get("/_emulator/health")).status == 401
-    assert (await client.get("/_emulator/health", headers={"X-Emulator-Token": "nope"})).status == 401
-    assert (await client.get("/_emulator/health", headers={"X-Emulator-Token": "s3cret"})).status == 200
+    # health stays open (probes carry no secrets); everything else needs the token
+    assert (await client.get("/_emulator/health")).status == 200
+    assert (await client.head("/_emulator/health")).status == 200
+    assert (await client.get("/_emulator/journal")).status == 401
+    assert (await client.get("/_emulator/journal", headers={"X-Emulator-Token": "nope"})).status == 401
+    assert (await client.get("/_emulator/journal", headers={"X-Emulator-Token": "s3cret"})).status == 200
     assert (await rc_create(client))[0] == 200                   # providers are not guarded

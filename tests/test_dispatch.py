@@ -131,7 +131,7 @@ async def test_debug_logs_one_line_per_request(client, caplog):
     assert len(lines) == 3, lines
     ok, rc, not_emulated = (line.split() for line in lines)
     assert ok[:6] == ["POST", "/v4/group_open_http_svc/get_appid_group_list", "tencent",
-                      "get_appid_group_list", "200", "code=-"]
+                      "group_open_http_svc/get_appid_group_list", "200", "code=-"]
     assert rc[:6] == ["POST", "/user/notARoute.json", "rongcloud", "not_found", "404", "code=404"]
     assert not_emulated[:6] == ["POST", "/v4/sns/friend_add", "tencent", "not_found", "200", "code=60017"]
     for line in (ok, rc, not_emulated):

@@ -63,7 +63,7 @@ async def test_reset_one_tenant_by_id(client):
 
 
 async def test_fault_scoped_by_tenant_id(client):
-    resp = await client.post("/_emulator/faults", json={"provider": "openim", "api": "user.get_users_info",
+    resp = await client.post("/_emulator/faults", json={"provider": "openim", "api": "user/get_users_info",
                                                         "tenant": DERIVED, "error": 1004})
     assert resp.status in (200, 201), await resp.text()
     for secret, code in (("openIM123", 0), ("openIM383", 1004)):

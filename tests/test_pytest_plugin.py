@@ -87,7 +87,7 @@ def test_control_helpers(im_emulator):
     assert im_emulator.clock()["mode"] == "frozen"
     assert im_emulator.real_clock()["mode"] == "real"
     # faults
-    f = im_emulator.add_fault(provider="rongcloud", api="create", error=1000, times=0)
+    f = im_emulator.add_fault(provider="rongcloud", api="entrust/group/create", error=1000, times=0)
     assert f["id"] >= 1 and f["active"] is True
     assert [x["id"] for x in im_emulator.faults()] == [f["id"]]
     assert im_emulator.clear_faults(f["id"])["status"] == "deleted"
@@ -108,10 +108,10 @@ def test_control_helpers(im_emulator):
     with pytest.raises(EmulatorControlError) as err:
         im_emulator.load_scenario({"faults": [{"provider": "rongcloud", "api": "x"}]})
     assert err.value.status == 400 and err.value.body["details"][0]["path"] == "faults[0]"
-    loaded = im_emulator.load_scenario({"faults": [{"provider": "rongcloud", "api": "x", "error": 1, "times": 0}]},
+    loaded = im_emulator.load_scenario({"faults": [{"provider": "rongcloud", "api": "group/create", "error": 1, "times": 0}]},
                                        merge=True)
     assert loaded["mode"] == "merge"
-    assert [x["api"] for x in im_emulator.faults()] == ["x"]
+    assert [x["api"] for x in im_emulator.faults()] == ["group/create"]
     # the generic request helper reaches any path
     status, body = im_emulator.request("GET", "/no/such/path")
     assert status == 404 and body["error"] == "not found"
@@ -127,9 +127,9 @@ def test_the_next_test_gets_the_scenario_back(im_emulator):
 
 def test_load_scenario_from_a_file_merges(im_emulator, tmp_path):
     path = tmp_path / "extra.yaml"
-    path.write_text("description: extra\nfaults:\n  - {provider: openim, api: user_register, error: 500, times: 0}\n")
+    path.write_text("description: extra\nfaults:\n  - {provider: openim, api: user/user_register, error: 500, times: 0}\n")
     im_emulator.load_scenario(path, merge=True)
-    assert [f["api"] for f in im_emulator.faults()] == ["user_register"]
+    assert [f["api"] for f in im_emulator.faults()] == ["user/user_register"]
     # default.yaml's tenants are still there after a merge
     assert "uwd1c0sxdlx2" in im_emulator.state(provider="rongcloud")["rongcloud"]
 
@@ -149,7 +149,7 @@ def test_fixture_is_there(im_emulator):
 
 def test_dirty(im_emulator):
     im_emulator.freeze_clock(1000)
-    im_emulator.add_fault(provider="rongcloud", api="create", error=1000, times=0)
+    im_emulator.add_fault(provider="rongcloud", api="entrust/group/create", error=1000, times=0)
     im_emulator.load_scenario({"description": "x"}, merge=True)
 
 def test_clean_again(im_emulator):
@@ -162,16 +162,16 @@ def test_clean_again(im_emulator):
 def test_own_scenario(im_emulator):
     assert im_emulator.url != URLS["default"]
     # the scenario's own fault is there, and again after a test removed it
-    assert [f["api"] for f in im_emulator.faults()] == ["create"]
+    assert [f["api"] for f in im_emulator.faults()] == ["entrust/group/create"]
     im_emulator.clear_faults()
 
 @pytest.mark.im_emulator_scenario("scenarios/mine.yaml")
 def test_own_scenario_again(im_emulator):
-    assert [f["api"] for f in im_emulator.faults()] == ["create"]
+    assert [f["api"] for f in im_emulator.faults()] == ["entrust/group/create"]
     assert im_emulator.check()["ok"]
 '''
 
-MINE_YAML = "description: mine\nfaults:\n  - {provider: rongcloud, api: create, error: 1000, times: 0}\n"
+MINE_YAML = "description: mine\nfaults:\n  - {provider: rongcloud, api: entrust/group/create, error: 1000, times: 0}\n"
 
 
 def _clean_env(monkeypatch):

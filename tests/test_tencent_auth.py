@@ -128,7 +128,7 @@ async def test_usersig_with_userbuf_is_accepted(tim):
 
 
 async def test_injected_fault_renders_in_tencent_envelope(client, tim):
-    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": "create_group",
+    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": "group_open_http_svc/create_group",
                                                          "tenant": str(SDKAPPID), "error": 10002})
     assert resp.status in (200, 201), await resp.text()
     fail(await tim("create_group", {"Type": "Public", "Name": "g"}), 10002)
@@ -137,7 +137,7 @@ async def test_injected_fault_renders_in_tencent_envelope(client, tim):
 
 async def test_injected_fault_on_the_gateway(client):
     from tests.test_tencent_gateway import SEED_TOKEN, body, post
-    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": "createGroup", "error": 10002})
+    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": "im/group/createGroup", "error": 10002})
     assert resp.status in (200, 201)
     res = await post(client, body(), SEED_TOKEN)
     assert res["success"] is False and res["code"] == 500

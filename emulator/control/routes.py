@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from typing import TYPE_CHECKING
@@ -12,7 +13,6 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from emulator import __version__
 from emulator.core.errors import ScenarioError
-from emulator.core.faults import FaultSchema
 from emulator.core.pipeline import dumps
 from emulator.core.scenario import flatten_errors, parse_document
 
@@ -62,13 +62,17 @@ class JournalQuery(Schema):
 
 def setup_control(app: web.Application, rt: "Runtime") -> None:
     token = rt.settings.admin_token
+    token_digest = hashlib.sha256(token.encode()).digest() if token is not None else b""
 
-    def endpoint(fn):
+    def endpoint(fn, public: bool = False):
+        """``public``: answered without the admin token (health: orchestrators and HEALTHCHECK
+        probe without secrets); everything else needs it, compared in constant time."""
         async def wrapped(request: web.Request) -> web.Response:
             try:
-                if token is not None:
+                if token is not None and not public:
                     given = request.headers.get("X-Emulator-Token", "")
-                    if not hmac.compare_digest(given.encode(), token.encode()):
+                    # digests first: equal lengths, so not even the token's length leaks
+                    if not hmac.compare_digest(hashlib.sha256(given.encode()).digest(), token_digest):
                         raise ControlError(401, "missing or wrong X-Emulator-Token")
                 return await fn(request)
             except ControlError as exc:
@@ -99,10 +103,10 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
                 raise ControlError(404, f"unknown {provider} tenant {tenant!r}")
         return provider, tenant
 
-    @endpoint
     async def health(request):
         return reply({"status": "ok", "version": __version__, "providers": list(rt.providers),
                       "uptime_s": round(time.monotonic() - rt.started, 3)})
+    health = endpoint(health, public=True)
 
     @endpoint
     async def reset(request):
@@ -180,7 +184,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         try:
             # validate all first so a list is taken whole or not at all
             for spec in specs:
-                FaultSchema().load(spec)
+                rt.faults.validate(spec)
         except ValidationError as exc:
             raise ControlError(400, "invalid fault", details=error_details(exc.messages)) from None
         added = [rt.faults.add(spec).as_json() for spec in specs]
@@ -218,6 +222,14 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             rt.clock.real()
         return reply(rt.clock.describe())
 
+    @endpoint
+    async def get_apis(request):
+        """The names faults and the journal use, per provider, from the providers' routes."""
+        provider, _ = narrow(request)
+        return reply({name: [{"api": r.api, "method": r.method, "path": r.path, "summary": r.summary}
+                             for r in p.api_routes()]
+                      for name, p in rt.providers_for(provider).items()})
+
     openapi_doc: list[bytes] = []
 
     @endpoint
@@ -230,6 +242,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
     r = app.router
     r.add_get(f"{PREFIX}/openapi.json", openapi)
     r.add_get(f"{PREFIX}/health", health)
+    r.add_get(f"{PREFIX}/apis", get_apis)
     r.add_post(f"{PREFIX}/reset", reset)
     r.add_get(f"{PREFIX}/state", get_state)
     r.add_put(f"{PREFIX}/state", put_state)

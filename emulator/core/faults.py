@@ -7,8 +7,10 @@ provider's own envelope, an HTTP status, or a delay before normal service.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from dataclasses import asdict, dataclass, field
+from typing import Mapping, Iterable
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -28,6 +30,32 @@ class FaultSchema(Schema):
     def _has_effect(self, data, **kwargs):
         if data.get("error") is None and data.get("http_status") is None and not data.get("delay_ms"):
             raise ValidationError("a fault needs error, http_status or delay_ms")
+
+
+def apis_of(providers: Mapping) -> dict[str, list[str]]:
+    """provider name -> the names of its emulated APIs, from its routes (urls.py), in route order.
+    Derived at run time, so routes added to a provider are faultable without a list to update."""
+    return {name: list(dict.fromkeys(r.api for r in p.api_routes())) for name, p in providers.items()}
+
+
+def api_problem(provider: str, api: str, apis: Mapping[str, Iterable[str]]) -> str | None:
+    """Why ``api`` names no emulated API of ``provider`` (None when it does). ``apis`` maps each
+    provider to its API names, taken from its routes, so a misspelled fault is refused instead of
+    silently never firing; the message names the closest spellings."""
+    known = apis.get(provider)
+    if known is None or api in known:
+        return None
+    names = list(known)
+    # An old-style short name (``create_group``) matches by its last segment; typos by difflib.
+    tail = api.rsplit("/", 1)[-1].rsplit(".", 1)[-1]
+    tails = {n.rsplit("/", 1)[-1]: n for n in reversed(names)}
+    same_tail = [n for n in names if n.rsplit("/", 1)[-1] == tail]
+    close = list(dict.fromkeys(same_tail + difflib.get_close_matches(api, names, n=3, cutoff=0.6)
+                               + [tails[t] for t in difflib.get_close_matches(tail, list(tails), n=3,
+                                                                               cutoff=0.8)]))[:3]
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else \
+        "; GET /_emulator/apis lists the names"
+    return f"unknown {provider} api {api!r}{hint}"
 
 
 @dataclass
@@ -52,14 +80,24 @@ class Fault:
 
 
 class FaultTable:
-    def __init__(self) -> None:
+    def __init__(self, apis: Mapping[str, Iterable[str]] | None = None) -> None:
+        # provider -> emulated API names; when set, add() refuses a fault naming no such API
+        self.apis: dict[str, frozenset[str]] = {p: frozenset(a) for p, a in (apis or {}).items()}
         self._faults: list[Fault] = []
         self._ids = itertools.count(1)
         # Fast path: (provider, api) pairs that have a rule; most requests match none.
         self._keys: set[tuple[str, str]] = set()
 
-    def add(self, spec: dict) -> Fault:
+    def validate(self, spec: dict) -> dict:
+        """The fault as loaded by FaultSchema, its api checked; raises ValidationError."""
         data = FaultSchema().load(spec)
+        problem = api_problem(data["provider"], data["api"], self.apis)
+        if problem:
+            raise ValidationError({"api": [problem]})
+        return data
+
+    def add(self, spec: dict) -> Fault:
+        data = self.validate(spec)
         if data.get("tenant") is not None:
             data["tenant"] = str(data["tenant"])
         fault = Fault(**data, id=next(self._ids))

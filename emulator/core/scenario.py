@@ -17,7 +17,7 @@ SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 from marshmallow import RAISE, Schema, ValidationError, fields
 
 from emulator.core.errors import ScenarioError, SeedError
-from emulator.core.faults import FaultSchema
+from emulator.core.faults import FaultSchema, api_problem, apis_of
 
 if TYPE_CHECKING:
     from emulator.providers.base import Provider
@@ -66,7 +66,13 @@ def read_file(path: Path) -> tuple[dict, str]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(source, [("", f"cannot read file: {exc.strerror or exc}")]) from None
-    return parse_document(text, source), source
+    doc = parse_document(text, source)
+    if not doc:
+        # An empty file is almost always a mistake (a truncated copy, a wrong path in a template):
+        # starting with no tenants would answer "unknown app" to everything, far from the cause.
+        raise ScenarioError(source, [("", "the file declares nothing (empty); for a start without "
+                                          "tenants use the shipped empty.yaml (description: empty)")])
+    return doc, source
 
 
 def scenario_schema(providers: dict[str, "Provider"]) -> Schema:
@@ -81,9 +87,15 @@ def scenario_schema(providers: dict[str, "Provider"]) -> Schema:
 
 def validate(doc: dict, source: str, providers: dict[str, "Provider"]) -> dict:
     try:
-        return scenario_schema(providers).load(doc)
+        validated = scenario_schema(providers).load(doc)
     except ValidationError as exc:
         raise ScenarioError(source, flatten_errors(exc.messages)) from None
+    apis = apis_of(providers)
+    bad = [(f"faults[{i}].api", problem) for i, f in enumerate(validated.get("faults") or [])
+           if (problem := api_problem(f["provider"], f["api"], apis))]
+    if bad:
+        raise ScenarioError(source, bad)
+    return validated
 
 
 def apply(validated: dict, source: str, providers: dict[str, "Provider"], faults, merge: bool = False) -> None:

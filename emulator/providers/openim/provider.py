@@ -21,8 +21,8 @@ TOKEN = "token"
 # Paths the token middleware lets through (router.go Whitelist, prefix match).
 TOKEN_WHITELIST = ("/auth/get_admin_token", "/auth/parse_token")
 CORS = {"Access-Control-Allow-Origin": "*"}
-GIN_BIND = {"user.get_users_online_status": INTERNAL, "user.get_users_online_token_detail": ARGS}
-UNHANDLED_COUNT_API = "group.get_group_application_unhandled_count"   # added after v3.8.3
+GIN_BIND = {"user/get_users_online_status": INTERNAL, "user/get_users_online_token_detail": ARGS}
+UNHANDLED_COUNT_API = "group/get_group_application_unhandled_count"   # added after v3.8.3
 
 
 class Empty:

@@ -150,7 +150,7 @@ MODULES = ("auth", "user", "group", "statistics")
 
 def build_routes(provider) -> list[Route]:
     from .provider import not_found
-    routes = [Route("POST", path, path.strip("/").replace("/", "."), handler=h, schema=sch(),
+    routes = [Route("POST", path, path.strip("/"), handler=h, schema=sch(),
                     summary=summary) for path, h, sch, summary in TABLE]
     for module in MODULES:
         routes.append(Route("*", f"/{module}/{{tail:.*}}", "not_found", handler=not_found,

@@ -50,6 +50,7 @@ class AppSchema(Schema):
     max_ext_pairs = fields.Integer(validate=validate.Range(min=0))
     signature_max_age_s = fields.Integer(validate=validate.Range(min=0))  # 0 = no freshness window
     reject_replayed_nonce = fields.Boolean()
+    accept_signatures = fields.List(fields.String(validate=validate.Regexp(r"^[0-9a-f]{40}$")))
     groups = fields.List(fields.Nested(GroupSeedSchema), load_default=list)
     max_users = fields.Integer(validate=validate.Range(min=0))           # 0 = no cap; 100 = dev environment
     strict_profile_limits = fields.Boolean()

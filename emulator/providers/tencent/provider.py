@@ -186,7 +186,7 @@ class TencentProvider(Provider):
 
     def validate(self, call: Call) -> Any:
         """Older field names (legacy.py) become the current ones before the schema runs."""
-        renames = LEGACY_FIELDS.get(call.api)
+        renames = LEGACY_FIELDS.get(call.api.rpartition("/")[2])  # keyed by command
         if renames is not None:
             call.payload = current_names(call.payload, renames)
         return super().validate(call)

@@ -105,11 +105,12 @@ INTERNAL_CODE = {LOGIN: 70500, PROFILE: 40006, OPENIM: 90994}
 
 
 def _route(service: str, command: str, handler, schema_cls, summary: str) -> Route:
-    return Route("POST", f"/v4/{service}/{command}", api=command, handler=handler,
+    # api: the path without /v4/, the naming scheme every provider shares (README "Faults")
+    return Route("POST", f"/v4/{service}/{command}", api=f"{service}/{command}", handler=handler,
                  schema=schema_cls(), summary=summary)
 
 
 API_ROUTES: list[Route] = [_route(svc, cmd, *spec) for svc, cmds in SERVICES.items()
                            for cmd, spec in cmds.items()]
-TABLE: dict[tuple[str, str], Route] = {(r.path.split("/")[2], r.api): r for r in API_ROUTES}
+TABLE: dict[tuple[str, str], Route] = {(r.path.split("/")[2], r.path.split("/")[3]): r for r in API_ROUTES}
 SERVICE_OF: dict[str, str] = {r.api: r.path.split("/")[2] for r in API_ROUTES}
