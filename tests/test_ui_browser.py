@@ -177,7 +177,7 @@ def test_tenants_live_group_members_journal_reset(browser, emu, shots):
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait(drv, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#journal-table tbody tr")) == 1, "one filtered row")
     only = drv.find_element(By.CSS_SELECTOR, "#journal-table tbody tr")
-    assert "create_group" in only.text and str(code) in only.text
+    assert "group_open_http_svc/create_group" in only.text and str(code) in only.text
     only.find_element(By.CSS_SELECTOR, "button").click()
     wait(drv, lambda d: d.find_element(By.ID, "entry-detail").is_displayed(), "entry detail")
     req = json.loads(text(drv, "#entry-request"))
@@ -239,12 +239,12 @@ def test_narrow_window_dark_scheme_and_controls(browser, emu, shots):
     # a fault added from the page, listed by the control plane, then cleared
     form = drv.find_element(By.ID, "fault-form")
     Select(form.find_element(By.NAME, "provider")).select_by_value("openim")
-    form.find_element(By.NAME, "api").send_keys("create_group")
+    form.find_element(By.NAME, "api").send_keys("group/create_group")
     form.find_element(By.NAME, "error").send_keys("1001")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait(drv, lambda d: "openim create_group" in text(d, "#fault-list"), "fault listed")
+    wait(drv, lambda d: "openim group/create_group" in text(d, "#fault-list"), "fault listed")
     _, faults = emu.call("GET", "/_emulator/faults")
-    assert [(f["provider"], f["api"], f["error"]) for f in faults["faults"]] == [("openim", "create_group", 1001)]
+    assert [(f["provider"], f["api"], f["error"]) for f in faults["faults"]] == [("openim", "group/create_group", 1001)]
     drv.find_element(By.ID, "faults-clear").click()
     wait(drv, lambda d: "No faults." in text(d, "#fault-list"), "faults cleared")
     assert emu.call("GET", "/_emulator/faults")[1]["faults"] == []

@@ -111,7 +111,7 @@ async def test_journal_rows_since_error_and_detail(client):
     assert nf_reply["ErrorCode"] != 0
     _, all_rows = await get(client, "journal/rows")
     rows = all_rows["rows"]
-    assert [r["api"] for r in rows] == ["create_group", "create_group", "not_found"]
+    assert [r["api"] for r in rows] == ["group_open_http_svc/create_group"] * 2 + ["not_found"]
     assert [r["error"] for r in rows] == [False, True, True]
     assert rows[1]["code"] == 10004 and rows[2]["code"] == nf_reply["ErrorCode"]
     assert all_rows["last_seq"] == rows[-1]["seq"]

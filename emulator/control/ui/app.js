@@ -293,6 +293,10 @@ async function start() {
       const first = sel.firstElementChild?.value === "" ? [sel.firstElementChild] : [];
       sel.replaceChildren(...first, ...health.providers.map((p) => el("option", { value: p }, p)));
     }
+    api("/apis").then((apis) => {   // names for the journal filter and the fault form
+      const names = [...new Set(Object.values(apis).flat().map((a) => a.api))].sort();
+      $("#api-names").replaceChildren(el("option", { value: "not_found" }), ...names.map((n) => el("option", { value: n })));
+    }).catch(() => {});
     say(`Connected: im-emulator ${health.version}, live`);
     document.body.dataset.ready = "1";
   } catch (e) {
