@@ -296,7 +296,7 @@ async def test_account_delete_drops_profile_and_presence(client, tim, runtime):
 ])
 async def test_internal_error_code_per_service(client, tim, command, api, expected):
     """An injected fault with no code answers the service's own internal-error code."""
-    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": api, "http_status": 200})
+    resp = await client.post("/_emulator/faults", json={"provider": "tencent", "api": command, "http_status": 200})
     assert resp.status == 201, await resp.text()
     assert code(await tim(command, {"UserID": "bob", "To_Account": ["bob"]})) == expected
 
