@@ -185,6 +185,10 @@ def test_tenants_live_group_members_journal_reset(browser, emu, shots):
     assert req["query"]["usersig"] == "***"                 # masked as the journal masks it
     assert json.loads(text(drv, "#entry-response"))["body"]["ErrorCode"] == code
     drv.save_screenshot(str(shots / "inspector.png"))
+    # Escape closes the detail and puts the focus back on the row's button
+    drv.switch_to.active_element.send_keys(Keys.ESCAPE)
+    wait(drv, lambda d: not d.find_element(By.ID, "entry-detail").is_displayed(), "detail closed")
+    assert drv.switch_to.active_element.get_attribute("aria-label") == f"Show request {only.get_attribute('data-seq')}"
 
     # reset from the page: the group is gone from the state and from the page
     Select(drv.find_element(By.ID, "reset-scope")).select_by_value("tencent/1400000000")

@@ -213,3 +213,13 @@ async def test_tokens_and_online_rows(client, openim_user_token):
     assert resp.status == 200
     _, online = await get(client, "online", provider="rongcloud", tenant="uwd1c0sxdlx2")
     assert [(r["user"], r["platform"]) for r in online["rows"]] == [("u1", "PC")]
+
+
+async def test_static_files_are_read_when_first_asked_for(aiohttp_client, tmp_path, monkeypatch):
+    """Start-up reads none of the page: a file changed after create_app is served as changed."""
+    from emulator.control import inspector
+    monkeypatch.setattr(inspector, "UI_DIR", tmp_path)
+    (tmp_path / "index.html").write_text("before")
+    client = await aiohttp_client(create_app(Settings(port=0)))
+    (tmp_path / "index.html").write_text("<p>after start</p>")
+    assert await (await client.get("/_emulator/ui/")).text() == "<p>after start</p>"

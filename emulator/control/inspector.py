@@ -266,4 +266,5 @@ def setup_inspector(app: web.Application, rt: "Runtime") -> None:
     r.add_get(f"{PREFIX}/scenarios", scenarios)
     r.add_get(f"{PREFIX}/scenarios/{{name}}", scenario_text)
     r.add_get(f"{PREFIX}/ui", ui)
+    r.add_get(f"{PREFIX}/ui/", ui)
     r.add_get(f"{PREFIX}/ui/{{name}}", ui)

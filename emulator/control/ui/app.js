@@ -208,7 +208,17 @@ async function act(fn, done) {
 
 function formData(form) { return Object.fromEntries(new FormData(form).entries()); }
 
+// Escape closes a detail panel and returns focus to the row that opened it.
+function closable(box, back) {
+  box.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Escape") return;
+    box.hidden = true;
+    back()?.focus();
+  });
+}
+
 function wire() {
+  closable($("#entry-detail"), () => $(`#journal-table tr[data-seq="${state.entry}"] button`));
   $("#token-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     state.token = $("#token-input").value;
