@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only throughput,startup,memory,scaling,journal]`
+"""`python -m bench [--quick] [--only throughput,startup,memory,scaling,journal,durability]`
 
 Runs the benchmarks and prints one table per measurement, each figure beside its target.
 Nothing is asserted: the figures are for reading (bench/README.md).
@@ -12,7 +12,7 @@ import platform
 import sys
 import time
 
-SECTIONS = ("throughput", "startup", "memory", "scaling", "journal")
+SECTIONS = ("throughput", "startup", "memory", "scaling", "journal", "durability")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +76,10 @@ def _section(section: str, a, providers: list[str]) -> str:
     elif section == "scaling":
         from bench import scaling
         out = scaling.run(providers, reps=3 if a.quick else 5, read_reps=5 if a.quick else 20)
+    elif section == "durability":
+        from bench import durability
+        out = durability.run(providers, a.seconds or (1 if a.quick else 2),
+                             writes=20_000 if a.quick else durability.WRITES)
     else:
         from bench import journal
         out = journal.run(providers, total=100_000 if a.quick else 1_000_000,

@@ -19,6 +19,7 @@ from emulator.core import scenario as scenario_mod
 from emulator.core.clock import Clock
 from emulator.core.faults import FaultTable, apis_of
 from emulator.core.journal import Journal
+from emulator.core.persist import PersistError, Store, read_state_file, write_state_file
 from emulator.core.pipeline import dumps, log_request, make_handler, request_log, run
 from emulator.core.ratelimit import RateLimiter
 from emulator.providers.base import Provider
@@ -57,6 +58,12 @@ class Runtime:
             self.providers[name] = cls(self.clock)
         self.faults.apis = {n: frozenset(a) for n, a in apis_of(self.providers).items()}
         self.scenario_source = ""
+        # Durable state (core/persist.py): the store once restored, the routes a log entry names,
+        # the scenario texts a restart re-applies (reset rebuilds tenants from them).
+        self.store: Store | None = None
+        self.route_index: dict[str, tuple[Provider, object]] = {}
+        self.scenario_texts: list[list] = []
+        self.shutdown_errors: list[str] = []
         # provider name -> the route answering paths it claims but does not serve
         self.not_found_routes = {name: p.not_found_route() for name, p in self.providers.items()}
 
@@ -74,13 +81,20 @@ class Runtime:
     # --- scenario --------------------------------------------------------------------------
     def load_scenario_file(self, path: Path) -> None:
         doc, source = scenario_mod.read_file(path)
-        self.apply_scenario(doc, source)
+        self.apply_scenario(doc, source, text=Path(path).read_text(encoding="utf-8"))
 
-    def apply_scenario(self, doc: dict, source: str, merge: bool = False) -> None:
+    def apply_scenario(self, doc: dict, source: str, merge: bool = False, text: str | bytes | None = None) -> None:
         validated = scenario_mod.validate(doc, source, self.providers)
+        if text is None:   # JSON is YAML: the document itself is a text that parses back to it
+            text = orjson.dumps(doc, default=str)
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        self.log_control("scenario", text=text, source=source, merge=merge)
         scenario_mod.apply(validated, source, self.providers, self.faults, merge=merge)
         self.limiter.reset()
         self.scenario_source = source if not merge else f"{self.scenario_source} + {source}"
+        entry = [text, source]
+        self.scenario_texts = [*self.scenario_texts, entry] if merge else [entry]
 
     # --- state -----------------------------------------------------------------------------
     def providers_for(self, provider: str | None) -> dict[str, Provider]:
@@ -99,12 +113,16 @@ class Runtime:
         try:
             for name, p in targets.items():
                 p.backend.load(data[name], tenant)
+            # logged once it loaded (a refused dump is not worth replaying); if the log cannot
+            # be written, the load is undone below
+            self.log_control("state", data=data, provider=provider, tenant=tenant)
         except Exception:
             for name, tenants in saved.items():
                 targets[name].backend.tenants = tenants
             raise
 
     def reset(self, provider: str | None = None, tenant: str | None = None) -> None:
+        self.log_control("reset", provider=provider, tenant=tenant)
         for name, p in self.providers_for(provider).items():
             p.backend.reset(tenant)
             self.limiter.reset(name, tenant)
@@ -112,30 +130,90 @@ class Runtime:
     def check_invariants(self) -> dict[str, list[str]]:
         return {name: p.check_invariants() for name, p in self.providers.items()}
 
+    # --- faults and clock (the control plane's changes, logged when durable) ------------------
+    def add_faults(self, specs: list[dict]) -> list:
+        self.log_control("faults_add", specs=specs)
+        return [self.faults.add(spec) for spec in specs]
+
+    def clear_faults(self, fault_id: int | None = None) -> int:
+        self.log_control("faults_clear", id=fault_id)
+        return self.faults.clear(fault_id)
+
+    def apply_clock(self, op: dict) -> None:
+        """One of {"freeze_at": s}, {"advance_s": s}, {"real": true} (ClockSchema)."""
+        self.log_control("clock", op=op)
+        if "freeze_at" in op:
+            self.clock.freeze_at(op["freeze_at"])
+        elif "advance_s" in op:
+            self.clock.advance(op["advance_s"])
+        else:
+            self.clock.real()
+
+    # --- durable state (core/persist.py) -------------------------------------------------------
+    def log_control(self, kind: str, **fields) -> None:
+        """Write-ahead: the change is on disk before it is made (PersistError if not)."""
+        if self.store is not None:
+            self.store.log_control(kind, self.clock.now(), fields)
+
+    def replay_control(self, e: dict) -> None:
+        kind = e["k"]
+        if kind == "reset":
+            self.reset(e["provider"], e["tenant"])
+        elif kind == "state":
+            self.load_state(e["data"], e["provider"], e["tenant"])
+        elif kind == "scenario":
+            doc = scenario_mod.parse_document(e["text"], e["source"])
+            self.apply_scenario(doc, e["source"], merge=e["merge"], text=e["text"])
+        elif kind == "faults_add":
+            self.add_faults(e["specs"])
+        elif kind == "faults_clear":
+            self.clear_faults(e["id"])
+        else:
+            raise ValueError(f"unknown log entry kind {kind!r}")
+
+    def restore_scenarios(self, texts: list) -> None:
+        """Re-apply the scenario texts a snapshot names: the tenant specs reset rebuilds from."""
+        for i, (text, source) in enumerate(texts):
+            self.apply_scenario(scenario_mod.parse_document(text, source), source, merge=i > 0, text=text)
+
     # --- state file --------------------------------------------------------------------------
     def save_state_file(self, path: Path) -> None:
-        """Write atomically: a temp file in the same directory, then rename over the target."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        blob = orjson.dumps({"version": __version__, "saved_at": self.clock.now(),
-                             "state": self.dump_state()}, option=orjson.OPT_INDENT_2)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(blob)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        """Streamed tenant by tenant, written atomically (core/persist.py); PersistError says why not."""
+        write_state_file(Path(path), {"version": __version__, "saved_at": self.clock.now()}, self.providers)
 
     def load_state_file(self, path: Path) -> None:
-        data = orjson.loads(Path(path).read_bytes())
-        self.load_state(data.get("state", {}))
+        state = read_state_file(Path(path), set(self.providers))
+        try:
+            self.load_state(state)
+        except Exception as exc:  # noqa: BLE001 - whatever a backend raises, the file is the cause
+            reason = " ".join(repr(exc).split())
+            raise PersistError(f"state file {path} cannot be loaded: {reason[:300]}") from None
+
+    def persist_at_exit(self) -> None:
+        """After the last in-flight request: the state file, then the store's last snapshot.
+        A failure is logged and kept in ``shutdown_errors`` (the CLI exits 1 naming it)."""
+        path = self.settings.state_file
+        if path:
+            try:
+                self.save_state_file(path)
+                log.info("state written to %s", path)
+            except PersistError as exc:
+                fallback = Path(tempfile.gettempdir()) / f"im-emulator-state-{os.getpid()}.json"
+                try:
+                    self.save_state_file(fallback)
+                    msg = f"{exc}; state saved to {fallback} instead"
+                except PersistError:
+                    msg = f"{exc}; the fallback {fallback} failed too"
+                    if self.store is not None:
+                        msg += f" (the database {self.store.path} holds the state)"
+                self.shutdown_errors.append(msg)
+                log.error("%s", msg)
+        if self.store is not None:
+            try:
+                self.store.close(self)
+            except PersistError as exc:
+                self.shutdown_errors.append(str(exc))
+                log.error("%s", exc)
 
 
 CONTROL_PREFIX = "/_emulator/"
@@ -194,9 +272,10 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
     """Build the application; a bad scenario raises ScenarioError before any socket opens."""
     settings = settings or Settings()
     rt = Runtime(settings)
-    if load_scenario:
+    durable = settings.data_dir is not None
+    if load_scenario and not durable:
         rt.load_scenario_file(settings.scenario_path())
-    if settings.state_file and Path(settings.state_file).exists():
+    if settings.state_file and Path(settings.state_file).exists() and not durable:
         rt.load_state_file(settings.state_file)
 
     app = web.Application(client_max_size=settings.max_body_bytes)
@@ -205,6 +284,7 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
         for route in provider.routes():
             owner = route.envelope or provider
             handler = make_handler(rt, owner, route)
+            rt.route_index[handler.route_key] = (owner, route)
             if "{" in route.path:   # a catch-all: only unrouted requests get here
                 handler = deferring_handler(rt, owner, handler)
             app.router.add_route(route.method, route.path, handler)
@@ -215,10 +295,35 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
     setup_inspector(app, rt)
     app.router.add_route("*", "/{tail:.*}", unrouted_handler(rt))
 
-    if settings.state_file:
+    if durable:
+        open_store(rt, load_scenario)
+    if settings.state_file or durable:
+        # on_cleanup, not on_shutdown: aiohttp runs on_shutdown before in-flight requests finish.
         async def _save(app: web.Application) -> None:
-            rt.save_state_file(settings.state_file)
-            log.info("state written to %s", settings.state_file)
-        app.on_shutdown.append(_save)
+            rt.persist_at_exit()
+        app.on_cleanup.append(_save)
     return app
+
+
+def open_store(rt: Runtime, load_scenario: bool) -> None:
+    """--data-dir: restore from the database, or start it from the scenario (+ state file)."""
+    settings = rt.settings
+    store = Store(settings.data_dir, settings.sync, settings.snapshot_every)
+    try:
+        if store.open():
+            store.restore(rt)
+            if settings.scenario or (settings.state_file and Path(settings.state_file).exists()):
+                log.warning("state restored from %s; --scenario / --state-file are not read while the "
+                            "database holds state", store.path)
+        else:
+            if load_scenario:
+                rt.load_scenario_file(settings.scenario_path())
+            if settings.state_file and Path(settings.state_file).exists():
+                rt.load_state_file(settings.state_file)
+            store.snapshot(rt, full=True)
+    except BaseException:
+        store.close_quietly()
+        raise
+    store.attach(rt)
+    rt.store = store
 

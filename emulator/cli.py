@@ -20,6 +20,7 @@ ENV = {
     "state_file": "IMEMU_STATE_FILE", "journal_size": "IMEMU_JOURNAL_SIZE",
     "log_level": "IMEMU_LOG_LEVEL", "admin_token": "IMEMU_ADMIN_TOKEN",
     "tls": "IMEMU_TLS", "tls_dir": "IMEMU_TLS_DIR",
+    "data_dir": "IMEMU_DATA_DIR", "sync": "IMEMU_SYNC", "snapshot_every": "IMEMU_SNAPSHOT_EVERY",
 }
 
 
@@ -107,15 +108,28 @@ def parse_args(argv: list[str] | None) -> Settings:
                         "CA file a client must trust is printed [IMEMU_TLS=1]; needs im-emulator[tls]")
     p.add_argument("--tls-dir", type=Path, default=_env("tls_dir", None),
                    help="with --tls: write ca.pem (and the server's cert.pem) here [IMEMU_TLS_DIR, a temp dir]")
+    p.add_argument("--data-dir", type=Path, default=_env("data_dir", None),
+                   help="durable state: every answered write is in DIR/state.db (SQLite, WAL) before "
+                        "its reply leaves; a restart, even after kill -9, resumes from it [IMEMU_DATA_DIR]")
+    p.add_argument("--sync", default=_env("sync", d.sync), choices=["normal", "full"],
+                   help="with --data-dir: normal survives a killed process, full also a power loss "
+                        "(an fsync per commit) [IMEMU_SYNC, normal]")
+    p.add_argument("--snapshot-every", default=_env("snapshot_every", d.snapshot_every),
+                   type=_positive_int("--snapshot-every"),
+                   help="with --data-dir: logged writes between snapshots, the most a restart "
+                        "replays [IMEMU_SNAPSHOT_EVERY, 10000]")
     p.add_argument("--version", action="version", version=f"im-emulator {__version__}")
     p.epilog = ("Credentials, offline: im-emulator sign tencent|gateway|rongcloud, "
                 "im-emulator token openim (see im-emulator sign -h).")
     a = p.parse_args(argv)
     if a.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         p.error(f"{ENV['log_level']}: {a.log_level!r} is not one of DEBUG, INFO, WARNING, ERROR")
+    if a.sync not in ("normal", "full"):   # argparse does not check a default from the environment
+        p.error(f"--sync / IMEMU_SYNC must be normal or full, not {a.sync!r}")
     return Settings(host=a.host, port=a.port, scenario=resolve_scenario_arg(a.scenario), state_file=a.state_file,
                     journal_size=a.journal_size, log_level=a.log_level.upper(), admin_token=a.admin_token,
-                    tls=a.tls, tls_dir=a.tls_dir)
+                    tls=a.tls, tls_dir=a.tls_dir, data_dir=a.data_dir, sync=a.sync,
+                    snapshot_every=a.snapshot_every)
 
 
 class TLSUnavailable(Exception):
@@ -143,15 +157,41 @@ def make_tls(settings: Settings):
     return ctx, ca_file
 
 
-async def serve(settings: Settings) -> None:
-    from emulator.app import create_app
+def _positive_int(flag: str):
+    def conv(text) -> int:
+        try:
+            value = int(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"{flag} must be a whole number, not {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{flag} must be at least 1")
+        return value
+    return conv
+
+
+class ListenError(Exception):
+    pass
+
+
+# How long a SIGTERM waits for in-flight requests (a delay fault, a slow client) before it cancels
+# them; cancelled ones were never answered, and nothing a cancelled request did is half-applied.
+SHUTDOWN_TIMEOUT_S = 10.0
+
+
+async def serve(settings: Settings) -> list[str]:
+    """Run until SIGTERM/SIGINT; the messages of whatever failed while saving at exit."""
+    from emulator.app import RUNTIME, create_app
 
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
     await runner.setup()
     ssl_ctx, ca_file = make_tls(settings) if settings.tls else (None, None)
     site = web.TCPSite(runner, settings.host, settings.port, reuse_address=True, ssl_context=ssl_ctx)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise ListenError(exc.strerror or str(exc)) from None
     # Handlers first: a signal sent as soon as the line appears must stop the server cleanly.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -164,7 +204,9 @@ async def serve(settings: Settings) -> None:
         print(f"im-emulator listening on https://{settings.host}:{port} (CA certificate: {ca_file})",
               flush=True)
     await stop.wait()
-    await runner.cleanup()  # runs on_shutdown: the state file is written here
+    # Stops accepting, lets in-flight requests finish, then on_cleanup saves (app.persist_at_exit).
+    await runner.cleanup()
+    return app[RUNTIME].shutdown_errors
 
 
 # Subcommands that mint credentials offline (cli_credentials.py); anything else starts the server.
@@ -180,19 +222,21 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from emulator.core.errors import ScenarioError
+    from emulator.core.persist import PersistError
     try:
-        asyncio.run(serve(settings))
+        errors = asyncio.run(serve(settings))
     except TLSUnavailable as exc:
         print(f"im-emulator: {exc}", file=sys.stderr)
         return 2
     except ScenarioError as exc:
         print(f"im-emulator: invalid scenario\n{exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        print(f"im-emulator: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
-              file=sys.stderr)
+    except ListenError as exc:
+        print(f"im-emulator: cannot listen on {settings.host}:{settings.port}: {exc}", file=sys.stderr)
         return 1
-    except ValueError as exc:  # a state file that is not JSON
-        print(f"im-emulator: cannot read state file {settings.state_file}: {exc}", file=sys.stderr)
+    except PersistError as exc:   # a state file or database that cannot be used: nothing started
+        print(f"im-emulator: {exc}", file=sys.stderr)
         return 2
-    return 0
+    for message in errors:
+        print(f"im-emulator: at exit: {message}", file=sys.stderr)
+    return 1 if errors else 0

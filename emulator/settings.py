@@ -27,6 +27,9 @@ class Settings:
     admin_token: str | None = None   # --admin-token / IMEMU_ADMIN_TOKEN: guards /_emulator/*
     tls: bool = False                # --tls / IMEMU_TLS: HTTPS with a certificate made at start
     tls_dir: Path | None = None      # --tls-dir / IMEMU_TLS_DIR: where ca.pem goes (default: a temp dir)
+    data_dir: Path | None = None     # --data-dir / IMEMU_DATA_DIR: durable state (core/persist.py)
+    sync: str = "normal"             # --sync / IMEMU_SYNC: normal (survives kill -9) or full (power loss)
+    snapshot_every: int = 10_000     # --snapshot-every / IMEMU_SNAPSHOT_EVERY: log entries per snapshot
     # Largest request body read; bigger bodies are refused by the provider's own rule when it has
     # one (RongCloud: 1508 over 100 KB), otherwise by this cap.
     max_body_bytes: int = 16 * 1024 * 1024

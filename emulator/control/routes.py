@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from emulator import __version__
 from emulator.core.errors import ScenarioError
+from emulator.core.persist import PersistError
 from emulator.core.pipeline import dumps
 from emulator.core.scenario import flatten_errors, parse_document
 
@@ -79,6 +80,8 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
                 return reply({"error": exc.message, **exc.extra}, exc.status)
             except ScenarioError as exc:
                 return reply(exc.as_json(), 400)
+            except PersistError as exc:   # the change was not made: it could not be made durable
+                return reply({"error": str(exc)}, 500)
         wrapped.__name__ = fn.__name__
         return wrapped
 
@@ -130,7 +133,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             raise ControlError(400, f"unknown provider(s) in state: {', '.join(map(str, unknown))}")
         try:
             rt.load_state(data, provider, tenant)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, ValidationError) as exc:
             raise ControlError(400, f"state cannot be loaded: {exc!r}") from None
         return reply({"status": "loaded"})
 
@@ -147,7 +150,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             raise ControlError(400, "mode must be replace or merge")
         raw = await request.read()
         doc = parse_document(raw, "request body")
-        rt.apply_scenario(doc, "request body", merge=(mode == "merge"))
+        rt.apply_scenario(doc, "request body", merge=(mode == "merge"), text=raw)
         return reply({"status": "loaded", "mode": mode, "tenants": {
             name: sorted(p.backend.tenants) for name, p in rt.providers.items()}})
 
@@ -187,7 +190,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
                 rt.faults.validate(spec)
         except ValidationError as exc:
             raise ControlError(400, "invalid fault", details=error_details(exc.messages)) from None
-        added = [rt.faults.add(spec).as_json() for spec in specs]
+        added = [f.as_json() for f in rt.add_faults(specs)]
         return reply({"faults": added} if isinstance(data, list) else added[0], 201)
 
     @endpoint
@@ -196,10 +199,11 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         if fault_id is not None:
             if not fault_id.isdigit():
                 raise ControlError(400, "fault id must be a number")
-            if not rt.faults.clear(int(fault_id)):
+            if not any(f.id == int(fault_id) for f in rt.faults.list()):
                 raise ControlError(404, f"no fault {fault_id}")
+            rt.clear_faults(int(fault_id))
             return reply({"status": "deleted", "id": int(fault_id)})
-        return reply({"status": "deleted", "count": rt.faults.clear()})
+        return reply({"status": "deleted", "count": rt.clear_faults()})
 
     @endpoint
     async def get_clock(request):
@@ -214,12 +218,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             q = ClockSchema().load(data)
         except ValidationError as exc:
             raise ControlError(400, "bad clock request", details=error_details(exc.messages)) from None
-        if "freeze_at" in q:
-            rt.clock.freeze_at(q["freeze_at"])
-        elif "advance_s" in q:
-            rt.clock.advance(q["advance_s"])
-        else:
-            rt.clock.real()
+        rt.apply_clock(q)
         return reply(rt.clock.describe())
 
     @endpoint

@@ -26,6 +26,9 @@ class Route:
     auth: bool = True                  # False: the pipeline skips authenticate()
     envelope: "Provider | None" = None  # another envelope for this route (Tencent's admin wrapper)
     summary: str = ""                  # one line for the OpenAPI document
+    # True: the handler never changes state, so the durable log (core/persist.py) skips it.
+    # The default is "logged": a new route is durable without anyone remembering to say so.
+    readonly: bool = False
 
 
 class Call:

@@ -36,3 +36,11 @@ class Clock:
     def describe(self) -> dict:
         mode = "frozen" if self._frozen is not None else ("offset" if self._offset else "real")
         return {"mode": mode, "now": self.now(), "offset_s": self._offset}
+
+    # --- durable state (core/persist.py) -----------------------------------------------------
+    def state(self) -> dict:
+        return {"frozen": self._frozen, "offset": self._offset}
+
+    def restore(self, state: dict) -> None:
+        self._frozen = None if state.get("frozen") is None else float(state["frozen"])
+        self._offset = float(state.get("offset") or 0.0)

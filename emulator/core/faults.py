@@ -133,3 +133,15 @@ class FaultTable:
                 f.fired += 1
                 chosen = f
         return chosen
+
+    # --- durable state (core/persist.py) -----------------------------------------------------
+    def state(self) -> dict:
+        """Every rule with its counters, and the next id."""
+        nxt = next(self._ids)
+        self._ids = itertools.count(nxt)
+        return {"next_id": nxt, "faults": [asdict(f) for f in self._faults]}
+
+    def restore(self, state: dict) -> None:
+        self._faults = [Fault(**f) for f in state.get("faults") or []]
+        self._ids = itertools.count(int(state.get("next_id") or 1))
+        self._keys = {(f.provider, f.api) for f in self._faults}

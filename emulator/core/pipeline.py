@@ -21,6 +21,7 @@ from aiohttp import web
 
 from emulator.core.call import Call, Route
 from emulator.core.errors import ProviderError
+from emulator.core.persist import PersistError
 
 if TYPE_CHECKING:
     from emulator.app import Runtime
@@ -46,18 +47,23 @@ def dumps(body) -> bytes:
 def make_handler(rt: "Runtime", provider: "Provider", route: Route):
     """An aiohttp handler bound to one route; all the work is in ``run``."""
 
+    key = f"{provider.name} {route.method} {route.path}"
+
     async def handler(request: web.Request) -> web.StreamResponse:
-        return await run(rt, provider, route, request)
+        return await run(rt, provider, route, request, key)
 
     handler.__name__ = f"{provider.name}:{route.api}"
+    handler.route_key = key      # what a durable log entry names (core/persist.py)
     return handler
 
 
-async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Request) -> web.Response:
+async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Request,
+              key: str = "") -> web.Response:
     started = perf_counter()
     raw = await request.read() if request.body_exists else b""
     call = Call(request, provider, route, raw, rt.clock.now())
     code = "-"
+    pending = None   # the commit of this request's log entry, awaited before the reply leaves
     try:
         call.route = route = provider.resolve(call)
         call.api = route.api
@@ -76,6 +82,12 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
                 raise provider.rate_limited(call)
         call.payload = provider.parse_body(call)
         call.data = provider.validate(call)
+        if rt.store is not None and not route.readonly:
+            try:  # write-ahead: logged before the handler changes anything
+                pending = rt.store.log_request(call, key)
+            except PersistError as exc:
+                log.error("%s: %s %s refused", exc, provider.name, call.api)
+                raise provider.internal_error(call) from None
         result = route.handler(call)
         status, body = provider.render_ok(call, result)
     except ProviderError as err:
@@ -86,6 +98,13 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
         err = provider.internal_error(call)
         code = err.code
         status, body = provider.render_error(call, err)
+    if pending is not None:
+        try:
+            await pending
+        except PersistError:   # the store has undone the change; the reply must not claim it
+            err = provider.internal_error(call)
+            code = err.code
+            status, body = provider.render_error(call, err)
     payload = body if isinstance(body, bytes) else dumps(body)
     response = web.Response(body=payload, status=status, content_type="application/json",
                             charset="utf-8", headers=call.response_headers)

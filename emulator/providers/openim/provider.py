@@ -173,11 +173,12 @@ class OpenIMProvider(Provider):
     @property
     def _options_route(self) -> Route:
         return Route("OPTIONS", "", "options", handler=lambda call: OPTIONS_REPLY, auth=False,
-                     summary="CORS preflight")
+                     summary="CORS preflight", readonly=True)
 
     @property
     def _not_found_get(self) -> Route:
-        return Route("GET", "", "not_found", handler=not_found, auth=False, summary="unknown path")
+        return Route("GET", "", "not_found", handler=not_found, auth=False, summary="unknown path",
+                     readonly=True)
 
 
 def _error_format(tenant) -> str:

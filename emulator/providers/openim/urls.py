@@ -143,6 +143,16 @@ TABLE = [
      "Groups created: total, before start, per day (admin only)"),
 ]
 
+# Routes that never change state: the durable log (core/persist.py) skips them. Not here: the
+# incremental/full sync reads, which create a version document on first use.
+READONLY = {"/auth/parse_token", "/user/get_users_info", "/user/get_all_users_uid", "/user/account_check",
+            "/group/get_recv_group_applicationList", "/group/get_user_req_group_applicationList",
+            "/group/get_group_users_req_application_list", "/group/get_specified_user_group_request_info",
+            "/group/get_groups_info", "/group/get_group_members_info", "/group/get_group_member_list",
+            "/group/get_joined_group_list", "/group/get_group_abstract_info", "/group/get_groups",
+            "/group/get_group_member_user_id", "/group/get_group_application_unhandled_count",
+            "/statistics/group/create"}
+
 # Catch-alls under the OpenIM modules: OPTIONS preflight and unknown paths (404 after the
 # operationID/token middleware, as gin runs global middleware before NoRoute).
 MODULES = ("auth", "user", "group", "statistics")
@@ -151,8 +161,9 @@ MODULES = ("auth", "user", "group", "statistics")
 def build_routes(provider) -> list[Route]:
     from .provider import not_found
     routes = [Route("POST", path, path.strip("/"), handler=h, schema=sch(),
-                    summary=summary) for path, h, sch, summary in TABLE]
+                    summary=summary, readonly=path in READONLY) for path, h, sch, summary in TABLE]
     for module in MODULES:
         routes.append(Route("*", f"/{module}/{{tail:.*}}", "not_found", handler=not_found,
-                            schema=s.EmptySchema(), summary=f"unknown /{module} path: 404; OPTIONS: 200"))
+                            schema=s.EmptySchema(), summary=f"unknown /{module} path: 404; OPTIONS: 200",
+                            readonly=True))
     return routes

@@ -92,7 +92,7 @@ class RongCloudProvider(Provider):
 
     def not_found_route(self) -> Route:
         return Route("*", "", api="not_found", handler=_not_found,
-                     summary="Unknown path: 404 'Endpoint not found.' after the signature check")
+                     summary="Unknown path: 404 'Endpoint not found.' after the signature check", readonly=True)
 
     def tenant_hint(self, call: Call) -> str | None:
         return auth.header(call.request.headers, "app_key")

@@ -113,6 +113,15 @@ EMPTY_BODY_OK = {api_name(path) for path, _, schema, _ in ENTRUST + LEGACY + USE
                  if not any(f.required for f in schema().fields.values())}
 
 
+# Queries that never change state: the durable log (core/persist.py) skips them.
+READONLY = {"/entrust/group/profile/query.json", "/entrust/group/member/query.json",
+            "/entrust/group/member/specific/query.json", "/entrust/group/remarkname/query.json",
+            "/entrust/group/member/followed/get.json", "/entrust/group/query.json",
+            "/entrust/joined/group/query.json", "/group/user/query.json", "/user/group/query.json",
+            "/group/user/gag/list.json", "/group/ban/query.json", "/group/user/ban/whitelist/query.json",
+            "/group/remarks/get.json"}
+
+
 def routes() -> list[Route]:
-    return [Route("POST", path, api_name(path), handler, schema(), summary=summary)
+    return [Route("POST", path, api_name(path), handler, schema(), summary=summary, readonly=path in READONLY)
             for path, handler, schema, summary in ENTRUST + LEGACY + USERS]

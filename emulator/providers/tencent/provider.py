@@ -61,6 +61,12 @@ class TencentBackend(TenantBackend):
             return TokenCheck(False, "unknown tenant")
         return check_usersig(app, token, now_ms)
 
+    def tenant_from_snapshot(self, data: dict) -> App:
+        """A dump this emulator wrote itself (core/persist.py snapshots): AppSpec().load returns
+        such a dump unchanged (tests/test_durability.py checks it), so skip its validation, which
+        was 90% of a restart's time."""
+        return app_from_spec(data, self.clock.now())
+
     def check_tenant(self, tenant_id: str, tenant: App) -> list[str]:
         return check_app(tenant)
 
@@ -115,9 +121,10 @@ class TencentProvider(Provider):
         """Every API at its real path, the catch-all for the rest, and the seed-000 wrapper."""
         return [*urls.API_ROUTES,
                 Route("POST", CATCH_ALL, api="not_found",
-                      summary="Any other command: 60009 / 10003, or 60017 for a real one not emulated"),
+                      summary="Any other command: 60009 / 10003, or 60017 for a real one not emulated",
+                      readonly=True),
                 Route("*", CATCH_ALL, api="not_found", auth=False,
-                      summary="Non-POST methods: 60002 (REST API is POST only)"),
+                      summary="Non-POST methods: 60002 (REST API is POST only)", readonly=True),
                 gateway_route(self.gateway)]
 
     def claims(self, request) -> int:
@@ -125,7 +132,8 @@ class TencentProvider(Provider):
 
     def not_found_route(self) -> Route:
         """Other /v4/ paths (one segment, extra segments): 60009 like an unknown URL."""
-        return Route("*", "", api="not_found", auth=False, summary="Unknown /v4/ path: 60009")
+        return Route("*", "", api="not_found", auth=False, summary="Unknown /v4/ path: 60009",
+                     readonly=True)
 
     def resolve(self, call: Call) -> Route:
         req = call.request
@@ -149,7 +157,7 @@ class TencentProvider(Provider):
                        f"not emulate")
         else:
             code, message = catalog.unknown_command_code(service), f"invalid command {command}"
-        return Route("POST", call.route.path, api="not_found", handler=_unknown(code, message))
+        return Route("POST", call.route.path, api="not_found", handler=_unknown(code, message), readonly=True)
 
     # --- pipeline hooks --------------------------------------------------------------------
     def tenant_hint(self, call: Call) -> str | None:

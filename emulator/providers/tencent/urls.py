@@ -104,10 +104,17 @@ BAD_PARAM_CODE = {LOGIN: 70402, PROFILE: 40001, OPENIM: 90001}
 INTERNAL_CODE = {LOGIN: 70500, PROFILE: 40006, OPENIM: 90994}
 
 
+# Commands that never change state: the durable log (core/persist.py) skips them.
+READONLY = {"account_check", "get_appid_group_list", "get_group_info", "get_group_member_info",
+            "get_specified_group_member_info", "get_joined_group_list", "get_role_in_group",
+            "get_group_muted_account", "get_group_shutted_uin", "get_online_member_num",
+            "get_group_ban_member", "get_group_attr"}
+
+
 def _route(service: str, command: str, handler, schema_cls, summary: str) -> Route:
     # api: the path without /v4/, the naming scheme every provider shares (README "Faults")
     return Route("POST", f"/v4/{service}/{command}", api=f"{service}/{command}", handler=handler,
-                 schema=schema_cls(), summary=summary)
+                 schema=schema_cls(), summary=summary, readonly=command in READONLY)
 
 
 API_ROUTES: list[Route] = [_route(svc, cmd, *spec) for svc, cmds in SERVICES.items()
