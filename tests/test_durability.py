@@ -167,7 +167,7 @@ async def test_kill9_keeps_1000_acknowledged_writes_and_control_changes(procs, t
         assert not await w.write(0)      # the same GroupId again: refused
         # control-plane changes: a fault, a tenant reset, the clock (UserSigs signed at the wall
         # clock are expired at the advanced clock: replay must not authenticate)
-        async with s.post("/_emulator/faults", json={"provider": "tencent", "api": "destroy_group",
+        async with s.post("/_emulator/faults", json={"provider": "tencent", "api": "group_open_http_svc/destroy_group",
                                                      "error": 10010, "times": 0}) as r:
             assert r.status == 201
         async with s.post("/_emulator/reset?provider=rongcloud&tenant=" + RC_APP) as r:
@@ -462,8 +462,8 @@ async def test_control_plane_changes_survive_without_a_clean_stop(aiohttp_client
     bad = await client.put("/_emulator/state", json={"tencent": {"1": {"nope": 1}}})
     assert bad.status == 400                                                     # refused: not logged
     assert (await client.post("/_emulator/faults", json=[
-        {"provider": "openim", "api": "group.create_group", "error": 1001, "times": 0},
-        {"provider": "tencent", "api": "create_group", "delay_ms": 5}])).status == 201
+        {"provider": "openim", "api": "group/create_group", "error": 1001, "times": 0},
+        {"provider": "tencent", "api": "group_open_http_svc/create_group", "delay_ms": 5}])).status == 201
     assert (await client.delete("/_emulator/faults/1")).status == 200
     assert (await client.post("/_emulator/clock", json={"freeze_at": 1_800_000_000})).status == 200
     assert (await client.post(f"/_emulator/reset?provider=tencent&tenant={TENCENT_APP}")).status == 200
@@ -507,8 +507,11 @@ async def test_tencent_dumps_round_trip_its_app_schema(client):
                                                             "NameCard": "L", "MsgFlag": "AcceptNotNotify"})
     await ok("modify_group_attr", {"GroupId": "g1", "GroupAttr": [{"key": "a", "value": "b"}]})
     await ok("im_open_login_svc/account_import", {"UserID": "zed", "Nick": "Z", "FaceUrl": "u"})
+    await ok("profile/portrait_set", {"From_Account": "zed", "ProfileItem": [
+        {"Tag": "Tag_Profile_IM_Gender", "Value": "Gender_Type_Female"}]})
+    await ok("im_open_login_svc/kick", {"UserID": "zed"})
     backend = client.app[RUNTIME].providers["tencent"].backend
-    for tenant in backend.tenants.values():
+    for tenant in [backend.tenants["1400000000"]]:   # the app the calls above changed
         dump = backend.tenant_to_json(tenant)
         assert len(dump["groups"]) >= 3
         assert AppSpec().load(json.loads(json.dumps(dump))) == json.loads(json.dumps(dump))

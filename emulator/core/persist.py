@@ -181,10 +181,9 @@ class Store:
                 backend = provider.backend
                 backend.tenants = {}
                 # a backend may trust its own dumps and skip validating them (Tencent does)
-                load = getattr(backend, "tenant_from_snapshot", backend.tenant_from_json)
                 for tid, data in self.conn.execute(
                         "SELECT tenant, data FROM tenants WHERE provider = ? ORDER BY tenant", (name,)):
-                    backend.tenants[tid] = load(orjson.loads(data))
+                    backend.tenants[tid] = backend.load_tenant(tid, orjson.loads(data), trusted=True)
             rt.faults.restore(snap["faults"])
             rt.clock.restore(snap["clock"])
             snap_seq = snap["seq"]
@@ -397,7 +396,7 @@ class Store:
                         conn.execute("DELETE FROM tenants WHERE provider = ? AND tenant = ?", (name, tid))
                     else:   # one tenant's JSON at a time: memory stays at one tenant's dump
                         conn.execute("INSERT OR REPLACE INTO tenants VALUES (?, ?, ?)",
-                                     (name, tid, orjson.dumps(provider.backend.tenant_to_json(t),
+                                     (name, tid, orjson.dumps(provider.backend.dump_tenant(t),
                                                               option=orjson.OPT_NON_STR_KEYS)))
             meta = {"seq": self.seq, "saved_at": rt.clock.now(), "scenarios": rt.scenario_texts,
                     "faults": rt.faults.state(), "clock": rt.clock.state()}
@@ -484,7 +483,7 @@ def write_state_file(path: Path, header: dict, providers: dict) -> None:
                 backend = provider.backend
                 for j, tid in enumerate(sorted(backend.tenants)):
                     fh.write((b",\n  " if j else b"\n  ") + orjson.dumps(tid) + b": ")
-                    fh.write(orjson.dumps(backend.tenant_to_json(backend.tenants[tid]),
+                    fh.write(orjson.dumps(backend.dump_tenant(backend.tenants[tid]),
                                           option=orjson.OPT_NON_STR_KEYS))
                 fh.write(b"}")
             fh.write(b"\n}}\n")
