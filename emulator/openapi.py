@@ -92,6 +92,7 @@ CONTROL = [
     ("delete", "/_emulator/faults", "Remove every fault"),
     ("delete", "/_emulator/faults/{fault_id}", "Remove one fault"),
     ("get", "/_emulator/clock", "The emulator clock"),
+    ("get", "/_emulator/messages", "Stored messages (?provider=&tenant=&conversation=&user=&since=&offset=&limit=)"),
     ("post", "/_emulator/clock", "freeze_at / advance_s / real"),
     # the inspector's reads (control/inspector.py): paged, never the whole state at once
     ("get", "/_emulator/tenants", "Tenants per provider with their settings (secrets left out) and row counts"),
