@@ -101,6 +101,7 @@ CONTROL = [
     ("get", "/_emulator/online", "Users online per platform, paged"),
     ("get", "/_emulator/groups", "A tenant's groups, paged (?provider=&tenant=&offset=&limit=)"),
     ("get", "/_emulator/members", "A group's members with roles and mutes, paged (&group=)"),
+    ("get", "/_emulator/conversations", "A tenant's conversations in the message store, paged"),
     ("get", "/_emulator/journal/rows", "One summary row per request (?since=&provider=&tenant=&api=&error=&limit=)"),
     ("get", "/_emulator/journal/{seq}", "One journal entry in full, secrets masked"),
     ("get", "/_emulator/scenarios", "The shipped scenario names"),
@@ -190,7 +191,7 @@ def build(providers: dict) -> dict:
         params = re.findall(r"{(\w+)}", path)
         if params:
             op["parameters"] = [{"in": "path", "name": name, "required": True,
-                                 "schema": {"type": "string" if name == "name" else "integer"}} for name in params]
+                                 "schema": {"type": "integer" if name in ("fault_id", "seq") else "string"}} for name in params]
         seen.setdefault(path, {})[method] = op
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # apispec warns when one schema class is registered twice

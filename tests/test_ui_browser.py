@@ -278,3 +278,39 @@ def test_admin_token_is_asked_for(browser, shots):
         wait(drv, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-tenant="openim/default"]'), "tenants after token")
     finally:
         emu.stop()
+
+
+def test_group_conversation_newest_last_with_marks(browser, emu):
+    drv = browser
+    status, body = tencent(emu, "create_group", {"Owner_Account": "leckie", "Type": "Public", "Name": "talk",
+                                                 "MemberList": [{"Member_Account": "bob"}]})
+    gid = body["GroupId"]
+    for i, words in enumerate(("first words", "second words", "third words"), 1):
+        _, sent = tencent(emu, "send_group_msg", {"GroupId": gid, "From_Account": "leckie", "Random": i,
+                                                  "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": words}}]})
+        assert sent["ErrorCode"] == 0, sent
+    _, recalled = tencent(emu, "group_msg_recall", {"GroupId": gid, "MsgSeqList": [{"MsgSeq": 1}]})
+    assert recalled["ErrorCode"] == 0, recalled
+    open_page(drv, emu)
+    drv.find_element(By.CSS_SELECTOR, '[aria-label="Open tencent tenant 1400000000"]').click()
+    wait(drv, lambda d: d.find_elements(By.CSS_SELECTOR, f'#rows-view tr[data-key="{gid}"]'), "group row")
+    drv.find_element(By.CSS_SELECTOR, f'[aria-label="Messages of group:{gid}"]').send_keys(Keys.ENTER)
+    wait(drv, lambda d: "(3 messages" in text(d, "#conversation-h"), "conversation heading")
+    rows = drv.find_elements(By.CSS_SELECTOR, "#messages-table tbody tr")
+    assert ["first words" in rows[0].text, "third words" in rows[-1].text] == [True, True]   # newest last
+    assert rows[0].get_attribute("class") == "recalled" and "recalled" in rows[0].text
+    assert rows[-1].get_attribute("class") in ("", None)
+    # a message sent now appears live, at the bottom
+    tencent(emu, "send_group_msg", {"GroupId": gid, "From_Account": "bob", "Random": 9,
+                                    "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "live one"}}]})
+    wait(drv, lambda d: "live one" in d.find_elements(By.CSS_SELECTOR, "#messages-table tbody tr")[-1].text, "live message")
+    # as a user outside the group sees it: nothing
+    form = drv.find_element(By.ID, "as-user-form")
+    form.find_element(By.NAME, "user").send_keys("jared", Keys.ENTER)
+    wait(drv, lambda d: "as jared sees it" in text(d, "#conversation-h"), "as jared")
+    assert "(0 messages" in text(drv, "#conversation-h")
+    form.find_element(By.NAME, "user").clear()
+    form.find_element(By.NAME, "user").send_keys("bob", Keys.ENTER)
+    wait(drv, lambda d: "as bob sees it" in text(d, "#conversation-h"), "as bob")
+    assert "(4 messages" in text(drv, "#conversation-h")
+

@@ -32,7 +32,7 @@ async def test_tenants_with_settings_and_no_secrets(client):
     by = {p: {t["tenant"]: t for t in ts} for p, ts in body["providers"].items()}
     assert set(by) == {"tencent", "openim", "rongcloud"}
     assert by["tencent"][SDK]["settings"]["rate_limit"] == 200
-    assert by["tencent"][SDK]["counts"] == {"users": 5, "tokens": 0, "online": 0, "groups": 0}
+    assert by["tencent"][SDK]["counts"] == {"users": 5, "tokens": 0, "online": 0, "groups": 0, "conversations": 0}
     assert by["rongcloud"]["uwd1c0sxdlx2"]["presence"] is True
     assert "iOS" in by["rongcloud"]["uwd1c0sxdlx2"]["platforms"]
     assert by["openim"]["default"]["settings"]["version"] == "v3.8.3-patch.16"
@@ -223,3 +223,22 @@ async def test_static_files_are_read_when_first_asked_for(aiohttp_client, tmp_pa
     client = await aiohttp_client(create_app(Settings(port=0)))
     (tmp_path / "index.html").write_text("<p>after start</p>")
     assert await (await client.get("/_emulator/ui/")).text() == "<p>after start</p>"
+
+
+async def test_conversation_rows(client):
+    gid = (await tim(client, "create_group", {"Owner_Account": "leckie", "Type": "Public", "Name": "c",
+                                              "MemberList": [{"Member_Account": "bob"}]}))["GroupId"]
+    _, groups = await get(client, "groups", provider="tencent", tenant=SDK)
+    assert groups["rows"][0]["conversation"] == ""              # no message yet
+    for i in (1, 2):
+        sent = await tim(client, "send_group_msg", {"GroupId": gid, "From_Account": "leckie", "Random": i,
+                                                    "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}}]})
+        assert sent["ErrorCode"] == 0, sent
+    status, convs = await get(client, "conversations", provider="tencent", tenant=SDK)
+    assert status == 200 and convs["key"] == "conversation"
+    row = next(r for r in convs["rows"] if r["conversation"] == f"group:{gid}")
+    assert (row["messages"], row["last_seq"]) == (2, 2)
+    _, groups = await get(client, "groups", provider="tencent", tenant=SDK)
+    assert groups["rows"][0]["conversation"] == f"group:{gid}"
+    _, tenants = await get(client, "tenants")
+    assert tenants["providers"]["tencent"][0]["counts"]["conversations"] == convs["total"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 
 UI_DIR = Path(__file__).with_name("ui")
 UI_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-KINDS = ("users", "tokens", "online", "groups", "members")
-COUNTED = ("users", "tokens", "online", "groups")    # shown per tenant with their totals
+KINDS = ("users", "tokens", "online", "groups", "members", "conversations")
+COUNTED = ("users", "tokens", "online", "groups", "conversations")    # shown per tenant with their totals
 PAGE_DEFAULT, PAGE_MAX = 50, 500          # rows per page of users/groups/members
 ROWS_DEFAULT, ROWS_MAX = 200, 1000        # journal rows per answer
 ERROR_FILTER, ERROR_FILTER_TEXT = r"^(any|-?\d{1,20})$", "any, or a provider error code"
@@ -111,10 +112,22 @@ def presence_of(backend, tenant):
     return get(tenant) if get is not None else None
 
 
-def page_of(backend, tenant, kind: str, parent, offset: int, limit: int):
+def conversation_rows(store, offset: int, limit: int):
+    """The core message store's conversations, in creation order (messages: GET /_emulator/messages)."""
+    convs = list(islice(store.convs.values(), offset, offset + limit))
+    return "conversation", len(store.convs), [
+        {"conversation": c.id, "kind": c.kind, "users": ", ".join(c.users), "messages": len(c),
+         "last_seq": c.last_seq} for c in convs]
+
+
+def page_of(backend, tenant, kind: str, parent, offset: int, limit: int, tenant_id: str = ""):
     """(key, total, rows): who is online from the core's Presence when the provider keeps one,
     and the tokens it records there unless the provider lists its own token store; users with
     their online platforms; the rest from the provider's hook."""
+    if kind == "conversations":
+        get = getattr(backend, "message_store", None)
+        store = get(tenant_id) if get is not None else None
+        return None if store is None else conversation_rows(store, offset, limit)
     pres = presence_of(backend, tenant)
     if pres is not None and kind == "online":
         rows = [{"user": u, "platform": p, "online_since": ms}
@@ -180,7 +193,7 @@ def setup_inspector(app: web.Application, rt: "Runtime") -> None:
             for tid, t in b.tenants.items():
                 counts = {}
                 for kind in COUNTED:
-                    page = page_of(b, t, kind, None, 0, 0)
+                    page = page_of(b, t, kind, None, 0, 0, tid)
                     if page is not None:
                         counts[kind] = page[1]
                 rows.append({"tenant": tid, "settings": b.inspect_settings(t), "counts": counts,
@@ -198,7 +211,7 @@ def setup_inspector(app: web.Application, rt: "Runtime") -> None:
             if kind == "members" and not parent:
                 raise ControlError(400, "members needs group")
             try:
-                page = page_of(backend, t, kind, parent, q["offset"], q["limit"])
+                page = page_of(backend, t, kind, parent, q["offset"], q["limit"], q["tenant"])
             except KeyError:
                 raise ControlError(404, f"no group {parent!r} in {q['provider']} tenant {q['tenant']!r}") from None
             if page is None:

@@ -22,6 +22,8 @@ const state = {
   kind: null, offset: 0,
   group: null, memberOffset: 0,
   lastSeq: 0, seen: 0, filters: {}, entry: null, rowsReq: 0, membersReq: 0,
+  conversation: null, asUser: "", messagesReq: 0,
+
 };
 
 class NeedToken extends Error {}
@@ -56,13 +58,15 @@ function show(v) {
 }
 
 // A table whose columns are the keys of the rows; the key column's cells can be buttons.
-function rowsTable(rows, { key, onOpen, caption, label }) {
+function rowsTable(rows, { key, onOpen, caption, label, links = {}, rowClass, hide = [] }) {
   if (!rows.length) return el("p", { class: "note" }, "No rows.");
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => !hide.includes(c));
   const head = el("tr", {}, ...cols.map((c) => el("th", { scope: "col" }, c)));
-  const body = rows.map((r) => el("tr", { "data-key": key ? r[key] : null }, ...cols.map((c) => {
+  const body = rows.map((r) => el("tr", { "data-key": key ? r[key] : null, class: rowClass ? rowClass(r) : null }, ...cols.map((c) => {
     if (c === key && onOpen) return el("td", {}, el("button", { class: "link", type: "button",
       "aria-label": `${label} ${r[c]}`, onclick: () => onOpen(r[c]) }, show(r[c])));
+    if (links[c] && r[c]) return el("td", {}, el("button", { class: "link", type: "button",
+      "aria-label": `${links[c].label} ${r[c]}`, onclick: () => links[c].open(r[c]) }, show(r[c])));
     return el("td", { class: typeof r[c] === "object" ? "wrap" : null }, show(r[c]));
   })));
   return el("div", { class: "scroll" }, el("table", {}, el("caption", {}, caption), el("thead", {}, head), el("tbody", {}, ...body)));
@@ -92,7 +96,7 @@ async function loadTenants() {
       return el("tr", { class: current ? "selected" : null, "data-tenant": `${provider}/${t.tenant}` },
         el("td", {}, el("button", { class: "link", type: "button", "aria-label": `Open ${provider} tenant ${t.tenant}`,
           onclick: () => openTenant({ provider, ...t }) }, t.tenant)),
-        el("td", {}, Object.entries(t.counts).map(([k, n]) => `${n} ${k}`).join(", ")));
+        el("td", { class: "wrap" }, Object.entries(t.counts).map(([k, n]) => `${n} ${k}`).join(", ")));
     });
     parts.push(el("h3", {}, provider), rows.length
       ? el("table", {}, el("caption", {}, `${provider} tenants`),
@@ -110,7 +114,7 @@ async function loadTenants() {
 async function openTenant(t) {
   const changed = !state.tenant || state.tenant.provider !== t.provider || state.tenant.tenant !== t.tenant;
   state.tenant = t;
-  if (changed) { state.kind = Object.keys(t.counts).includes("groups") ? "groups" : Object.keys(t.counts)[0]; state.offset = 0; state.group = null; }
+  if (changed) { state.kind = Object.keys(t.counts).includes("groups") ? "groups" : Object.keys(t.counts)[0]; state.offset = 0; state.group = null; state.conversation = null; }
   $("#tenant-detail").hidden = false;
   $("#tenant-h").textContent = `${t.provider} / ${t.tenant}`;
   $("#tenant-settings").replaceChildren(...Object.entries(t.settings).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, show(v))]));
@@ -122,6 +126,27 @@ async function openTenant(t) {
   document.querySelectorAll("#tenant-list tr").forEach((tr) => tr.classList.toggle("selected", tr.dataset.tenant === `${t.provider}/${t.tenant}`));
   await loadRows();
   if (state.group) await loadMembers(); else $("#members-view").hidden = true;
+  if (state.conversation) await loadMessages(); else $("#conversation-view").hidden = true;
+}
+
+// A conversation's messages, newest last: the last page unless the reader paged back.
+async function loadMessages(offset = null) {
+  const t = state.tenant;
+  const base = { provider: t.provider, tenant: t.tenant, conversation: state.conversation, user: state.asUser };
+  const my = ++state.messagesReq;
+  const head = await api(`/messages?${qs({ ...base, offset: 0, limit: 1 })}`);
+  const start = offset ?? Math.max(0, head.total - PAGE);
+  const page = await api(`/messages?${qs({ ...base, offset: start, limit: PAGE })}`);
+  if (my !== state.messagesReq) return;
+  const rows = page.messages.map((m) => ({ mark: m.deleted ? "deleted" : m.recalled ? "recalled" : "", ...m }));
+  $("#conversation-view").hidden = false;
+  const h = $("#conversation-h");
+  h.tabIndex = -1;
+  h.textContent = `Conversation ${state.conversation} (${page.total} messages${state.asUser ? `, as ${state.asUser} sees it` : ""})`;
+  $("#messages-table").replaceChildren(
+    rowsTable(rows, { key: "seq", caption: "messages, newest last", hide: ["provider", "tenant", "conversation"],
+      rowClass: (r) => r.mark || null }),
+    pager({ offset: start, total: page.total, limit: PAGE, rows }, (o) => loadMessages(o)));
 }
 
 async function loadRows() {
@@ -130,9 +155,12 @@ async function loadRows() {
   const my = ++state.rowsReq;   // a slower, older answer must not overwrite a newer view
   const page = await api(`/${state.kind}?${qs({ provider: t.provider, tenant: t.tenant, offset: state.offset, limit: PAGE })}`);
   if (my !== state.rowsReq) return;
-  const opener = state.kind === "groups" ? (g) => { state.group = g; state.memberOffset = 0; loadMembers().then(() => $("#members-h").focus()); } : null;
+  const openConv = (c) => { state.conversation = c; state.asUser = ""; $("#as-user-form").elements.user.value = ""; loadMessages().then(() => $("#conversation-h").focus()); };
+  const opener = state.kind === "groups" ? (g) => { state.group = g; state.memberOffset = 0; loadMembers().then(() => $("#members-h").focus()); }
+    : state.kind === "conversations" ? openConv : null;
   $("#rows-view").replaceChildren(
-    rowsTable(page.rows, { key: page.key, onOpen: opener, caption: `${state.kind} of ${t.tenant}`, label: "Members of" }),
+    rowsTable(page.rows, { key: page.key, onOpen: opener, caption: `${state.kind} of ${t.tenant}`,
+      label: state.kind === "groups" ? "Members of" : "Messages of", links: { conversation: { label: "Messages of", open: openConv } } }),
     pager(page, (o) => { state.offset = o; loadRows(); }));
 }
 
@@ -233,6 +261,11 @@ function wire() {
     pollJournal(true).catch(() => {});
   });
   $("#journal-filters").addEventListener("reset", () => { state.filters = {}; setTimeout(() => pollJournal(true).catch(() => {})); });
+  $("#as-user-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    state.asUser = formData(ev.target).user.trim();
+    loadMessages().catch(() => {});
+  });
   $("#reset-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const [provider, tenant] = $("#reset-scope").value.split("/");

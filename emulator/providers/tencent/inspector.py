@@ -18,10 +18,14 @@ def _users(app):
 
 
 def _groups(app):
+    store = getattr(app, "messages", None)
     for g in app.groups.values():
+        # the group's conversation in the message store (models_messages.group_id), once it has one
+        conv = store.get("group:" + g.GroupId) if store is not None else None
         yield {"GroupId": g.GroupId, "Type": g.Type, "Name": g.Name, "Owner_Account": g.Owner_Account,
                "MemberNum": len(g.members), "MuteAllMember": g.MuteAllMember,
-               "MutedMembers": len(g.muted), "CreateTime": g.CreateTime}
+               "MutedMembers": len(g.muted), "CreateTime": g.CreateTime,
+               "conversation": conv.id if conv is not None else ""}
 
 
 def _members(g):
