@@ -74,6 +74,40 @@ def throughput(seconds: float) -> list:
     return rows
 
 
+def _openim_send_load(a: dict) -> loadgen.Load:
+    """A group send_msg by a member (bu0) into the 21-member group ``br``: membership, mute and
+    status checks, two digests for the ids, stored at the next seq of sg_br."""
+    body = ('{"sendID":"bu0","groupID":"br","sessionType":3,"contentType":101,'
+            '"content":{"content":"bench message %U%"}}')
+    return loadgen.Load("openim send_msg", "/msg/send_msg", [a["headers"]], body,
+                        ['"errCode":0', '"serverMsgID":"'], 1, 2**31)
+
+
+def openim_throughput(seconds: float) -> list:
+    """OpenIM send_msg beside Tencent's row: the same bare handler, one CPU each side, three
+    alternating rounds, the median shown."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench_scenario.json"
+        path.write_text(json.dumps(clients.scenario(["openim"], 100, 0)))
+        cpu = server_cpu()
+        with Server(emulator_argv(path, ["openim"]), cpu=cpu) as emu, \
+                Server([PYTHON, "-m", "bench.bare"], cpu=cpu) as bare:
+            load = _openim_send_load(clients.OpenIM.auth(emu.host, emu.port))
+            rows = []
+            for conns in (50,):
+                rounds = []
+                for _ in range(3):
+                    rb = loadgen.run(bare.url, load, conns, seconds)
+                    re_ = loadgen.run(emu.url, load, conns, seconds)
+                    rounds.append((re_.rps / rb.rps if rb.rps else 0.0, re_, rb))
+                ratio, re_, rb = sorted(rounds, key=lambda r: r[0])[1]
+                rows.append(["openim", "send_msg", conns, f"{re_.rps:,.0f}", f"{re_.p50_ms:.2f}",
+                             f"{re_.p99_ms:.2f}", f"{re_.failures + re_.socket_errors}/{re_.requests}",
+                             f"{rb.rps:,.0f}", f"{ratio:.2f}", " / ".join(f"{r[0]:.2f}" for r in rounds),
+                             f">= {TARGET_RATIO}", verdict(ratio >= TARGET_RATIO)])
+    return rows
+
+
 async def _flat(reps: int, batch: int) -> list:
     from bench.inproc import app_client
     from emulator.providers.tencent import models_messages as mm
@@ -180,9 +214,10 @@ def memory(n: int) -> list:
 def run(seconds: float, reps: int, batch: int, n_memory: int) -> str:
     out = [table("Messages: send_group_msg throughput against the bare handler",
                  ["provider", "API", "conns", "emu req/s", "emu p50 ms", "emu p99 ms", "emu non-success",
-                  "bare req/s", "emu/bare", "rounds", "target", "verdict"], throughput(seconds),
+                  "bare req/s", "emu/bare", "rounds", "target", "verdict"], throughput(seconds) + openim_throughput(seconds),
                  f"{seconds:g} s per cell, three alternating bare/emulator rounds, the median round "
-                 f"shown; every send stored (group of 21, unread counted for 20 members).")]
+                 f"shown; every send stored (group of 21; Tencent counts unread for 20 members, OpenIM "
+                 "moves the sender's read position).")]
     out.append(table(f"Messages: per-send cost at 0 and {HISTORY:,} stored messages",
                      ["provider", "API", "us/send at 0", f"us/send at {HISTORY:,}", "ratio", "target",
                       "verdict"], asyncio.run(_flat(reps, batch)),

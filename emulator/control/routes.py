@@ -267,6 +267,9 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
     r.add_get(f"{PREFIX}/messages", get_messages)
     r.add_post(f"{PREFIX}/clock", post_clock)
 
+    from emulator.control.rongcloud_history import setup_rongcloud_history
+    setup_rongcloud_history(app, rt, PREFIX)
+
     from emulator.control.presence_routes import setup_presence
     setup_presence(app, rt, PREFIX, endpoint, read_json, reply, ControlError, error_details)
 

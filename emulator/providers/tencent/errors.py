@@ -76,7 +76,8 @@ class TencentError(ProviderError):
         # message bodies (§10.7, §11)
         80001: ("the text hit the sensitive-word filter", 200),
         80002: ("the message is too long", 200),
-        # one-to-one messages, v4/openim (§10.7)
+        # one-to-one messages, v4/openim (§10.7); 90001, 90003, 90011 and 90994 are shared with
+        # the online-status entries above (one text per code)
         20023: ("the message has already been recalled", 200),
         90002: ("MsgBody is malformed or not an array", 200),
         90005: ("MsgRandom is missing or not an integer", 200),
