@@ -242,3 +242,16 @@ async def test_conversation_rows(client):
     assert groups["rows"][0]["conversation"] == f"group:{gid}"
     _, tenants = await get(client, "tenants")
     assert tenants["providers"]["tencent"][0]["counts"]["conversations"] == convs["total"]
+
+
+async def test_openim_group_links_its_conversation(client, openim_admin_token):
+    from tests.openim_support import openim_call
+    gid = await openim_create_group(client, openim_admin_token)
+    _, sent = await openim_call(client, "/msg/send_msg", {"sendID": "bob", "groupID": gid, "sessionType": 3,
+                                                          "contentType": 101, "content": {"content": "hi"}},
+                                token=openim_admin_token)
+    assert sent["errCode"] == 0, sent
+    _, groups = await get(client, "groups", provider="openim", tenant="default")
+    assert groups["rows"][0]["conversation"] == f"sg_{gid}"
+    _, msgs = await get(client, "messages", provider="openim", tenant="default", conversation=f"sg_{gid}")
+    assert msgs["total"] >= 1 and msgs["messages"][-1]["from"] == "bob"

@@ -37,10 +37,14 @@ def _tokens(backend, t, offset):
 
 
 def _groups(t):
+    store = getattr(t, "messages", None)
     for g in t.groups.values():
+        # the group's conversation in the message store (models_messages.group_conv_id), once it has one
+        conv = store.get("sg_" + g.groupID) if store is not None else None
         yield {"groupID": g.groupID, "groupName": g.groupName, "groupType": g.groupType,
                "ownerUserID": g.owner, "memberCount": len(g.members), "status": g.status,
-               "dismissed": g.status == STATUS_DISMISSED, "createTime": g.createTime}
+               "dismissed": g.status == STATUS_DISMISSED, "createTime": g.createTime,
+               "conversation": conv.id if conv is not None else ""}
 
 
 def _members(g):

@@ -22,11 +22,14 @@ def _users(t):
 
 
 def _groups(t):
+    store = getattr(t, "messages", None)
     for g in t.groups.values():
+        # the group's stored conversation (models_messages: "group:" + groupId), once it has one
+        conv = store.get("group:" + g.groupId) if store is not None else None
         yield {"groupId": g.groupId, "name": g.name, "entrust": g.entrust, "owner": g.owner,
                "memberCount": len(g.members), "managers": len(g.managers),
                "banned": g.groupId in t.bans, "gagged": len(t.gags.get(g.groupId) or ()),
-               "createTime": g.createTime}
+               "createTime": g.createTime, "conversation": conv.id if conv is not None else ""}
 
 
 def _members(t, g):
