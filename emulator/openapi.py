@@ -111,6 +111,11 @@ CONTROL = [
      "RongCloud's hourly message log (gzip, JSON lines), the URL /message/history.json answers (?sign=)"),
     ("get", "/_emulator/openapi.json", "This document"),
     ("get", "/_emulator/credentials", "A valid credential minted now: ?provider=tencent|tencent-gateway|openim|rongcloud&tenant="),
+    ("get", "/_emulator/callbacks", "Callback deliveries (?provider=&tenant=&command=&outcome=&kind=&since=&limit=&wait=)"),
+    ("delete", "/_emulator/callbacks", "Clear the callback record"),
+    ("get", "/_emulator/callbacks/config", "Every tenant's callback configuration"),
+    ("put", "/_emulator/callbacks/config", "Set one tenant's callback configuration (the scenario entry's shape)"),
+    ("delete", "/_emulator/callbacks/config/{provider}/{tenant}", "Remove a tenant's callback configuration"),
 ]
 
 

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from emulator.providers.rongcloud import callbacks as rongcloud_callbacks
 from emulator.core.messages import StoreSpec
 from emulator.providers.base import Call, Provider, Route
 
@@ -79,6 +80,7 @@ class RongCloudProvider(Provider):
     ok_code = 200
     error_type = RongCloudError
     scenario_schema: ClassVar[type[Schema]] = RongCloudScenarioSchema
+    callback_spec = rongcloud_callbacks.SPEC
 
     def __init__(self, clock) -> None:
         super().__init__(clock, RongCloudBackend(clock))
