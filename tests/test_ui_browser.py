@@ -6,8 +6,10 @@ Skips, saying why, only when no chromium + chromedriver pair is installed."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import threading
 import re
 import shutil
 import subprocess
@@ -314,3 +316,54 @@ def test_group_conversation_newest_last_with_marks(browser, emu):
     wait(drv, lambda d: "as bob sees it" in text(d, "#conversation-h"), "as bob")
     assert "(4 messages" in text(drv, "#conversation-h")
 
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """The app's server for Tencent callbacks: answers every one with success."""
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_callback_delivery_appears_live(browser, emu):
+    drv = browser
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/im-callback"
+        status, cfg = emu.call("PUT", "/_emulator/callbacks/config",
+                               {"provider": "tencent", "tenant": "1400000000", "url": url, "commands": "all",
+                                "token": "cb-signing-token"},
+                               headers={"Content-Type": "application/json"})
+        assert status == 200, cfg
+        open_page(drv, emu)
+        wait(drv, lambda d: d.find_element(By.ID, "callbacks").is_displayed(), "callbacks section")
+        # the tenant's settings show its callback configuration
+        drv.find_element(By.CSS_SELECTOR, '[aria-label="Open tencent tenant 1400000000"]').click()
+        wait(drv, lambda d: url in d.find_element(By.ID, "tenant-settings").get_attribute("textContent"), "config")
+        assert "cb-signing-token" not in drv.page_source      # masked as the journal masks secrets
+        _, body = tencent(emu, "create_group", {"Owner_Account": "leckie", "Type": "Public", "Name": "cb"})
+        assert body["ErrorCode"] == 0, body
+        after = "Group.CallbackAfterCreateGroup"
+        wait(drv, lambda d: any(after in tr.text and "delivered" in tr.text
+                                for tr in d.find_elements(By.CSS_SELECTOR, "#callback-table tbody tr")), "delivery")
+        row = next(tr for tr in drv.find_elements(By.CSS_SELECTOR, "#callback-table tbody tr") if after in tr.text)
+        row.find_element(By.CSS_SELECTOR, "button").click()
+        wait(drv, lambda d: d.find_element(By.ID, "delivery-detail").is_displayed(), "delivery detail")
+        detail = json.loads(text(drv, "#delivery-json"))
+        assert detail["body"]["CallbackCommand"] == after and detail["body"]["GroupId"] == body["GroupId"]
+        assert detail["outcome"] == "delivered" and detail["url"].startswith(url)
+        # filtered to another command: the row goes
+        form = drv.find_element(By.ID, "callback-filters")
+        form.find_element(By.NAME, "command").send_keys("Group.CallbackAfterGroupDestroyed", Keys.ENTER)
+        wait(drv, lambda d: "No rows." in text(d, "#callback-table"), "filtered out")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -23,7 +23,7 @@ const state = {
   group: null, memberOffset: 0,
   lastSeq: 0, seen: 0, filters: {}, entry: null, rowsReq: 0, membersReq: 0,
   conversation: null, asUser: "", messagesReq: 0,
-
+  callbacks: false, cbSince: 0, cbFilters: {}, cbRows: new Map(), configs: [],
 };
 
 class NeedToken extends Error {}
@@ -111,10 +111,17 @@ async function loadTenants() {
   return data;
 }
 
+// Signing secrets in a callback configuration are shown as the journal shows secrets.
+const SECRET_KEYS = new Set(["token", "secret"]);
+const masked = (v) => (Array.isArray(v) ? v.map(masked) : v && typeof v === "object"
+  ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_KEYS.has(k.toLowerCase()) && x ? "***" : masked(x)])) : v);
+
 async function openTenant(t) {
   const changed = !state.tenant || state.tenant.provider !== t.provider || state.tenant.tenant !== t.tenant;
   state.tenant = t;
   if (changed) { state.kind = Object.keys(t.counts).includes("groups") ? "groups" : Object.keys(t.counts)[0]; state.offset = 0; state.group = null; state.conversation = null; }
+  const cb = state.configs.find((c) => c.provider === t.provider && String(c.tenant) === t.tenant);
+  if (cb) t = { ...t, settings: { ...t.settings, callbacks: masked(cb) } };
   $("#tenant-detail").hidden = false;
   $("#tenant-h").textContent = `${t.provider} / ${t.tenant}`;
   $("#tenant-settings").replaceChildren(...Object.entries(t.settings).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, show(v))]));
@@ -216,6 +223,46 @@ async function openEntry(seq) {
   document.querySelectorAll("#journal-table tr").forEach((tr) => tr.classList.toggle("selected", tr.dataset.seq === String(seq)));
 }
 
+// --- callback deliveries (when the emulator has GET /_emulator/callbacks) -----------------
+// A delivery is recorded when it starts and settled later, so the poll starts from the oldest
+// one still unsettled and rows are replaced by id.
+async function pollCallbacks(reset = false) {
+  if (!state.callbacks) return;
+  if (reset) { state.cbRows.clear(); state.cbSince = 0; }
+  const data = await api(`/callbacks?${qs({ ...state.cbFilters, since: state.cbSince })}`);
+  for (const d of data.deliveries) state.cbRows.set(d.id, d);
+  const ids = [...state.cbRows.keys()].sort((a, b) => a - b);
+  while (ids.length > JOURNAL_KEEP) state.cbRows.delete(ids.shift());
+  const open = ids.filter((id) => state.cbRows.get(id).outcome === null);
+  state.cbSince = open.length ? open[0] - 1 : (ids.length ? ids[ids.length - 1] : state.cbSince);
+  const rows = ids.reverse().map((id) => {
+    const d = state.cbRows.get(id);
+    return Object.fromEntries(Object.entries(d).filter(([, v]) => v === null || typeof v !== "object"));
+  });
+  $("#callback-table").replaceChildren(rowsTable(rows, { key: "id", caption: "deliveries, newest first",
+    onOpen: openDelivery, label: "Show delivery", rowClass: (r) => (r.outcome && r.outcome !== "delivered" ? "error" : null) }));
+}
+
+function openDelivery(id) {
+  const d = state.cbRows.get(id);
+  $("#delivery-h").textContent = `Delivery ${id}: ${d.provider} ${d.command} → ${d.outcome ?? "pending"}`;
+  $("#delivery-json").textContent = JSON.stringify(d, null, 2);
+  const box = $("#delivery-detail");
+  box.hidden = false; box.focus();
+}
+
+async function detectCallbacks() {
+  try {
+    const [, cfg] = await Promise.all([api("/callbacks?limit=1"), api("/callbacks/config")]);
+    state.callbacks = true;
+    state.configs = cfg.configs || [];
+  } catch (e) {
+    if (e instanceof NeedToken) throw e;
+    state.callbacks = false;    // this emulator has no callbacks: no view for them
+  }
+  $("#callbacks").hidden = $("#callbacks-link").hidden = !state.callbacks;
+}
+
 // --- controls -----------------------------------------------------------------------------
 async function loadFaults() {
   const { faults } = await api("/faults");
@@ -261,6 +308,12 @@ function wire() {
     pollJournal(true).catch(() => {});
   });
   $("#journal-filters").addEventListener("reset", () => { state.filters = {}; setTimeout(() => pollJournal(true).catch(() => {})); });
+  $("#callback-filters").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    state.cbFilters = formData(ev.target);
+    pollCallbacks(true).catch(() => {});
+  });
+  $("#callback-filters").addEventListener("reset", () => { state.cbFilters = {}; setTimeout(() => pollCallbacks(true).catch(() => {})); });
   $("#as-user-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     state.asUser = formData(ev.target).user.trim();
@@ -309,7 +362,9 @@ function wire() {
 // Everything the page shows, re-read; the journal is read from where it left off.
 async function refresh(all = false) {
   const moved = await pollJournal();
+  await pollCallbacks();
   if (moved || all) {
+    if (state.callbacks) state.configs = (await api("/callbacks/config")).configs || [];
     await loadTenants();
     if (state.tenant) await openTenant(state.tenant);
     await Promise.all([loadFaults(), loadClock()]);
@@ -330,9 +385,10 @@ async function start() {
   clearTimeout(timer);
   try {
     const health = await api("/health");
-    const [scen] = await Promise.all([api("/scenarios"), pollJournal(true), loadTenants(), loadFaults(), loadClock()]);
+    await detectCallbacks();
+    const [scen] = await Promise.all([api("/scenarios"), pollJournal(true), loadTenants(), loadFaults(), loadClock(), pollCallbacks(true)]);
     $("#scenario-name").replaceChildren(...scen.scenarios.map((n) => el("option", { value: n }, n)));
-    for (const sel of [$("#journal-filters select[name=provider]"), $("#fault-form select[name=provider]")]) {
+    for (const sel of [$("#journal-filters select[name=provider]"), $("#fault-form select[name=provider]"), $("#callback-filters select[name=provider]")]) {
       const first = sel.firstElementChild?.value === "" ? [sel.firstElementChild] : [];
       sel.replaceChildren(...first, ...health.providers.map((p) => el("option", { value: p }, p)));
     }
