@@ -324,6 +324,8 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
 
     from emulator.control.routes import setup_control
     setup_control(app, rt)
+    from emulator.control.inspector import setup_inspector
+    setup_inspector(app, rt)
     from emulator.control.callbacks import setup_callbacks
     setup_callbacks(app, rt)
 

@@ -7,6 +7,8 @@ once here, so every operation of that provider shares it.
 
 from __future__ import annotations
 
+import re
+
 import warnings
 
 from apispec import APISpec
@@ -92,6 +94,19 @@ CONTROL = [
     ("get", "/_emulator/clock", "The emulator clock"),
     ("get", "/_emulator/messages", "Stored messages (?provider=&tenant=&conversation=&user=&since=&offset=&limit=)"),
     ("post", "/_emulator/clock", "freeze_at / advance_s / real"),
+    # the inspector's reads (control/inspector.py): paged, never the whole state at once
+    ("get", "/_emulator/tenants", "Tenants per provider with their settings (secrets left out) and row counts"),
+    ("get", "/_emulator/users", "A tenant's users, paged (?provider=&tenant=&offset=&limit=)"),
+    ("get", "/_emulator/tokens", "Client tokens issued and their state, paged (the token itself never shown)"),
+    ("get", "/_emulator/online", "Users online per platform, paged"),
+    ("get", "/_emulator/groups", "A tenant's groups, paged (?provider=&tenant=&offset=&limit=)"),
+    ("get", "/_emulator/members", "A group's members with roles and mutes, paged (&group=)"),
+    ("get", "/_emulator/conversations", "A tenant's conversations in the message store, paged"),
+    ("get", "/_emulator/journal/rows", "One summary row per request (?since=&provider=&tenant=&api=&error=&limit=)"),
+    ("get", "/_emulator/journal/{seq}", "One journal entry in full, secrets masked"),
+    ("get", "/_emulator/scenarios", "The shipped scenario names"),
+    ("get", "/_emulator/scenarios/{name}", "A shipped scenario's YAML text"),
+    ("get", "/_emulator/ui", "The inspector page (HTML)"),
     ("get", "/_emulator/rongcloud/history/{app_key}/{date}.gz",
      "RongCloud's hourly message log (gzip, JSON lines), the URL /message/history.json answers (?sign=)"),
     ("get", "/_emulator/openapi.json", "This document"),
@@ -184,14 +199,11 @@ def build(providers: dict) -> dict:
     for method, path, summary in CONTROL:
         op = {"tags": ["control"], "summary": summary,
               "responses": {"200": {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}}}}}}
-        if "{fault_id}" in path:
-            op["parameters"] = [{"in": "path", "name": "fault_id", "required": True, "schema": {"type": "integer"}}]
-        if "{provider}/{tenant}" in path:
-            op["parameters"] = [{"in": "path", "name": n, "required": True, "schema": {"type": "string"}}
-                                for n in ("provider", "tenant")]
+        params = re.findall(r"{(\w+)}", path)
+        if params:
+            op["parameters"] = [{"in": "path", "name": name, "required": True,
+                                 "schema": {"type": "integer" if name in ("fault_id", "seq") else "string"}} for name in params]
         if "{app_key}" in path:
-            op["parameters"] = [{"in": "path", "name": n, "required": True, "schema": {"type": "string"}}
-                                for n in ("app_key", "date")]
             op["parameters"].append({"in": "query", "name": "sign", "required": True, "schema": {"type": "string"}})
             op["responses"] = {"200": {"description": "gzip'd JSON lines",
                                        "content": {"application/gzip": {"schema": {"type": "string"}}}},

@@ -63,6 +63,9 @@ class JournalQuery(Schema):
     api = fields.String()
     tenant = fields.String()
     limit = fields.Integer(validate=validate.Range(min=0))
+    since = fields.Integer(validate=validate.Range(min=0))    # entries after this seq
+    error = fields.String(validate=validate.Regexp(r"^(any|-?\d{1,20})$",
+                                                   error="any, or a provider error code"))
 
 
 async def off_loop(fn, *args):
@@ -209,7 +212,14 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
             q = JournalQuery().load(dict(request.query))
         except ValidationError as exc:
             raise ControlError(400, "bad journal query", details=error_details(exc.messages)) from None
-        entries = rt.journal.entries(q.get("provider"), q.get("api"), q.get("tenant"), q.get("limit"))
+        if "error" in q or "since" in q:   # the inspector's filters (control/inspector.py)
+            from emulator.control.inspector import filter_errors
+            entries = filter_errors(rt, rt.journal.entries(q.get("provider"), q.get("api"), q.get("tenant"),
+                                                           since=q.get("since")), q.get("error"))
+            limit = q.get("limit")
+            entries = entries if limit is None else entries[-limit:] if limit else []
+        else:
+            entries = rt.journal.entries(q.get("provider"), q.get("api"), q.get("tenant"), q.get("limit"))
         j = rt.journal
         return reply({"size": j.size, "count": len(entries), "max_bytes": j.max_bytes,
                       "body_limit": j.body_limit, "bytes": j.bytes, "dropped": j.dropped,

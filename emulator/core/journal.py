@@ -125,14 +125,40 @@ class Journal:
         return len(self._entries)
 
     def entries(self, provider: str | None = None, api: str | None = None,
-                tenant: str | None = None, limit: int | None = None) -> list[Entry]:
-        out = [e for e in self._entries
+                tenant: str | None = None, limit: int | None = None,
+                since: int | None = None) -> list[Entry]:
+        """Oldest first; ``since``: only entries with a larger seq (what a poller has not seen)."""
+        source = self._entries if since is None else self._after(since)
+        out = [e for e in source
                if (provider is None or e.provider == provider)
                and (api is None or e.api == api)
                and (tenant is None or e.tenant == tenant)]
         if limit is not None:
             out = out[-limit:] if limit > 0 else []
         return out
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def _after(self, seq: int) -> list[Entry]:
+        """The entries after ``seq``, read from the newest end: a poller pays for what is new."""
+        out: list[Entry] = []
+        for e in reversed(self._entries):
+            if e.seq <= seq:
+                break
+            out.append(e)
+        out.reverse()
+        return out
+
+    def find(self, seq: int) -> Entry | None:
+        """The entry numbered ``seq`` while it is still kept (seqs are consecutive in the deque)."""
+        if not self._entries:
+            return None
+        i = seq - self._entries[0].seq
+        if 0 <= i < len(self._entries) and self._entries[i].seq == seq:
+            return self._entries[i]
+        return None
 
     @staticmethod
     def render(e: Entry) -> dict:

@@ -141,6 +141,12 @@ class Provider(ABC):
     def check_invariants(self) -> list[str]:
         return self.backend.check()
 
+    # --- the inspector (control/inspector.py) ----------------------------------------------
+    # Where the provider's error code sits in a reply body, and the code that means success:
+    # read when the journal is inspected, never on the request path.
+    error_code_key: ClassVar[str | None] = None
+    ok_code: ClassVar[int] = 0
+
 
 class TenantBackend(ABC):
     """Tenants built from a scenario section, with reset/dump/load shared by every provider.
@@ -296,6 +302,17 @@ class TenantBackend(ABC):
             self.tenants = built
         else:
             self.tenants.update(built)
+
+    # --- the inspector (control/inspector.py): plain rows, the provider's words stay here ----
+    def inspect_settings(self, tenant: Any) -> dict:
+        """The tenant's settings as plain data, secrets left out."""
+        return {}
+
+    def inspect_rows(self, tenant: Any, kind: str, parent: str | None, offset: int, limit: int):
+        """(key column, total, the page's rows as dicts) for ``kind`` "users", "tokens",
+        "groups" or "members" (of group ``parent``; KeyError when it does not exist); None when
+        the provider keeps no such rows."""
+        return None
 
     def message_store(self, tenant_id: str):
         """The tenant's core MessageStore (core/messages.py), or None when it keeps none."""

@@ -650,3 +650,12 @@ class OpenIMBackend(TenantBackend):
         exp = claims.get("exp")
         return TokenCheck(True, "ok", claims.get("UserID"), str(claims.get("PlatformID")),
                           None if exp is None else int(exp * 1000))
+
+    # the inspector's rows (inspector.py, imported when first asked for)
+    def inspect_settings(self, tenant) -> dict:
+        from .inspector import settings
+        return settings(self, tenant)
+
+    def inspect_rows(self, tenant, kind, parent, offset, limit):
+        from .inspector import rows
+        return rows(self, tenant, kind, parent, offset, limit)

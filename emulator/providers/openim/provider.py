@@ -42,6 +42,7 @@ class GoMap(dict):
 
 class OpenIMProvider(Provider):
     name = "openim"
+    error_code_key = "errCode"
     error_type = OpenIMError
     scenario_schema = OpenIMScenarioSchema
     callback_spec = openim_callbacks.SPEC

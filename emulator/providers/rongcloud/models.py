@@ -383,6 +383,15 @@ class RongCloudBackend(TenantBackend):
         problems.extend(check_messages(t))
         return problems
 
+    # the inspector's rows (inspector.py, imported when first asked for)
+    def inspect_settings(self, tenant) -> dict:
+        from .inspector import settings
+        return settings(self, tenant)
+
+    def inspect_rows(self, tenant, kind, parent, offset, limit):
+        from .inspector import rows
+        return rows(self, tenant, kind, parent, offset, limit)
+
 
 def _users_json(t: Tenant) -> dict:
     from .models_users import users_to_json

@@ -77,6 +77,8 @@ class RongCloudScenarioSchema(Schema):
 
 class RongCloudProvider(Provider):
     name = "rongcloud"
+    error_code_key = "code"
+    ok_code = 200
     error_type = RongCloudError
     scenario_schema: ClassVar[type[Schema]] = RongCloudScenarioSchema
     callback_spec = rongcloud_callbacks.SPEC

@@ -88,6 +88,7 @@ class TencentGatewayProvider(Provider):
     """The wrapper's envelope; shares the Tencent backend (name "tencent" for faults/journal)."""
 
     name = "tencent"
+    error_code_key = "code"
     error_type = GatewayError
     openapi_envelope = "tencent-gateway"
 

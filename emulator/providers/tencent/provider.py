@@ -98,6 +98,15 @@ class TencentBackend(TenantBackend):
         if not merge or section.get("gateway") is not None:
             self.gateway = section.get("gateway")
 
+    # the inspector's rows (inspector.py, imported when first asked for)
+    def inspect_settings(self, tenant) -> dict:
+        from .inspector import settings
+        return settings(self, tenant)
+
+    def inspect_rows(self, tenant, kind, parent, offset, limit):
+        from .inspector import rows
+        return rows(self, tenant, kind, parent, offset, limit)
+
 
 def check_usersig(app: App, token: str, now_ms: int) -> TokenCheck:
     """/_emulator/tokens/check for a UserSig: would a client presenting it be let in now?"""
@@ -123,6 +132,7 @@ def _unknown(code: int, message: str):
 
 class TencentProvider(Provider):
     name = "tencent"
+    error_code_key = "ErrorCode"
     error_type = TencentError
     scenario_schema = TencentSection
     callback_spec = callbacks.SPEC
