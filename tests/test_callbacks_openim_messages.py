@@ -74,8 +74,6 @@ async def test_refusal_stops_send_and_stores_nothing(client, runtime, im, receiv
     assert body["data"]["status"] == 0
     assert await deliveries(client, command=AFTER_SINGLE) == []
     # a network failure aborts with 90004 (failedContinue is not read, §4.4)
-    receiver.reply(SINGLE, delay=0.5)
-    await setup(client, runtime, im, receiver, {"beforeSendSingleMsg": {"timeout": 0}})
     await configure(client, "openim", tid(runtime, im), "http://127.0.0.1:9/cb",
                     hooks={"beforeSendSingleMsg": {"enable": True}})
     assert (await im.body("/msg/send_msg", single()))["errCode"] == 90004
