@@ -52,6 +52,13 @@ HOOKS = {
     "afterSetGroupInfoEx": ("callbackAfterSetGroupInfoExCommand", "after"),
     "beforeSetGroupMemberInfo": ("callbackBeforeSetGroupMemberInfoCommand", "before"),
     "afterSetGroupMemberInfo": ("callbackAfterSetGroupMemberInfoCommand", "after"),
+    # message hooks (§4.6); the revoke hook's command string is the server's odd constant value
+    "beforeSendSingleMsg": ("callbackBeforeSendSingleMsgCommand", "before"),
+    "afterSendSingleMsg": ("callbackAfterSendSingleMsgCommand", "after"),
+    "beforeSendGroupMsg": ("callbackBeforeSendGroupMsgCommand", "before"),
+    "afterSendGroupMsg": ("callbackAfterSendGroupMsgCommand", "after"),
+    "beforeMsgModify": ("callbackBeforeMsgModifyCommand", "before"),
+    "afterRevokeMsg": ("callbackBeforeAfterMsgCommand", "after"),
 }
 # hooks whose body carries the request's operationID (§4.6); set-info ones send "" themselves
 WITH_OPERATION_ID = {"beforeCreateGroup", "beforeInviteUserToGroup", "afterJoinGroup"}
@@ -148,6 +155,8 @@ def before(key: str, body_fn) -> dict | None:
     n = asked.get(key, 0)
     asked[key] = n + 1
     if done is not None and n < len(done):
+        if isinstance(done[n], OpenIMError):    # a refusal surfaces where the hook was asked
+            raise done[n]
         return done[n]
     h = _hook(ctx.call, key, body_fn())
     if h is None:
@@ -217,7 +226,11 @@ def wrap(call, fn):
             key, hook = exc.key, exc.hook
 
             def apply(outcome: Outcome):
-                ctx.decided.setdefault(key, []).append(decide(outcome, hook))
+                try:
+                    reply = decide(outcome, hook)
+                except OpenIMError as exc:
+                    reply = exc
+                ctx.decided.setdefault(key, []).append(reply)
                 return attempt()
             return Pending(hook, apply)
         finally:
@@ -258,3 +271,105 @@ def users_override(items: list) -> list:
             u["userID"] = item["userID"]
             out.append(u)
     return out
+
+
+# --- message hooks (§4.1 filters, §4.5 body, §4.6 catalogue) ----------------------------------------
+NOTIFICATION_TYPES = range(1000, 5001)   # server notifications: content "" in bodies, no single before hook
+TYPING = 113
+TEXT = 101                              # the only contentType beforeMsgModify sees
+SINGLE_CHAT, GROUP_CHAT = 1, 3
+# reply fields beforeMsgModify may change that the emulator applies (routing fields are not, README)
+MODIFIABLE = {"content": str, "clientMsgID": str, "serverMsgID": str, "senderPlatformID": int,
+              "senderNickname": str, "senderFaceURL": str, "msgFrom": int, "status": int,
+              "attachedInfo": str, "ex": str, "atUserIDList": list, "options": dict}
+
+
+def _entry(key: str) -> dict | None:
+    ctx = _current.get()
+    engine = ctx.call.provider.callbacks
+    cfg = engine.config("openim", ctx.call.tenant_id, HOOKS[key][0])
+    return (cfg.settings.get("hooks") or {}).get(key) if cfg is not None else None
+
+
+def _in(entries: list, ct: int) -> bool:
+    """filter.go: "101" or an inclusive "100-200"; bad entries are skipped."""
+    for e in entries:
+        lo, sep, hi = e.partition("-")
+        try:
+            a, b = (int(lo), int(hi)) if sep else (int(lo), int(lo))
+        except ValueError:
+            continue
+        if a <= ct <= b:
+            return True
+    return False
+
+
+def type_allowed(entry: dict | None, ct: int) -> bool:
+    if not entry:
+        return True
+    if entry["allowedTypes"] and not _in(entry["allowedTypes"], ct):
+        return False
+    return not (entry["deniedTypes"] and _in(entry["deniedTypes"], ct))
+
+
+def msg_body(data: dict) -> dict:
+    """§4.5: the common message body (seq 0: hooks run before storage) plus recvID or groupID."""
+    ctx = _current.get()
+    ct = data["contentType"]
+    body = {"sendID": data["sendID"], "serverMsgID": data["serverMsgID"], "clientMsgID": data["clientMsgID"],
+            "operationID": ctx.call.request.headers.get("operationID", ""),
+            "senderPlatformID": data["senderPlatformID"], "senderNickname": data["senderNickname"],
+            "sessionType": data["sessionType"], "msgFrom": data["msgFrom"], "contentType": ct,
+            "status": data["status"], "sendTime": data["sendTime"], "createTime": data["createTime"],
+            "content": "" if ct in NOTIFICATION_TYPES else data["content"], "seq": 0,
+            "atUserList": data.get("atUserIDList"), "faceURL": data["senderFaceURL"], "ex": data["ex"]}
+    if data["sessionType"] == GROUP_CHAT:
+        body["groupID"] = data["groupID"]
+    else:
+        body["recvID"] = data["recvID"]
+    return body
+
+
+def before_send(data: dict, sender_is_admin: bool) -> None:
+    """beforeSendSingleMsg / beforeSendGroupMsg then beforeMsgModify (text only), on a REST send
+    about to be stored; the modify reply changes ``data`` in place. No reply fields of the send
+    hooks are applied (§4.6)."""
+    if _current.get() is None:
+        return
+    ct, session = data["contentType"], data["sessionType"]
+    if session == SINGLE_CHAT:
+        if not (sender_is_admin or ct in NOTIFICATION_TYPES or ct == TYPING) \
+                and type_allowed(_entry("beforeSendSingleMsg"), ct):
+            before("beforeSendSingleMsg", lambda: msg_body(data))
+    elif session == GROUP_CHAT:
+        if type_allowed(_entry("beforeSendGroupMsg"), ct):
+            before("beforeSendGroupMsg", lambda: msg_body(data))
+    else:
+        return
+    if ct == TEXT and type_allowed(_entry("beforeMsgModify"), ct):
+        body = msg_body(data)
+        body.pop("recvID", None)
+        body.pop("groupID", None)
+        reply = before("beforeMsgModify", lambda: body)
+        for k, typ in MODIFIABLE.items():
+            v = (reply or {}).get(k)
+            if v is not None and isinstance(v, typ) and not isinstance(v, bool):
+                data[k] = v
+
+
+def after_send(data: dict) -> None:
+    """afterSendSingleMsg / afterSendGroupMsg for every stored (or online-only) message of a
+    single or group chat, with the type filters and ``attentionIds`` (sendID or recvID listed)."""
+    if _current.get() is None:
+        return
+    ct, session = data["contentType"], data["sessionType"]
+    key = {SINGLE_CHAT: "afterSendSingleMsg", GROUP_CHAT: "afterSendGroupMsg"}.get(session)
+    if key is None or ct == TYPING:
+        return
+    entry = _entry(key)
+    if not type_allowed(entry, ct):
+        return
+    if entry and entry["attentionIds"] and not {data["sendID"], data["recvID"]} & set(entry["attentionIds"]):
+        return
+    body = msg_body(data)
+    after(key, lambda: body)

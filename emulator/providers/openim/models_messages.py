@@ -18,6 +18,7 @@ import orjson
 
 from emulator.core.messages import PROVIDER_FLAG, Conversation, Message
 
+from . import callbacks as cb
 from .errors import (ARGS, CHECK, INTERNAL, NO_PERMISSION, USER_ID_NOT_FOUND, OpenIMError, args,
                      no_permission, not_found, wrapped)
 from .models import ADMIN, OWNER, STATUS_DISMISSED, STATUS_MUTED, Group, Tenant
@@ -177,6 +178,7 @@ def _store(t: Tenant, cid: str, data: dict, users=(), online_only: bool = False)
     conv = _conv(t, ("online:" + cid) if online_only else cid, users)
     msg = store.append(conv, data["sendID"], data, data["sendTime"] / 1000,
                        ids=(data["serverMsgID"], data["clientMsgID"]))
+    cb.after_send(data)     # afterSendSingleMsg / afterSendGroupMsg (§4.6), with the request's reply
     if not online_only:
         # the sender's read position becomes its own message (msg_transfer.go)
         store.mark(conv, data["sendID"], read_seq=msg.seq)
@@ -245,8 +247,10 @@ def _options(req: dict) -> dict:
 
 
 def _deliver(t: Tenant, op: str, req: dict, ct: int, session: int, text: str, now: int,
-             client_id: str | None = None) -> dict | None:
-    """Session checks, then store; None when the recipient's receive option drops it."""
+             client_id: str | None = None, hooks: bool = True) -> dict | None:
+    """Session checks, the before-send webhooks, then store; None when the recipient's receive
+    option drops it. ``hooks`` False: batch_send_msg, whose earlier recipients are already stored
+    when a later one would ask (README known differences)."""
     send_id = req["sendID"]
     fields = {**req, "options": _options(req)}
     online = bool(req.get("isOnlineOnly"))
@@ -259,6 +263,8 @@ def _deliver(t: Tenant, op: str, req: dict, ct: int, session: int, text: str, no
             return None
         fields["groupID"] = ""
         data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
+        if hooks:
+            cb.before_send(data, t.is_admin(send_id))
         _store(t, single_id(send_id, recv), data, (send_id, recv), online)
         return data
     if session == NOTIFICATION_CHAT:
@@ -273,6 +279,8 @@ def _deliver(t: Tenant, op: str, req: dict, ct: int, session: int, text: str, no
     check_group_send(t, g, send_id, ct, now)
     fields["recvID"] = ""
     data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
+    if hooks:
+        cb.before_send(data, t.is_admin(send_id))
     _store(t, group_conv_id(g.groupID), data, (), online)
     return data
 
@@ -331,7 +339,7 @@ def batch_send_msg(t: Tenant, op: str, req: dict, now: int):
     results, failed = [], []
     for recv in recvs:
         try:
-            data = _deliver(t, op, {**req, "recvID": recv}, ct, session, text, now, client_id)
+            data = _deliver(t, op, {**req, "recvID": recv}, ct, session, text, now, client_id, hooks=False)
         except OpenIMError:
             failed.append(recv)
             continue

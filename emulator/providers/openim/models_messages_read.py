@@ -11,6 +11,7 @@ import orjson
 
 from emulator.core.messages import DELETED, RECALLED, Conversation, Message
 
+from . import callbacks as cb
 from .errors import INTERNAL, OpenIMError, args, check, no_permission, not_found, panic
 from .models import ADMIN, ORDINARY, OWNER, Tenant
 from .models_common import require
@@ -220,6 +221,7 @@ def revoke_msg(t: Tenant, op: str, req: dict, now: int):
     note = _msg_data(t, fields, orjson.dumps({"detail": orjson.dumps(tips).decode()}).decode(),
                      REVOKE_NOTIFICATION, d["sessionType"], now)
     _store(t, twin_id(cid), note, conv.users)
+    cb.after("afterRevokeMsg", lambda: {"conversationID": cid, "seq": seq, "userID": user})  # revoke.go:131
     return None
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from emulator.providers.base import Call, Route
 
 from . import handlers_auth as A
+from emulator.core.callbacks import Pending
+
 from .callbacks import wrap as with_hooks
 from . import models_groups as G
 from . import models_members as M
@@ -53,10 +55,15 @@ def send_handler(fn):
     """A send rule that, on success, records send status 2 under the request's operationID."""
     inner = rule(fn)
 
-    def handler(call: Call):
-        result = inner(call)
+    def finish(call: Call, result):
+        if isinstance(result, Pending):     # a before webhook is asked first: record once sent
+            apply = result.apply
+            return Pending(result.hook, lambda outcome: finish(call, apply(outcome)))
         MSG.record_send_status(call.tenant, call.request.headers.get("operationID", ""))
         return result
+
+    def handler(call: Call):
+        return finish(call, inner(call))
 
     handler.__name__ = fn.__name__
     handler.__doc__ = fn.__doc__

@@ -48,8 +48,44 @@ def conversation_id(kind: int, sender: str, target: str) -> str:
 def new_uid(t: Tenant) -> str:
     """``XXXX-XXXX-XXXX-XXXX`` (uppercase letters and digits, 2.8) from the app's sequence."""
     t.msg_seq += 1
-    text = base64.b32encode(_digest(t, "message", t.msg_seq)).decode()[:16]
+    return uid_at(t, t.msg_seq)
+
+
+def uid_at(t: Tenant, n: int) -> str:
+    """The messageUID the app's n-th message gets (the pre-messaging callback names it first)."""
+    text = base64.b32encode(_digest(t, "message", n)).decode()[:16]
     return "-".join(text[i:i + 4] for i in range(0, 16, 4))
+
+
+CHANNEL = {PRIVATE: "PERSON", GROUP: "GROUP", CHATROOM: "TEMPGROUP", SYSTEM: "NOTIFY", ULTRAGROUP: "ULTRAGROUP"}
+REPLACE = {"replaceContent": "content", "replacePushContent": "pushContent", "replaceDisablePush": "disablePush",
+           "replacePushExt": "pushExt", "replaceExtraContent": "extraContent"}   # 3.3 reply fields
+
+
+def _screened(d: dict, verdict: dict | None) -> dict | None:
+    """The message after the pre-messaging reply: None when rejected (pass 0), else with the
+    replace* fields applied (a wrong type is ignored)."""
+    if verdict is None:
+        return d
+    if verdict.get("pass") == 0:
+        return None
+    out = dict(d)
+    for k, field in REPLACE.items():
+        v = verdict.get(k)
+        if v is None:
+            continue
+        if field == "disablePush":
+            if isinstance(v, (bool, int)):
+                out[field] = bool(v)
+        elif isinstance(v, str):
+            out[field] = v
+    return out
+
+
+def _routed(sent: list | None, channel: str, to: str, body: dict, uid: str, now: int, **extra) -> None:
+    if sent is not None:
+        sent.append({"fromUserId": body["fromUserId"], "toUserId": to, "objectName": body["objectName"],
+                     "content": body["content"], "channelType": channel, "time": now, "msgUID": uid, **extra})
 
 
 def _check_content(object_name: str, content: str) -> None:
@@ -104,7 +140,17 @@ def _sender_allowed(t: Tenant, sender: str, now: int) -> None:
         raise RongCloudError(s.deactivated_sender_code, f"User {sender} is deactivated.")
 
 
-def publish_private(t: Tenant, d: dict, now: int, system: bool = False) -> list[dict]:
+def private_recipients(t: Tenant, d: dict, now: int, system: bool = False) -> list[str]:
+    """publish_private's checks, and the recipients that will get a message (in order)."""
+    sender = d["fromUserId"]
+    _check_content(d["objectName"], d["content"])
+    _sender_allowed(t, sender, now)
+    return [to for to in d["toUserId"] if not (
+        _deactivated(t, to) or (not system and d.get("verifyBlacklist") and _refused_by(t, to, sender)))]
+
+
+def publish_private(t: Tenant, d: dict, now: int, system: bool = False, verdicts: dict | None = None,
+                    sent: list | None = None) -> list[dict]:
     """One message per recipient, each with its own messageUID. Recipients that are deactivated
     (their history is gone, 1.8) or, with verifyBlacklist, refuse the sender get nothing and no
     entry. Banned recipients still get theirs (kept offline until the ban ends, 1.7)."""
@@ -115,17 +161,41 @@ def publish_private(t: Tenant, d: dict, now: int, system: bool = False) -> list[
     for to in d["toUserId"]:
         if _deactivated(t, to) or (not system and d.get("verifyBlacklist") and _refused_by(t, to, sender)):
             continue
+        m = _screened(d, (verdicts or {}).get(to))
+        if m is None:       # rejected by the pre-messaging callback: its UID is spent, nothing kept
+            out.append({"userId": to, "messageUID": new_uid(t)})
+            continue
         cid = f"system:{sender}:{to}" if system else private_id(sender, to)
-        body = _body(d, toUserId=to)
+        body = _body(m, toUserId=to)
         uid = _append(t, cid, sorted({sender, to}) if not system else (to,), sender, body, now,
                       d["isPersisted"], counted_for=(to,) if d["isCounted"] and to != sender else ())
+        _routed(sent, CHANNEL[SYSTEM if system else PRIVATE], to, body, uid, now)
         out.append({"userId": to, "messageUID": uid})
     return out
 
 
-def publish_group(t: Tenant, d: dict, now: int) -> list[dict]:
+def publish_group(t: Tenant, d: dict, now: int, verdicts: dict | None = None,
+                  sent: list | None = None) -> list[dict]:
     """One message per target group, any sender (membership and whole-group mute do not apply to
     Server API sends, 2.4). Directed messages (toUserId) are not kept in cloud history."""
+    check_group(t, d, now)
+    sender, directed = d["fromUserId"], d["toUserId"]
+    out = []
+    for gid in d["toGroupId"]:
+        m = _screened(d, (verdicts or {}).get(gid))
+        if m is None:       # rejected by the pre-messaging callback: its UID is spent, nothing kept
+            out.append({"groupId": gid, "messageUID": new_uid(t)})
+            continue
+        body = _body(m, toGroupId=gid, **({"toUserId": directed} if directed else {}))
+        uid = _append(t, f"group:{gid}", (), sender, body, now, d["isPersisted"] and not directed,
+                      to=directed or None)
+        _routed(sent, CHANNEL[GROUP], gid, body, uid, now, **({"groupUserIds": directed} if directed else {}))
+        out.append({"groupId": gid, "messageUID": uid})
+    return out
+
+
+def check_group(t: Tenant, d: dict, now: int) -> None:
+    """publish_group's checks, made before anything is asked or stored."""
     sender = d["fromUserId"]
     directed = d["toUserId"]
     if directed and len(d["toGroupId"]) != 1:
@@ -140,16 +210,9 @@ def publish_group(t: Tenant, d: dict, now: int) -> list[dict]:
             until = t.gags.get(gid, {}).get(sender)
             if until is not None and (until == 0 or until > now):
                 raise RongCloudError(GAGGED_CODE, f"{sender} is muted in group {gid}.")
-    out = []
-    for gid in d["toGroupId"]:
-        body = _body(d, toGroupId=gid, **({"toUserId": directed} if directed else {}))
-        uid = _append(t, f"group:{gid}", (), sender, body, now, d["isPersisted"] and not directed,
-                      to=directed or None)
-        out.append({"groupId": gid, "messageUID": uid})
-    return out
 
 
-def recall(t: Tenant, d: dict, now: int) -> None:
+def recall(t: Tenant, d: dict, now: int, sent: list | None = None) -> None:
     """Marks the message recalled (isDelete: deleted too) when fromUserId sent it into that
     conversation, then stores the RC:RcCmd command there. An unknown UID is answered 200, as the
     official SDK tests expect (2.9), unless the recall_unknown_code setting names a code."""
@@ -175,7 +238,8 @@ def recall(t: Tenant, d: dict, now: int) -> None:
             "content": orjson.dumps(command).decode(),
             **({"toGroupId": target} if kind in (GROUP, ULTRAGROUP) else {"toUserId": target})}
     users = sorted({sender, target}) if kind == PRIVATE else ((target,) if kind == SYSTEM else ())
-    _append(t, cid, users, sender, body, now, True)
+    uid = _append(t, cid, users, sender, body, now, True)
+    _routed(sent, CHANNEL[kind], target, body, uid, now)
 
 
 # --- hourly history logs (2.10) --------------------------------------------------------------------
