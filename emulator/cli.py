@@ -21,6 +21,7 @@ ENV = {
     "log_level": "IMEMU_LOG_LEVEL", "admin_token": "IMEMU_ADMIN_TOKEN",
     "tls": "IMEMU_TLS", "tls_dir": "IMEMU_TLS_DIR",
     "data_dir": "IMEMU_DATA_DIR", "sync": "IMEMU_SYNC", "snapshot_every": "IMEMU_SNAPSHOT_EVERY",
+    "loop": "IMEMU_LOOP",
 }
 
 
@@ -118,6 +119,9 @@ def parse_args(argv: list[str] | None) -> Settings:
                    type=_positive_int("--snapshot-every"),
                    help="with --data-dir: logged writes between snapshots, the most a restart "
                         "replays [IMEMU_SNAPSHOT_EVERY, 10000]")
+    p.add_argument("--loop", default=_env("loop", d.loop), choices=LOOPS,
+                   help="event loop: uvloop (a libuv loop, ~1.3x the requests per CPU second) or "
+                        "asyncio; auto picks uvloop when it is installed [IMEMU_LOOP, auto]")
     p.add_argument("--version", action="version", version=f"im-emulator {__version__}")
     p.epilog = ("Credentials, offline: im-emulator sign tencent|gateway|rongcloud, "
                 "im-emulator token openim (see im-emulator sign -h).")
@@ -126,10 +130,33 @@ def parse_args(argv: list[str] | None) -> Settings:
         p.error(f"{ENV['log_level']}: {a.log_level!r} is not one of DEBUG, INFO, WARNING, ERROR")
     if a.sync not in ("normal", "full"):   # argparse does not check a default from the environment
         p.error(f"--sync / IMEMU_SYNC must be normal or full, not {a.sync!r}")
+    if a.loop not in LOOPS:
+        p.error(f"--loop / IMEMU_LOOP must be one of {', '.join(LOOPS)}, not {a.loop!r}")
     return Settings(host=a.host, port=a.port, scenario=resolve_scenario_arg(a.scenario), state_file=a.state_file,
                     journal_size=a.journal_size, log_level=a.log_level.upper(), admin_token=a.admin_token,
                     tls=a.tls, tls_dir=a.tls_dir, data_dir=a.data_dir, sync=a.sync,
-                    snapshot_every=a.snapshot_every)
+                    snapshot_every=a.snapshot_every, loop=a.loop)
+
+
+LOOPS = ("auto", "asyncio", "uvloop")
+
+
+class LoopUnavailable(Exception):
+    pass
+
+
+def loop_factory(choice: str):
+    """(name, factory for asyncio.Runner): uvloop's libuv loop when chosen, or on auto when it is
+    importable (it is a dependency; a platform without a wheel falls back to asyncio)."""
+    if choice != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if choice == "uvloop":
+                raise LoopUnavailable("--loop uvloop: uvloop is not installed (pip install uvloop)") from None
+        else:
+            return "uvloop", uvloop.new_event_loop
+    return "asyncio", None
 
 
 class TLSUnavailable(Exception):
@@ -224,8 +251,11 @@ def main(argv: list[str] | None = None) -> int:
     from emulator.core.errors import ScenarioError
     from emulator.core.persist import PersistError
     try:
-        errors = asyncio.run(serve(settings))
-    except TLSUnavailable as exc:
+        loop_name, factory = loop_factory(settings.loop)
+        logging.getLogger("emulator").debug("event loop: %s", loop_name)
+        with asyncio.Runner(loop_factory=factory) as runner:
+            errors = runner.run(serve(settings))
+    except (TLSUnavailable, LoopUnavailable) as exc:
         print(f"im-emulator: {exc}", file=sys.stderr)
         return 2
     except ScenarioError as exc:
