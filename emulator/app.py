@@ -281,7 +281,7 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[RUNTIME] = rt
     for provider in rt.providers.values():
-        for route in provider.routes():
+        for route in provider.route_table():
             owner = route.envelope or provider
             handler = make_handler(rt, owner, route)
             rt.route_index[handler.route_key] = (owner, route)

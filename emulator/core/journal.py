@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
+from multidict import CIMultiDictProxy
 
 MASK = "***"
 # Secrets a journal reader must never see: Tencent usersig (query), OpenIM token (header),
@@ -64,9 +65,13 @@ class Journal:
     def record(self, time: float, provider: str, tenant: str | None, api: str, method: str,
                path: str, query: str, headers, request_body: bytes, status: int,
                response_body: bytes, duration_ms: float) -> None:
+        """``headers``: a request's own header proxy is kept as it is (it is immutable, and copying
+        its pairs was ~3% of a request's CPU); any other iterable of pairs is copied."""
         self._seq += 1
+        if type(headers) is not CIMultiDictProxy:
+            headers = tuple(headers)
         self._entries.append(Entry(self._seq, time, provider, tenant, api, method, path, query,
-                                   tuple(headers), request_body, status, response_body, duration_ms))
+                                   headers, request_body, status, response_body, duration_ms))
 
     def clear(self) -> None:
         self._entries.clear()
@@ -86,7 +91,8 @@ class Journal:
 
     @staticmethod
     def render(e: Entry) -> dict:
-        headers = {k: (MASK if k.lower() in SECRET_HEADERS else v) for k, v in e.headers}
+        pairs = e.headers.items() if type(e.headers) is CIMultiDictProxy else e.headers
+        headers = {k: (MASK if k.lower() in SECRET_HEADERS else v) for k, v in pairs}
         return {
             "seq": e.seq, "time": e.time, "provider": e.provider, "tenant": e.tenant, "api": e.api,
             "method": e.method, "path": e.path, "query": _mask_query(e.query),
