@@ -45,13 +45,13 @@ def _fill(journal, templates: list, start: int, stop: int) -> None:
         (_, _, provider, tenant, api, method, path, query, headers, req, status, resp, _) = templates[k % n]
         tag = str(k)
         journal.record(1.7e9 + k, provider, tenant, api, method, path, query,
-                       [*(headers.items() if hasattr(headers, "items") else headers), ("X-Request-ID", tag)], req + tag.encode(), status,
+                       [*headers, ("X-Request-ID", tag)], req + tag.encode(), status,
                        resp + tag.encode(), 0.1)
 
 
 def _templates(journal) -> list:
-    from dataclasses import fields
-    return [tuple(getattr(e, f.name) for f in fields(e)) for e in journal.entries()]
+    from dataclasses import astuple
+    return [astuple(e) for e in journal.entries()]
 
 
 async def _run(providers: list[str], total: int, real: int) -> list:

@@ -110,7 +110,7 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
                             charset="utf-8", headers=call.response_headers)
     ms = (perf_counter() - started) * 1000
     rt.journal.record(call.now, provider.name, call.tenant_id, call.api, request.method,
-                      request.path, request.query_string, request.headers, raw, status,
+                      request.path, request.query_string, request.headers.items(), raw, status,
                       payload, ms)
     if request_log.isEnabledFor(_DEBUG):
         log_request(request.method, request.path, provider.name, call.api, status, code, ms)
