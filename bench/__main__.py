@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only throughput,startup,memory,scaling,journal,durability]`
+"""`python -m bench [--quick] [--only throughput,startup,memory,scaling,journal,durability,messages]`
 
 Runs the benchmarks and prints one table per measurement, each figure beside its target.
 Nothing is asserted: the figures are for reading (bench/README.md).
@@ -12,7 +12,7 @@ import platform
 import sys
 import time
 
-SECTIONS = ("throughput", "startup", "memory", "scaling", "journal", "durability")
+SECTIONS = ("throughput", "startup", "memory", "scaling", "journal", "durability", "messages")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +80,12 @@ def _section(section: str, a, providers: list[str]) -> str:
         from bench import durability
         out = durability.run(providers, a.seconds or (1 if a.quick else 2),
                              writes=20_000 if a.quick else durability.WRITES)
+    elif section == "messages":
+        from bench import messages
+        if "tencent" not in providers:
+            return "### messages: skipped (the Tencent provider does not import)\n"
+        out = messages.run(a.seconds or (1 if a.quick else 2), reps=3 if a.quick else 5,
+                           batch=200 if a.quick else 500, n_memory=20_000 if a.quick else 100_000)
     else:
         from bench import journal
         out = journal.run(providers, total=100_000 if a.quick else 1_000_000,

@@ -90,7 +90,10 @@ CONTROL = [
     ("delete", "/_emulator/faults", "Remove every fault"),
     ("delete", "/_emulator/faults/{fault_id}", "Remove one fault"),
     ("get", "/_emulator/clock", "The emulator clock"),
+    ("get", "/_emulator/messages", "Stored messages (?provider=&tenant=&conversation=&user=&since=&offset=&limit=)"),
     ("post", "/_emulator/clock", "freeze_at / advance_s / real"),
+    ("get", "/_emulator/rongcloud/history/{app_key}/{date}.gz",
+     "RongCloud's hourly message log (gzip, JSON lines), the URL /message/history.json answers (?sign=)"),
     ("get", "/_emulator/openapi.json", "This document"),
     ("get", "/_emulator/credentials", "A valid credential minted now: ?provider=tencent|tencent-gateway|openim|rongcloud&tenant="),
 ]
@@ -121,6 +124,8 @@ def _custom_properties(self, field) -> dict:
         return {"type": ["array", "null"], "items": inner}
     if "GoString" in names:
         return {"type": ["string", "null"]}
+    if "GoObject" in names:
+        return {"type": ["object", "null"]}
     if "GoBool" in names:
         return {"type": ["boolean", "null"]}
     if "GoInt" in names:
@@ -134,6 +139,8 @@ def _custom_properties(self, field) -> dict:
                 "description": "repeated keys or one comma-joined value"}
     if "JsonObject" in names:
         return {"type": "string", "contentMediaType": "application/json", "description": "a JSON object"}
+    if "Flag" in names:     # a form value "0"/"1"/"true"/"false"; the default is the parsed bool
+        return {"type": ["string", "boolean"], "description": "0/1 or true/false, any case"}
     if "Text" in names:
         return {"type": "string", **({"maxLength": field.max_len} if getattr(field, "max_len", None) else {})}
     return {}
@@ -174,6 +181,13 @@ def build(providers: dict) -> dict:
               "responses": {"200": {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}}}}}}
         if "{fault_id}" in path:
             op["parameters"] = [{"in": "path", "name": "fault_id", "required": True, "schema": {"type": "integer"}}]
+        if "{app_key}" in path:
+            op["parameters"] = [{"in": "path", "name": n, "required": True, "schema": {"type": "string"}}
+                                for n in ("app_key", "date")]
+            op["parameters"].append({"in": "query", "name": "sign", "required": True, "schema": {"type": "string"}})
+            op["responses"] = {"200": {"description": "gzip'd JSON lines",
+                                       "content": {"application/gzip": {"schema": {"type": "string"}}}},
+                               "404": {"description": "unknown app, bad sign, or no log for that hour"}}
         seen.setdefault(path, {})[method] = op
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # apispec warns when one schema class is registered twice

@@ -278,6 +278,34 @@ class ImEmulator:
         return self._control("GET", "/credentials",
                              query={"provider": provider, "tenant": tenant, **params})
 
+    def messages(self, **filters: Any) -> list[dict]:
+        """Stored messages, oldest first: filters provider, tenant, conversation, user (that user's
+        inbox), since (epoch seconds); every page of GET /_emulator/messages is read."""
+        out: list[dict] = []
+        offset: int | None = 0
+        while offset is not None:
+            page = self._control("GET", "/messages", query={**filters, "offset": offset, "limit": 1000})
+            out.extend(page["messages"])
+            offset = page["next_offset"]
+        return out
+
+    def wait_for_message(self, timeout: float = 5.0, interval: float = 0.05, **filters: Any) -> dict:
+        """The first stored message matching ``filters`` (as for messages()), polling until
+        ``timeout`` seconds have passed; raises TimeoutError naming the filters otherwise.
+        ``text=`` additionally requires that substring in the message body's JSON."""
+        import time as _time
+
+        text = filters.pop("text", None)
+        deadline = _time.monotonic() + timeout
+        while True:
+            for msg in self.messages(**filters):
+                if text is None or text in json.dumps(msg["body"], ensure_ascii=False):
+                    return msg
+            if _time.monotonic() >= deadline:
+                raise TimeoutError(f"no message matching {filters}{f' with {text!r}' if text else ''}"
+                                   f" within {timeout}s")
+            _time.sleep(interval)
+
     def check(self) -> dict:
         """Check the state's invariants; raises AssertionError listing the problems, if any."""
         body = self._control("GET", "/state/check", ok=(200, 409))

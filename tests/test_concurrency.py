@@ -221,3 +221,108 @@ def tc_ops(ctx, rng: random.Random) -> list[dict]:
 
 async def test_tencent_concurrent_mix_equals_serial_replay(aiohttp_client):
     await check_run(aiohttp_client, "tencent", tc_setup, tc_ops, TC_SCENARIO)
+
+
+def tc_message_ops(ctx, rng: random.Random) -> list[dict]:
+    """Membership changes racing group and one-to-one sends, recalls and read marks: a send is
+    accepted or refused (10007 non-member) by the membership at the moment it runs."""
+    ops = []
+    for n in range(OPERATIONS):
+        gid, uid = rng.choice(ctx["groups"]), rng.choice(ctx["users"])
+        kind = rng.random()
+        service = "group_open_http_svc"
+        if kind < 0.25:
+            cmd, body = "add_group_member", {"GroupId": gid, "MemberList": [{"Member_Account": uid}]}
+        elif kind < 0.4:
+            cmd, body = "delete_group_member", {"GroupId": gid, "MemberToDel_Account": [uid]}
+        elif kind < 0.7:
+            cmd, body = "send_group_msg", {"GroupId": gid, "From_Account": uid, "Random": n,
+                                           "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": f"m{n}"}}]}
+        elif kind < 0.75:
+            cmd, body = "group_msg_recall", {"GroupId": gid, "MsgSeqList": [{"MsgSeq": rng.randint(1, 50)}]}
+        elif kind < 0.92:
+            service, cmd = "openim", "sendmsg"
+            body = {"From_Account": uid, "To_Account": rng.choice(ctx["users"]), "MsgRandom": n,
+                    "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": f"c{n}"}}]}
+        else:
+            service, cmd = "openim", "admin_set_msg_read"
+            body = {"Report_Account": uid, "Peer_Account": rng.choice(ctx["users"])}
+        ops.append({"method": "POST", "path": f"/v4/{service}/{cmd}", "params": ctx["query"],
+                    "data": orjson.dumps(body), "headers": {"Content-Type": "application/json"}})
+    return ops
+
+
+# The mix sends hundreds of group messages in one frozen second: the 40/s group limit is off.
+TC_MSG_SCENARIO = {"tencent": {"apps": [{**TC_SCENARIO["tencent"]["apps"][0],
+                                         "message_settings": {"group_msg_per_second": 0}}]}}
+
+
+async def test_tencent_messages_concurrent_mix_equals_serial_replay(aiohttp_client):
+    await check_run(aiohttp_client, "tencent", tc_setup, tc_message_ops, TC_MSG_SCENARIO)
+
+
+def openim_message_ops(ctx, rng: random.Random) -> list[dict]:
+    """Membership changes (each storing its 15xx notification) racing group and single sends,
+    mutes, revokes and read marks: a group send is accepted or refused (1203, 1402) by the state
+    at the moment it runs, and every seq is given exactly once."""
+    ops = []
+    for n in range(OPERATIONS):
+        gid, uid = rng.choice(ctx["groups"]), rng.choice(ctx["users"])
+        kind = rng.random()
+        if kind < 0.2:
+            path, body = "/group/invite_user_to_group", {"groupID": gid, "invitedUserIDs": [uid], "reason": ""}
+        elif kind < 0.3:
+            path, body = "/group/kick_group", {"groupID": gid, "kickedUserIDs": [uid], "reason": ""}
+        elif kind < 0.35:
+            path, body = "/group/mute_group_member", {"groupID": gid, "userID": uid, "mutedSeconds": 1}
+        elif kind < 0.65:
+            path, body = "/msg/send_msg", {"sendID": uid, "groupID": gid, "sessionType": 3, "contentType": 101,
+                                           "content": {"content": f"m{n}"}}
+        elif kind < 0.85:
+            path, body = "/msg/send_msg", {"sendID": uid, "recvID": rng.choice(ctx["users"]), "sessionType": 1,
+                                           "contentType": 101, "content": {"content": f"c{n}"}}
+        elif kind < 0.92:
+            path, body = "/msg/revoke_msg", {"conversationID": f"sg_{gid}", "seq": rng.randint(1, 60),
+                                             "userID": "imAdmin"}
+        else:
+            path, body = "/msg/mark_msgs_as_read", {"conversationID": f"sg_{gid}", "seqs": [rng.randint(1, 30)],
+                                                    "userID": uid}
+        ops.append({"method": "POST", "path": path, "data": orjson.dumps(body),
+                    "headers": {"operationID": f"op{n}", "token": ctx["token"]}})
+    return ops
+
+
+async def test_openim_messages_concurrent_mix_equals_serial_replay(aiohttp_client):
+    await check_run(aiohttp_client, "openim", openim_setup, openim_message_ops)
+
+
+def rc_message_ops(ctx, rng: random.Random) -> list[dict]:
+    """Joins/quits racing private, group and system publishes and recalls of earlier UIDs."""
+    from urllib.parse import urlencode
+    ops = []
+    txt = orjson.dumps({"content": "hi"}).decode()
+    for n in range(OPERATIONS):
+        gid, uid = rng.choice(ctx["groups"]), rng.choice(ctx["users"])
+        kind = rng.random()
+        if kind < 0.2:
+            path, form = "/entrust/group/join.json", {"groupId": gid, "userIds": uid}
+        elif kind < 0.3:
+            path, form = "/entrust/group/quit.json", {"groupId": gid, "userIds": uid}
+        elif kind < 0.55:
+            path, form = "/message/group/publish.json", {"fromUserId": uid, "toGroupId": gid,
+                                                         "objectName": "RC:TxtMsg", "content": txt}
+        elif kind < 0.8:
+            path, form = "/message/private/publish.json", {"fromUserId": uid, "toUserId": rng.choice(ctx["users"]),
+                                                           "objectName": "RC:TxtMsg", "content": txt}
+        elif kind < 0.9:
+            path, form = "/message/system/publish.json", {"fromUserId": "sys", "toUserId": uid,
+                                                          "objectName": "RC:TxtMsg", "content": txt}
+        else:
+            path, form = "/message/recall.json", {"fromUserId": uid, "conversationType": 3, "targetId": gid,
+                                                  "messageUID": f"AAAA-BBBB-CCCC-{n:04d}"}
+        ops.append({"method": "POST", "path": path, "data": urlencode(form), "headers": rc_headers()})
+    return ops
+
+
+async def test_rongcloud_messages_concurrent_mix_equals_serial_replay(aiohttp_client):
+    await check_run(aiohttp_client, "rongcloud", rc_setup, rc_message_ops, RC_SCENARIO)

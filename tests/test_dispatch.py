@@ -64,7 +64,7 @@ async def test_rongcloud_unknown_path_in_the_official_sdk_shape(client):
 
 # --- OpenIM ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/user/not_a_route", "/group/not_a_route", "/msg/send_msg",
+@pytest.mark.parametrize("path", ["/user/not_a_route", "/group/not_a_route", "/msg/send_simple_msg",
                                   "/conversation/get_all_conversations", "/friend/nope"])
 async def test_openim_unknown_paths_get_openims_envelope(client, openim_admin_token, path):
     await client.delete("/_emulator/journal")

@@ -185,7 +185,7 @@ NOT_ROUTED = sorted((svc, cmd) for svc, cmds in catalog.REAL_COMMANDS.items() fo
 
 
 async def test_every_real_command_without_a_route_says_so(tim):
-    assert len(NOT_ROUTED) > 100
+    assert len(NOT_ROUTED) > 90      # 96 once the message commands got routes
     for svc, cmd in NOT_ROUTED:
         body = await tim(f"{svc}/{cmd}", {})
         assert body == {"ActionStatus": "FAIL", "ErrorCode": 60017, "ErrorInfo":

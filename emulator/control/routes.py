@@ -212,6 +212,16 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
         return reply(rt.clock.describe())
 
     @endpoint
+    async def get_messages(request):
+        from emulator.control.messages import MessagesQuery, list_messages
+        try:
+            q = MessagesQuery().load(dict(request.query))
+        except ValidationError as exc:
+            raise ControlError(400, "bad messages query", details=error_details(exc.messages)) from None
+        narrow(request)
+        return reply(list_messages(rt, q))
+
+    @endpoint
     async def get_apis(request):
         """The names faults and the journal use, per provider, from the providers' routes."""
         provider, _ = narrow(request)
@@ -244,7 +254,11 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
     r.add_delete(f"{PREFIX}/faults", delete_faults)
     r.add_delete(f"{PREFIX}/faults/{{fault_id}}", delete_faults)
     r.add_get(f"{PREFIX}/clock", get_clock)
+    r.add_get(f"{PREFIX}/messages", get_messages)
     r.add_post(f"{PREFIX}/clock", post_clock)
+
+    from emulator.control.rongcloud_history import setup_rongcloud_history
+    setup_rongcloud_history(app, rt, PREFIX)
 
     from emulator.control.presence_routes import setup_presence
     setup_presence(app, rt, PREFIX, endpoint, read_json, reply, ControlError, error_details)

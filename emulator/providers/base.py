@@ -297,6 +297,18 @@ class TenantBackend(ABC):
         else:
             self.tenants.update(built)
 
+    def message_store(self, tenant_id: str):
+        """The tenant's core MessageStore (core/messages.py), or None when it keeps none."""
+        tenant = self.tenants.get(tenant_id)
+        return getattr(tenant, "messages", None)
+
+    def conversations_of(self, tenant_id: str, user: str) -> dict[str, float | None]:
+        """The conversations ``user`` is in, each with the time from which they receive its
+        messages (None: all of it): the store's one-to-one ones by default; providers add their
+        groups (membership, and when it began, is theirs)."""
+        store = self.message_store(tenant_id)
+        return {c.id: None for c in store.of_user(user)} if store is not None else {}
+
     def check(self) -> list[str]:
         problems: list[str] = []
         for tid, tenant in self.tenants.items():

@@ -18,8 +18,8 @@ from marshmallow.utils import missing
 
 from emulator.core.fastload import GiveUp, exact_type, with_validators
 
-from .schemas_base import (INT_RANGES, GoBool, GoField, GoInt, GoList, GoNested, GoSchema,
-                           GoString)
+from .schemas_base import (INT_RANGES, GoBool, GoField, GoInt, GoList, GoNested, GoObject,
+                           GoSchema, GoString)
 
 _GIVE_UP = GiveUp()
 
@@ -92,6 +92,8 @@ def _decoder(f: fields.Field) -> Callable[[Any], Any] | None:
         return exact_type(str)
     if decode is GoBool.decode:
         return exact_type(bool)
+    if decode is GoObject.decode:
+        return exact_type(dict)
     if decode is GoInt.decode:
         lo, hi = INT_RANGES[f.kind]
 

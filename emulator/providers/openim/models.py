@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from emulator.core.errors import SeedError
+from emulator.core.messages import MessageStore, StoreSpec
 from emulator.core.presence import Presence
 from emulator.providers.base import TenantBackend
 
@@ -64,6 +65,10 @@ DEFAULT_SETTINGS: dict = {
     "invite_chunk_size": 50,                         # 5.4: patch.16 inserts invitees 50 at a time; 0 = one batch
     "group_texts_trimmed": True,                     # 10.1/10.2: set_group_info_ex trims name/notification
     "update_user_info_ex_check": True,               # 3.2: protocol alpha.12's UpdateUserInfoExReq.Check
+    # messages (reference openim-users-messages-webhooks.md section 2)
+    "send_reply_modify": True,                       # 2.3/2.9: patch.16 protocol: send reply `modify`, pinnedConversationIDs
+    "notification_send_message_field": True,         # 2.12: patch.16 honours sendMessage:false on group calls
+    "revoke_former_member_by_admin": True,           # 2.8: v3.8.3 panics (INFERRED) when a group admin revokes a former member's message
 }
 PROFILES: dict = {
     V_PATCH16: {},
@@ -80,6 +85,9 @@ PROFILES: dict = {
         "invite_chunk_size": 0,
         "group_texts_trimmed": False,
         "update_user_info_ex_check": False,
+        "send_reply_modify": False,
+        "notification_send_message_field": False,
+        "revoke_former_member_by_admin": False,
     },
 }
 
@@ -199,6 +207,18 @@ class Tenant:
     # Source of generated ids (group IDs, version-log IDs). Deterministic, and kept in the state,
     # so replaying the same requests gives the same state (tests/test_concurrency.py).
     id_seq: int = 0
+    messages: MessageStore = field(default_factory=MessageStore)   # models_messages.py
+    # "userID\x00conversationID" -> the seq a user who left a group still sees up to (2.11)
+    msg_caps: dict = field(default_factory=dict)
+    # "userID\x00conversationID" (or "\x00conversationID" for everyone) -> the first seq still
+    # visible after clear_conversation_msg / user_clear_all_msg (2.10)
+    msg_mins: dict = field(default_factory=dict)
+    # "userID\x00conversationID" -> seqs delete_msgs hid from that user only (2.10)
+    msg_hidden: dict = field(default_factory=dict)
+    # operationID -> send status (2 = sent) of successful send_msg calls, for
+    # check_msg_is_send_success; bounded (models_messages.SEND_STATUS_MAX), oldest dropped
+    send_status: dict = field(default_factory=dict)
+    send_status_dropped: int = 0
     # models_user_routes.py: process_user_command records seq -> [userID, type, uuid, value, ex,
     # createTime s] (bounded, oldest dropped and counted) and who is online (core/presence.py)
     user_commands: dict = field(default_factory=dict)
@@ -359,6 +379,9 @@ class SettingsSchema(_Strict):
     invite_chunk_size = fields.Integer(validate=validate.Range(min=0, max=1000))
     group_texts_trimmed = fields.Boolean()
     update_user_info_ex_check = fields.Boolean()
+    send_reply_modify = fields.Boolean()
+    notification_send_message_field = fields.Boolean()
+    revoke_former_member_by_admin = fields.Boolean()
 
 
 class TenantSpecSchema(_Strict):
@@ -368,6 +391,7 @@ class TenantSpecSchema(_Strict):
     settings = fields.Nested(SettingsSchema, load_default=dict)
     users = fields.List(fields.Nested(SeedUserSchema), load_default=list)
     groups = fields.List(fields.Nested(SeedGroupSchema), load_default=list)
+    messages = fields.Nested(StoreSpec)     # the state dump's shape (core/messages.py)
 
 
 class OpenIMScenarioSchema(_Strict):
@@ -427,6 +451,11 @@ class OpenIMBackend(TenantBackend):
                                               appMangerLevel=APP_NOTIFICATION_ADMIN))
         for i, g in enumerate(spec.get("groups") or []):
             self._seed_group(t, g, i, now)
+        if spec.get("messages"):
+            try:
+                t.messages = MessageStore.from_json(spec["messages"])
+            except SeedError as exc:
+                raise SeedError(f"messages.{exc.path}", exc.reason) from None
         return t
 
     def _seed_group(self, t: Tenant, g: dict, i: int, now: int) -> None:
@@ -476,6 +505,12 @@ class OpenIMBackend(TenantBackend):
             "member_versions": {k: [v.id, v.version, list(v.logs.items())] for k, v in t.member_versions.items()},
             "join_versions": {k: [v.id, v.version, list(v.logs.items())] for k, v in t.join_versions.items()},
             "id_seq": t.id_seq,
+            **({"messages": t.messages.dump()} if not t.messages.is_default() else {}),
+            **({"msg_caps": dict(t.msg_caps)} if t.msg_caps else {}),
+            **({"msg_mins": dict(t.msg_mins)} if t.msg_mins else {}),
+            **({"msg_hidden": {k: list(v) for k, v in t.msg_hidden.items()}} if t.msg_hidden else {}),
+            **({"send_status": dict(t.send_status), "send_status_dropped": t.send_status_dropped}
+               if t.send_status or t.send_status_dropped else {}),
             "user_commands": [[seq, *rec] for seq, rec in t.user_commands.items()],
             "user_command_seq": t.user_command_seq,
             "user_commands_dropped": t.user_commands_dropped,
@@ -502,6 +537,13 @@ class OpenIMBackend(TenantBackend):
             t.user_tokens.setdefault(f"{row[0]}\x00{row[1]}", []).append(tok)
         t.temp_tokens = dict(d.get("temp_tokens") or {})
         t.id_seq = int(d.get("id_seq", 0))
+        if d.get("messages"):
+            t.messages = MessageStore.from_json(StoreSpec().load(d["messages"]))
+        t.msg_caps = dict(d.get("msg_caps") or {})
+        t.msg_mins = dict(d.get("msg_mins") or {})
+        t.msg_hidden = {k: list(v) for k, v in (d.get("msg_hidden") or {}).items()}
+        t.send_status = dict(d.get("send_status") or {})
+        t.send_status_dropped = int(d.get("send_status_dropped", 0))
         t.user_commands = {int(row[0]): list(row[1:]) for row in d.get("user_commands") or []}
         t.user_command_seq = int(d.get("user_command_seq", 0))
         t.user_commands_dropped = int(d.get("user_commands_dropped", 0))
@@ -510,6 +552,16 @@ class OpenIMBackend(TenantBackend):
             for k, (vid, ver, logs) in (d.get(name) or {}).items():
                 target[k] = VersionLog(vid, ver, {sys.intern(e): share_stamp(s) for e, s in logs})
         return t
+
+    def conversations_of(self, tenant_id: str, user: str) -> dict:
+        """One-to-one and notification chats (the store's), plus the groups the user is in now
+        with their whole history: enableHistoryForNewMembers defaults to true (webhooks ref 2.11)."""
+        out = super().conversations_of(tenant_id, user)
+        t = self.tenants.get(tenant_id)
+        if t is not None:
+            for gid in t.user_groups.get(user, ()):
+                out["sg_" + gid] = out["online:sg_" + gid] = out["n_" + gid] = None
+        return out
 
     def check_tenant(self, tenant_id: str, t: Tenant) -> list[str]:
         problems = []
@@ -542,6 +594,8 @@ class OpenIMBackend(TenantBackend):
             problems.append("member counts disagree with the user -> groups index")
         from .models_user_routes import check_user_commands
         problems.extend(check_user_commands(t))
+        from .models_messages import check_messages
+        problems.extend(check_messages(t))
         return problems
 
     # --- presence and client tokens (core/presence.py) ------------------------------------------

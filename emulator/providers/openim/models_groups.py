@@ -15,6 +15,7 @@ from .models import (ADMIN, ORDINARY, OWNER, STATUS_DISMISSED, STATUS_MUTED,
 from .models_common import (check_group_admin, check_list_len, group_info, not_dismissed,
                             require, take_group, take_member)
 from .models_users import check_access, check_admin, check_pagination, paginate, paginate_iter
+from . import models_messages as msgs
 
 WORKING_GROUP = 2           # constant.WorkingGroup: the only type CreateGroup accepts
 GROUP_ID_ATTEMPTS = 10      # GenGroupID retries before 90007 "group id gen error"
@@ -66,6 +67,14 @@ def create_group(t: Tenant, op: str, req: dict, now: int):
         t.add_member(g, uid, Member(role, now, joinSource=2, operatorUserID=op, inviterUserID=op))
         t.joins_changed(uid, [gid], V_INSERT)
     t.member_changed(gid, [uid for uid, _ in added], V_INSERT)
+    # 1501 (tips.memberList stops after the op user's entry), then 1519 for an announcement (2.12)
+    listed = [uid for uid, _ in added]
+    listed = listed[:listed.index(op) + 1] if op in listed else listed
+    msgs.group_notify(t, op, g, msgs.GROUP_CREATED, now, req.get("sendMessage"),
+                      memberList=[msgs._member(t, g, u) for u in listed],
+                      groupOwnerUser=msgs._member(t, g, owner))
+    if g.notification:
+        msgs.group_notify(t, op, g, msgs.ANNOUNCEMENT_SET, now)
     count = len(ids) if t.setting("quirk_create_member_count_includes_op") else len(g.members)
     return {"groupInfo": group_info(g, count)}
 
@@ -105,6 +114,11 @@ def _apply(t: Tenant, g: Group, changes: dict, op: str, now: int) -> None:
     for k, v in changes.items():
         setattr(g, k, v)
     t.member_changed(g.groupID, [V_GROUP_CHANGE_ID], V_UPDATE)
+    # stored copies: 1520 for a name, 1519 for a non-empty announcement; 1502 is push-only (2.12)
+    if changes.get("notification"):
+        msgs.group_notify(t, op, g, msgs.ANNOUNCEMENT_SET, now)
+    if "groupName" in changes:
+        msgs.group_notify(t, op, g, msgs.NAME_SET, now)
 
 
 def set_group_info_ex(t: Tenant, op: str, req: dict, now: int):
@@ -154,29 +168,32 @@ def dismiss_group(t: Tenant, op: str, req: dict, now: int):
         raise OpenIMError(1204, detail="group status is dismissed")
     g.status = STATUS_DISMISSED
     if req["deleteMember"]:
+        msgs.members_left(t, g, list(g.members))   # no notification with deleteMember (2.12)
         for uid in list(g.members):
             t.remove_member(g, uid)
             t.joins_changed(uid, [g.groupID], V_DELETE)
     else:
         t.member_changed(g.groupID, [V_GROUP_CHANGE_ID], V_UPDATE)
+        msgs.group_notify(t, op, g, msgs.GROUP_DISMISSED, now, req.get("sendMessage"))
     return None
 
 
-def _set_status(t: Tenant, op: str, gid: str, status: int) -> None:
+def _set_status(t: Tenant, op: str, gid: str, status: int, now: int) -> None:
     require(gid, "groupID is empty")
     check_group_admin(t, op, gid)
     g = take_group(t, gid)   # an admin op reaches the update, which matches no row: 1004
     g.status = status        # dismissed status is not checked: muting overwrites 2 with 3
     t.member_changed(gid, [V_GROUP_CHANGE_ID], V_UPDATE)
+    msgs.group_notify(t, op, g, msgs.GROUP_MUTED if status == STATUS_MUTED else msgs.GROUP_UNMUTED, now)
 
 
 def mute_group(t: Tenant, op: str, req: dict, now: int):
-    _set_status(t, op, req["groupID"], STATUS_MUTED)
+    _set_status(t, op, req["groupID"], STATUS_MUTED, now)
     return None
 
 
 def cancel_mute_group(t: Tenant, op: str, req: dict, now: int):
-    _set_status(t, op, req["groupID"], STATUS_OK)
+    _set_status(t, op, req["groupID"], STATUS_OK, now)
     return None
 
 
@@ -195,13 +212,18 @@ def transfer_group(t: Tenant, op: str, req: dict, now: int):
     old_m, new_m = g.members[old], g.members[new]
     if not t.is_admin(op) and not (op == old and old_m.roleLevel == OWNER):
         raise no_permission("no permission transfer group owner")
-    if new_m.muteEndTime >= now:
+    was_muted = new_m.muteEndTime >= now
+    if was_muted:
         new_m.muteEndTime = 0
     old_m.roleLevel, new_m.roleLevel = new_m.roleLevel, OWNER
     g.owner = new
     t.role_changed(g, old)
     t.role_changed(g, new)
     t.member_changed(gid, [V_SORT_CHANGE_ID, old, new], V_UPDATE)
+    if was_muted:   # 1513 precedes 1507 when the new owner was muted (2.12)
+        msgs.group_notify(t, op, g, msgs.MEMBER_UNMUTED, now, mutedUser=msgs._member(t, g, new))
+    msgs.group_notify(t, op, g, msgs.OWNER_TRANSFERRED, now, oldGroupOwner=msgs._member(t, g, old),
+                      newGroupOwner=msgs._member(t, g, new))
     return None
 
 

@@ -12,6 +12,7 @@ from .models_common import (check_admin_or_in_group, check_group_admin, check_li
                             member_info, member_page, not_dismissed, ordered_members, request_info,
                             require, take_group, take_member)
 from .models_users import check_access, check_pagination, paginate
+from . import models_messages as msgs
 
 ALL_NEED_VERIFICATION, DIRECTLY = 1, 2      # constant.AllNeedVerification / Directly
 JOIN_BY_INVITATION = 2
@@ -88,6 +89,11 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
                                             operatorUserID=by, inviterUserID=by))
             raise duplicate_member(gid, dup)
         _add(t, g, chunk, now, by, by, JOIN_BY_INVITATION)
+        msgs.members_joined(t, g, chunk)      # one 1509 per chunk (2.12)
+        invited = {"invitedUserList": [msgs._member(t, g, u) for u in chunk]}
+        if not admin or t.setting("invite_by_admin_records_admin"):
+            invited["inviterUser"] = msgs._member(t, g, op)
+        msgs.group_notify(t, op, g, msgs.MEMBER_INVITED, now, req.get("sendMessage"), **invited)
         _joined(t)
     return None
 
@@ -121,7 +127,10 @@ def kick_group(t: Tenant, op: str, req: dict, now: int):
             raise no_permission("group admins cannot remove the group owner and other admins")
         if op_m.roleLevel == ORDINARY:
             raise no_permission("opUserID no permission")
+    kicked = [msgs._member(t, g, u) for u in ids]
+    msgs.members_left(t, g, ids)
     _remove(t, g, ids)
+    msgs.group_notify(t, op, g, msgs.MEMBER_KICKED, now, req.get("sendMessage"), kickedUserList=kicked)
     return None
 
 
@@ -133,7 +142,11 @@ def quit_group(t: Tenant, op: str, req: dict, now: int):
     m = take_member(t, req["groupID"], uid)
     if m.roleLevel == OWNER:
         raise no_permission("group owner can't quit")
-    _remove(t, t.groups[req["groupID"]], [uid])
+    g = t.groups[req["groupID"]]
+    quitter = msgs._member(t, g, uid)
+    msgs.members_left(t, g, [uid])
+    _remove(t, g, [uid])
+    msgs.group_notify(t, op, g, msgs.MEMBER_QUIT, now, quitUser=quitter)
     return None
 
 
@@ -159,6 +172,8 @@ def join_group(t: Tenant, op: str, req: dict, now: int):
                                           inviterUserID=inviter))
         t.joins_changed(applicant, [gid], V_INSERT)
         t.member_changed(gid, [applicant], V_INSERT)
+        msgs.members_joined(t, g, [applicant])
+        msgs.group_notify(t, op, g, msgs.MEMBER_ENTER, now, entrantUser=msgs._member(t, g, applicant))
         _joined(t)
         return None
     _put_request(t, gid, applicant, GroupRequest(req["reqMessage"], now, src,
@@ -194,6 +209,12 @@ def group_application_response(t: Tenant, op: str, req: dict, now: int):
                                     inviterUserID=r.inviterUserID))
         t.joins_changed(uid, [gid], V_INSERT)
         t.member_changed(gid, [uid], V_INSERT)
+        msgs.members_joined(t, g, [uid])
+        if r.inviterUserID:     # 1509 for an invited applicant, else 1510 (2.12)
+            msgs.group_notify(t, op, g, msgs.MEMBER_INVITED, now,
+                              invitedUserList=[msgs._member(t, g, uid)])
+        else:
+            msgs.group_notify(t, op, g, msgs.MEMBER_ENTER, now, entrantUser=msgs._member(t, g, uid))
         _joined(t)
     return None
 
@@ -365,6 +386,9 @@ def mute_group_member(t: Tenant, op: str, req: dict, now: int):
                     ("set group owner mute", "set group admin mute", "set group ordinary users mute"))
     m.muteEndTime = now + req["mutedSeconds"] * 1000
     t.member_changed(req["groupID"], [req["userID"]], V_UPDATE)
+    g = t.groups[req["groupID"]]
+    msgs.group_notify(t, op, g, msgs.MEMBER_MUTED, now, mutedUser=msgs._member(t, g, req["userID"]),
+                      mutedSeconds=req["mutedSeconds"])
     return None
 
 
@@ -376,4 +400,6 @@ def cancel_mute_group_member(t: Tenant, op: str, req: dict, now: int):
                      "Can not set group ordinary users unmute"))
     m.muteEndTime = 0
     t.member_changed(req["groupID"], [req["userID"]], V_UPDATE)
+    g = t.groups[req["groupID"]]
+    msgs.group_notify(t, op, g, msgs.MEMBER_UNMUTED, now, mutedUser=msgs._member(t, g, req["userID"]))
     return None

@@ -21,7 +21,9 @@ TOKEN = "token"
 # Paths the token middleware lets through (router.go Whitelist, prefix match).
 TOKEN_WHITELIST = ("/auth/get_admin_token", "/auth/parse_token")
 CORS = {"Access-Control-Allow-Origin": "*"}
-GIN_BIND = {"user/get_users_online_status": INTERNAL, "user/get_users_online_token_detail": ARGS}
+GIN_BIND = {"user/get_users_online_status": INTERNAL, "user/get_users_online_token_detail": ARGS,
+            # messages (webhooks ref 0.2): 1001, HTTP 400, the decoder text in errDlt
+            "msg/send_msg": ARGS, "msg/batch_send_msg": ARGS, "msg/send_business_notification": ARGS}
 UNHANDLED_COUNT_API = "group/get_group_application_unhandled_count"   # added after v3.8.3
 
 

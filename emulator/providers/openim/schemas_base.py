@@ -135,6 +135,16 @@ class Int32Value(GoInt):
         return None
 
 
+class GoObject(GoField):
+    """A JSON object kept as it came (send_msg ``content``: map[string]any); null = absent (None)."""
+    go_type = "map[string]interface {}"
+
+    def decode(self, value):
+        if not isinstance(value, dict):
+            raise self.mismatch(value)
+        return value
+
+
 class GoList(GoField):
     """A repeated field: None for null/absent (a nil slice), else a list of decoded items."""
 

@@ -8,10 +8,13 @@ from emulator.providers.base import Call, Route
 from . import handlers_auth as A
 from . import models_groups as G
 from . import models_members as M
+from . import models_messages as MSG
+from . import models_messages_read as MR
 from . import models_sync as S
 from . import models_user_routes as R
 from . import models_users as U
 from . import schemas as s
+from . import schemas_messages as sm
 from . import schemas_users as su
 
 
@@ -36,6 +39,24 @@ def call_handler(fn):
         return EMPTY if result is None else result
 
     return handler
+
+
+def send_handler(fn):
+    """A send rule that, on success, records send status 2 under the request's operationID."""
+    inner = rule(fn)
+
+    def handler(call: Call):
+        result = inner(call)
+        MSG.record_send_status(call.tenant, call.request.headers.get("operationID", ""))
+        return result
+
+    handler.__name__ = fn.__name__
+    handler.__doc__ = fn.__doc__
+    return handler
+
+
+def send_status_handler(call: Call):
+    return MSG.check_msg_is_send_success(call.tenant, call.request.headers.get("operationID", ""))
 
 
 # (path, handler, schema class, summary)
@@ -141,6 +162,42 @@ TABLE = [
      s.GetGroupApplicationUnhandledCountReqSchema, "Pending requests to a user's managed groups"),
     ("/statistics/group/create", rule(G.group_create_count), s.GroupCreateCountReqSchema,
      "Groups created: total, before start, per day (admin only)"),
+    ("/msg/send_msg", send_handler(MSG.send_msg), sm.SendMsgReqSchema,
+     "Send a single, group or notification-chat message (admin only; stored, seq per conversation)"),
+    ("/msg/batch_send_msg", rule(MSG.batch_send_msg), sm.BatchSendMsgReqSchema,
+     "Send one message to many users (or all); failures listed"),
+    ("/msg/send_business_notification", rule(MSG.send_business_notification),
+     sm.SendBusinessNotificationReqSchema, "Push a contentType 2001 notification (not stored)"),
+    ("/msg/revoke_msg", rule(MR.revoke_msg), sm.RevokeMsgReqSchema,
+     "Revoke a message by conversationID + seq (role rules; 2101 in the n_ twin)"),
+    ("/msg/newest_seq", rule(MR.newest_seq), sm.GetMaxSeqReqSchema,
+     "Max seq of each of a user's conversations"),
+    ("/msg/pull_msg_by_seq", rule(MR.pull_msg_by_seq), sm.PullMessageBySeqsReqSchema,
+     "Messages by seq ranges as a user sees them"),
+    ("/msg/search_msg", rule(MR.search_msg), sm.SearchMessageReqSchema,
+     "Search stored single/group messages (sender, receiver, type, day), paged"),
+    ("/msg/mark_msgs_as_read", rule(MR.mark_msgs_as_read), sm.MarkMsgsAsReadReqSchema,
+     "Mark seqs read, raise the read position (2200 receipt to the peer)"),
+    ("/msg/set_conversation_has_read_seq", rule(MR.set_conversation_has_read_seq),
+     sm.SetConversationHasReadSeqReqSchema, "Set a user's read position in a conversation"),
+    ("/msg/get_conversations_has_read_and_max_seq", rule(MR.get_conversations_has_read_and_max_seq),
+     sm.GetConversationsHasReadAndMaxSeqReqSchema, "Read position and max seq per conversation"),
+    ("/msg/delete_msg_phsical_by_seq", rule(MR.delete_msg_phsical_by_seq),
+     sm.DeleteMsgPhysicalBySeqReqSchema, "Delete messages by seq for everyone (no permission check)"),
+    ("/msg/get_server_time", rule(MR.get_server_time), sm.GetServerTimeReqSchema,
+     "The server clock in ms"),
+    ("/msg/mark_conversation_as_read", rule(MR.mark_conversation_as_read), sm.MarkConversationAsReadReqSchema,
+     "Raise the read position (one-to-one: mark seqs read, 2200 to the peer)"),
+    ("/msg/clear_conversation_msg", rule(MR.clear_conversation_msg), sm.ClearConversationsMsgReqSchema,
+     "Hide a user's conversations' history (IsSyncOther: for everybody)"),
+    ("/msg/user_clear_all_msg", rule(MR.user_clear_all_msg), sm.UserClearAllMsgReqSchema,
+     "Clear every conversation of a user"),
+    ("/msg/delete_msgs", rule(MR.delete_msgs), sm.DeleteMsgsReqSchema,
+     "Delete seqs for a user (IsSyncOther: for everybody, 2102 to the peer/group)"),
+    ("/msg/delete_msg_physical", rule(MR.delete_msg_physical), sm.DeleteMsgPhysicalReqSchema,
+     "Admin only; the real cutoff deletes nothing (INFERRED)"),
+    ("/msg/check_msg_is_send_success", send_status_handler, sm.GetSendMsgStatusReqSchema,
+     "Status 2 when a send_msg with this request's operationID succeeded, else 0"),
 ]
 
 # Routes that never change state: the durable log (core/persist.py) skips them. Not here: the
@@ -151,11 +208,14 @@ READONLY = {"/auth/parse_token", "/user/get_users_info", "/user/get_all_users_ui
             "/group/get_groups_info", "/group/get_group_members_info", "/group/get_group_member_list",
             "/group/get_joined_group_list", "/group/get_group_abstract_info", "/group/get_groups",
             "/group/get_group_member_user_id", "/group/get_group_application_unhandled_count",
-            "/statistics/group/create"}
+            "/statistics/group/create",
+            "/msg/newest_seq", "/msg/pull_msg_by_seq", "/msg/search_msg",
+            "/msg/get_conversations_has_read_and_max_seq", "/msg/get_server_time",
+            "/msg/check_msg_is_send_success"}
 
 # Catch-alls under the OpenIM modules: OPTIONS preflight and unknown paths (404 after the
 # operationID/token middleware, as gin runs global middleware before NoRoute).
-MODULES = ("auth", "user", "group", "statistics")
+MODULES = ("auth", "user", "group", "statistics", "msg")
 
 
 def build_routes(provider) -> list[Route]:

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from emulator.core.errors import SeedError
+from emulator.core.messages import MessageStore, StoreSpec
 from emulator.core.presence import Presence
 from emulator.providers.base import TenantBackend
 
@@ -49,6 +50,14 @@ class AppSettings:
     user_profile_hosting: bool = True  # on by default per the current [DOC-CN]; off: profile APIs answer 24369
     signature_max_age_s: int = 0       # 0: no freshness window (the real service has none visible)
     reject_replayed_nonce: bool = False
+    # messages (reference users-messages-callbacks 2; UNKNOWN rules decided here, README known differences)
+    unknown_group_code: int = 0        # group publish to a group that does not exist: 0 = 200 (PY3 tests), e.g. 25410
+    gag_applies_to_server_api: bool = False  # per-member gag on group publish (UNKNOWN; inferred not, 2.4) -> 22408
+    banned_sender_code: int = 0        # publish from a banned (/user/block) user: 0 = accepted (UNKNOWN, 1.7)
+    deactivated_sender_code: int = 0   # publish from a deactivated user: 0 = accepted (UNKNOWN, 1.8)
+    recall_unknown_code: int = 0       # recall of an unknown messageUID: 0 = 200 (PY3 tests, 2.9)
+    history_service: bool = True       # /message/history.json enabled (off: 1009, 2.10)
+    history_utc_offset_hours: int = 8  # the hour of `date`: Beijing time (China data center), 0 abroad
     # Signature values taken as valid whatever the secret: the English docs' endpoint examples
     # carry a placeholder (45beb7cc...) that no secret produces; listing it lets them work as pasted.
     accept_signatures: list = field(default_factory=list)
@@ -94,6 +103,8 @@ class Tenant:
     remarks: dict = field(default_factory=dict)       # groupId -> {userId: remark name}
     presence: Presence = field(default_factory=Presence)  # online platforms, issued tokens, bans
     users: Any = field(default_factory=lambda: _user_state())  # models_users.UserState
+    messages: MessageStore = field(default_factory=MessageStore)   # models_messages.py
+    msg_seq: int = 0                                   # messageUIDs issued (per-app sequence)
 
 
 def _user_state():
@@ -244,6 +255,11 @@ class RongCloudBackend(TenantBackend):
                 raise SeedError(f"users[{i}]", f"{exc.code} {exc.message}") from None
         if t.settings.max_users and len(t.users.users) > t.settings.max_users:
             raise SeedError("users", f"more than max_users ({t.settings.max_users})")
+        if spec.get("messages"):
+            try:
+                t.messages = MessageStore.from_json(spec["messages"])
+            except SeedError as exc:
+                raise SeedError(f"messages.{exc.path}", exc.reason) from None
         return t
 
     def _seed_group(self, t: Tenant, s: dict, now: int, path: str) -> None:
@@ -284,6 +300,7 @@ class RongCloudBackend(TenantBackend):
             "whitelists": {gid: list(u) for gid, u in t.whitelists.items()},
             "remarks": {gid: dict(u) for gid, u in t.remarks.items()},
             "users": _users_json(t),
+            **({"messages": t.messages.dump(), "msg_seq": t.msg_seq} if not t.messages.is_default() or t.msg_seq else {}),
         }
 
     def tenant_from_json(self, d: dict) -> Tenant:
@@ -297,8 +314,22 @@ class RongCloudBackend(TenantBackend):
         t.remarks = {gid: dict(u) for gid, u in (d.get("remarks") or {}).items()}
         from .models_users import users_from_json
         t.users = users_from_json(d.get("users"))
+        if d.get("messages"):
+            t.messages = MessageStore.from_json(StoreSpec().load(d["messages"]))
+        t.msg_seq = int(d.get("msg_seq", 0))
         rebuild_index(t)
         return t
+
+    def conversations_of(self, tenant_id: str, user: str) -> dict:
+        """Private and system conversations (the store's), plus the groups the user is in now,
+        from when they joined (their member time)."""
+        out = super().conversations_of(tenant_id, user)
+        t = self.tenants.get(tenant_id)
+        if t is not None:
+            for gid in t.user_groups.get(user, ()):
+                joined = t.groups[gid].members[user].time / 1000
+                out["group:" + gid] = out["online:group:" + gid] = joined
+        return out
 
     def check_tenant(self, tenant_id: str, t: Tenant) -> list[str]:
         problems: list[str] = []
@@ -335,6 +366,8 @@ class RongCloudBackend(TenantBackend):
             problems.append(f"user index has {total} entries, groups have {indexed} memberships")
         from .models_users import check_users
         problems.extend(check_users(t))
+        from .models_messages import check_messages
+        problems.extend(check_messages(t))
         return problems
 
 

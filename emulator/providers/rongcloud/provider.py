@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from emulator.core.messages import StoreSpec
 from emulator.providers.base import Call, Provider, Route
 
 from . import auth, urls
@@ -58,6 +59,14 @@ class AppSchema(Schema):
     user_ext_keys = fields.List(fields.String(validate=validate.Regexp(r"^ext_[A-Za-z]{1,28}$")), allow_none=True)
     user_profile_hosting = fields.Boolean()
     users = fields.List(fields.Nested(UserSeedSchema), load_default=list)
+    unknown_group_code = fields.Integer(validate=validate.Range(min=0))
+    gag_applies_to_server_api = fields.Boolean()
+    banned_sender_code = fields.Integer(validate=validate.Range(min=0))
+    deactivated_sender_code = fields.Integer(validate=validate.Range(min=0))
+    recall_unknown_code = fields.Integer(validate=validate.Range(min=0))
+    history_service = fields.Boolean()
+    history_utc_offset_hours = fields.Integer(validate=validate.Range(min=-12, max=14))
+    messages = fields.Nested(StoreSpec)     # the state dump's shape (core/messages.py)
 
 
 class RongCloudScenarioSchema(Schema):

@@ -8,9 +8,11 @@ from emulator.providers.base import Route
 from . import handlers_entrust as he
 from . import handlers_legacy as hl
 from . import handlers_members as hm
+from . import handlers_messages as hmsg
 from . import handlers_users as hu
 from . import schemas_entrust as se
 from . import schemas_legacy as sl
+from . import schemas_messages as smsg
 from . import schemas_users as su
 
 # (path, handler, schema class, summary)
@@ -102,6 +104,19 @@ USERS = [
     ("/user/profile/clean.json", hu.profile_clean, su.ProfileCleanSchema, "Clear hosted user profiles"),
 ]
 
+MESSAGES = [
+    ("/message/private/publish.json", hmsg.private_publish, smsg.PrivatePublishSchema,
+     "Send to up to 1000 users (one messageUID each; verifyBlacklist opt-in)"),
+    ("/message/group/publish.json", hmsg.group_publish, smsg.GroupPublishSchema,
+     "Send to up to 3 groups, or a directed message to members of one (no membership/mute checks)"),
+    ("/message/system/publish.json", hmsg.system_publish, smsg.SystemPublishSchema,
+     "Send a system message to up to 100 users"),
+    ("/message/recall.json", hmsg.recall, smsg.RecallSchema,
+     "Recall a message by messageUID (stores the RC:RcCmd command)"),
+    ("/message/history.json", hmsg.history, smsg.HistorySchema,
+     "URL of an hour's message log (served by the emulator; \"\" when empty)"),
+]
+
 
 def api_name(path: str) -> str:
     return path.strip("/").removesuffix(".json")
@@ -109,7 +124,7 @@ def api_name(path: str) -> str:
 
 # APIs whose parameters are all optional accept an empty body ([JAVA] Ban.getList posts nothing);
 # every other API answers 1003 to one.
-EMPTY_BODY_OK = {api_name(path) for path, _, schema, _ in ENTRUST + LEGACY + USERS
+EMPTY_BODY_OK = {api_name(path) for path, _, schema, _ in ENTRUST + LEGACY + USERS + MESSAGES
                  if not any(f.required for f in schema().fields.values())}
 
 
@@ -119,9 +134,9 @@ READONLY = {"/entrust/group/profile/query.json", "/entrust/group/member/query.js
             "/entrust/group/member/followed/get.json", "/entrust/group/query.json",
             "/entrust/joined/group/query.json", "/group/user/query.json", "/user/group/query.json",
             "/group/user/gag/list.json", "/group/ban/query.json", "/group/user/ban/whitelist/query.json",
-            "/group/remarks/get.json"}
+            "/group/remarks/get.json", "/message/history.json"}
 
 
 def routes() -> list[Route]:
     return [Route("POST", path, api_name(path), handler, schema(), summary=summary, readonly=path in READONLY)
-            for path, handler, schema, summary in ENTRUST + LEGACY + USERS]
+            for path, handler, schema, summary in ENTRUST + LEGACY + USERS + MESSAGES]

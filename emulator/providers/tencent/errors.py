@@ -67,6 +67,34 @@ class TencentError(ProviderError):
         10021: ("group id already in use", 200),
         10025: ("group id already in use and you are the owner", 200),
         10050: ("group attribute key does not exist", 200),
+        # group messages (tencent-messages-users-callbacks.md §12)
+        10017: ("the sender is muted in this group", 200),
+        10023: ("too many messages in this group, slow down", 200),
+        10030: ("the message does not exist", 200),
+        10044: ("this group type does not support roaming messages", 200),
+        10053: ("too many @ in the message", 200),
+        # message bodies (§10.7, §11)
+        80001: ("the text hit the sensitive-word filter", 200),
+        80002: ("the message is too long", 200),
+        # one-to-one messages, v4/openim (§10.7); 90001, 90003, 90011 and 90994 are shared with
+        # the online-status entries above (one text per code)
+        20023: ("the message has already been recalled", 200),
+        90002: ("MsgBody is malformed or not an array", 200),
+        90005: ("MsgRandom is missing or not an integer", 200),
+        90006: ("MsgTimeStamp is missing or not an integer", 200),
+        90007: ("MsgBody is not an array", 200),
+        90008: ("From_Account is missing or does not exist", 200),
+        90010: ("the message body does not match the message format", 200),
+        90012: ("To_Account is not imported", 200),
+        90026: ("MsgLifeTime is invalid (at most 7 days)", 200),
+        90028: ("To_Account is not an array", 200),
+        90029: ("To_Account is empty", 200),
+        90030: ("SyncFromOldSystem is invalid", 200),
+        90031: ("SyncOtherMachine is not an integer", 200),
+        90043: ("OfflinePushInfo is malformed", 200),
+        90044: ("MsgLifeTime is not an integer", 200),
+        90054: ("MsgKey is invalid", 200),
+        90055: ("the batch message body is over 12 KB", 200),
     }
 
 

@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 
 from emulator.core.errors import SeedError
+from emulator.core.messages import MessageStore
 from emulator.core.presence import Presence
 
 from .errors import TencentError
@@ -54,6 +55,14 @@ DEFAULT_LIMITS = {
     "query_online_status": 500,       # users §9.5 To_Account <= 500 (90011 above)
 }
 DEFAULT_RATE_LIMIT = 200     # §5: 200 requests/s per API (per SDKAppID, scope UNKNOWN)
+# Message settings for what the reference leaves UNKNOWN (models_messages, README "Known differences")
+DEFAULT_MESSAGE_SETTINGS = {
+    "max_msg_bytes": 12 * 1024,            # §11.2 / 80002: 12 KB (older copies: 8 KB)
+    "group_non_member_send": "reject",     # reject (10007) | accept
+    "mute_all_blocks": "members",          # members (owner/admins may speak) | everyone | nobody
+    "avchatroom_history_code": 10007,      # group_msg_get_simple on an AVChatRoom: 10007 or 10044
+    "group_msg_per_second": 40,            # send_group_msg per group and second, else 10023 ([err25]); 0 = off
+}
 PERMANENT = 4294967295       # forbid_send_msg MuteTime meaning "forever" (§3.3)
 ROLES = ("Owner", "Admin", "Member")
 
@@ -120,6 +129,11 @@ class App:
     # (seq, GroupId) in creation order; destroyed groups are skipped lazily and compacted.
     order: list = field(default_factory=list)
     type_count: dict = field(default_factory=dict)
+    messages: MessageStore = field(default_factory=MessageStore)   # models_messages.py
+    message_settings: dict = field(default_factory=lambda: dict(DEFAULT_MESSAGE_SETTINGS))
+    # GroupId -> (second, sends): the per-group send rate window; like the pipeline's rate
+    # limiter it is not state (not dumped), at most one entry per live group
+    group_send_window: dict = field(default_factory=dict)
     # users (models_users.py): profile tags other than Nick/Image, the custom tags the app
     # declares, and per account the kick time at or before which its UserSigs are void (§9.4)
     profiles: dict = field(default_factory=dict)    # UserID -> {Tag: Value}
@@ -161,6 +175,10 @@ class App:
             self._unindex(account, g.GroupId)
         del self.groups[g.GroupId]
         self.type_count[g.Type] -= 1
+        # a dismissed group's history goes with it (its id may be reused by a new group)
+        self.messages.drop_conversation("group:" + g.GroupId)
+        self.messages.drop_conversation("online:group:" + g.GroupId)
+        self.group_send_window.pop(g.GroupId, None)
         if len(self.order) > 64 and len(self.order) > 2 * len(self.groups):
             self.order = [(s, gid) for s, gid in self.order
                           if gid in self.groups and self.groups[gid].seq == s]

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from marshmallow import ValidationError
 
-from emulator.core.errors import ProviderError
+from emulator.core.errors import ProviderError, SeedError
 from emulator.core.presence import TokenCheck
 from emulator.providers.base import Call, Provider, Route, TenantBackend
 
@@ -22,9 +22,11 @@ from .auth import decode_usersig, verify_usersig
 from .errors import TencentError
 from .gateway import GATEWAY_PATH, TencentGatewayProvider, gateway_route
 from .legacy import LEGACY_FIELDS, current_names
-from .models import App, app_from_spec, app_to_json, check_app
+from .models import DEFAULT_MESSAGE_SETTINGS, App, app_from_spec, app_to_json, check_app
+from .models_messages import check_messages, seed_messages
 from .models_users import PLATFORMS, kicked_sig
 from .schemas import schema_error
+from .schemas_messages import C2C_FIELD_CODES, c2c_schema_error
 from .schemas_scenario import AppSpec, TencentSection
 
 CATCH_ALL = "/v4/{service}/{command}"
@@ -41,15 +43,26 @@ class TencentBackend(TenantBackend):
         return str(spec["sdkappid"])
 
     def build_tenant(self, spec: dict) -> App:
-        return app_from_spec(spec, self.clock.now())
+        app = app_from_spec(spec, self.clock.now())
+        app.message_settings.update(spec.get("message_settings") or {})
+        try:
+            app.messages = seed_messages(app, spec.get("messages"))
+        except SeedError as exc:
+            raise SeedError(f"messages.{exc.path}", exc.reason) from None
+        return app
 
     def tenant_to_json(self, tenant: App) -> dict:
-        return app_to_json(tenant)
+        data = app_to_json(tenant)
+        if tenant.message_settings != DEFAULT_MESSAGE_SETTINGS:
+            data["message_settings"] = dict(tenant.message_settings)
+        if not tenant.messages.is_default():
+            data["messages"] = tenant.messages.dump()
+        return data
 
     def tenant_from_json(self, data: dict) -> App:
         # the presence part of a dump is core/presence.py's, loaded by TenantBackend
         data = {k: v for k, v in data.items() if k != "presence"}
-        return app_from_spec(AppSpec().load(data), self.clock.now())
+        return self.build_tenant(AppSpec().load(data))
 
     presence_platforms = PLATFORMS
 
@@ -64,11 +77,22 @@ class TencentBackend(TenantBackend):
     def tenant_from_snapshot(self, data: dict) -> App:
         """A dump this emulator wrote itself (core/persist.py snapshots): AppSpec().load returns
         such a dump unchanged (tests/test_durability.py checks it), so skip its validation, which
-        was 90% of a restart's time."""
-        return app_from_spec(data, self.clock.now())
+        was 90% of a restart's time. The message store and settings come along (build_tenant)."""
+        return self.build_tenant(data)
 
     def check_tenant(self, tenant_id: str, tenant: App) -> list[str]:
-        return check_app(tenant)
+        return check_app(tenant) + check_messages(tenant)
+
+    def conversations_of(self, tenant_id: str, user: str) -> dict[str, float | None]:
+        """One-to-one conversations, plus every group the user is in now (and its online-only
+        log) from their JoinTime on."""
+        out = super().conversations_of(tenant_id, user)
+        app = self.tenants.get(tenant_id)
+        if app is not None:
+            for gid in app.joined.get(user, ()):
+                joined = app.groups[gid].members[user].JoinTime
+                out["group:" + gid] = out["online:group:" + gid] = joined
+        return out
 
     def configure_extra(self, section: dict, merge: bool) -> None:
         if not merge or section.get("gateway") is not None:
@@ -190,6 +214,8 @@ class TencentProvider(Provider):
         return super().validate(call)
 
     def validation_error(self, call: Call, exc: ValidationError) -> ProviderError:
+        if call.api in C2C_FIELD_CODES:       # one-to-one message commands: per-field 90xxx codes
+            return c2c_schema_error(call.api, exc)
         code = urls.BAD_PARAM_CODE.get(urls.SERVICE_OF.get(call.api), 10004)
         err = schema_error(exc, code)
         # the openim and profile services answer a body they cannot decode with one fixed text

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from .models_users import CUSTOM_TAG
+from emulator.core.messages import StoreSpec
+
 from .models import DEFAULT_LIMITS, GROUP_TYPES, ROLES, TYPE_ALIASES
+from .models_users import CUSTOM_TAG
 from .schemas import APPLY_JOIN, INVITE_JOIN, MSG_FLAGS, ON_OFF
 
 
@@ -91,6 +93,15 @@ class GroupSpec(Strict):
     Seq = _int(validate=validate.Range(min=1))
 
 
+class MessageSettingsSpec(Strict):
+    """What the reference leaves UNKNOWN about messages (models.DEFAULT_MESSAGE_SETTINGS)."""
+
+    max_msg_bytes = _int(validate=validate.Range(min=1))
+    group_non_member_send = fields.String(validate=validate.OneOf(("reject", "accept")))
+    mute_all_blocks = fields.String(validate=validate.OneOf(("members", "everyone", "nobody")))
+    avchatroom_history_code = _int(validate=validate.OneOf((10007, 10044)))
+    group_msg_per_second = _int(validate=validate.Range(min=0))
+
 class ProfileTag(Strict):
     Tag = fields.String(required=True)
     Value = fields.Raw(required=True)     # type checked per tag by models_users.check_value
@@ -119,6 +130,8 @@ class AppSpec(Strict):
     max_members = fields.Dict(keys=fields.String(validate=validate.OneOf(GROUP_TYPES)),
                               values=_int(validate=validate.Range(min=0)))
     next_seq = _int(validate=validate.Range(min=1))
+    message_settings = fields.Nested(MessageSettingsSpec)
+    messages = fields.Nested(StoreSpec)      # core/messages.py shape: cap, conversations to seed
     # users: custom profile tags the app declares (console), seeded profiles, kick watermarks
     profile_custom = fields.List(fields.String(validate=validate.Regexp(CUSTOM_TAG)))
     profiles = fields.List(fields.Nested(ProfileSpec))

@@ -14,8 +14,10 @@ from . import handlers_accounts as acc
 from . import handlers_attrs as attrs
 from . import handlers_groups as grp
 from . import handlers_members as mem
+from . import handlers_messages as msg
 from . import handlers_users as usr
 from . import schemas as s
+from . import schemas_messages as sm
 from . import schemas_users as su
 
 LOGIN = "im_open_login_svc"
@@ -94,6 +96,30 @@ SERVICES = {
         "get_group_attr": (attrs.h_get_group_attr, s.GetGroupAttr, "Read group attributes"),
     },
 }
+SERVICES[OPENIM].update({
+        "sendmsg": (msg.h_sendmsg, sm.SendMsg, "Send a one-to-one message (stored, unread counted)"),
+        "batchsendmsg": (msg.h_batchsendmsg, sm.BatchSendMsg, "Send one message to up to 500 accounts"),
+        "importmsg": (msg.h_importmsg, sm.ImportMsg, "Import a one-to-one message (de-duplicated)"),
+        "admin_getroammsg": (msg.h_admin_getroammsg, sm.AdminGetRoamMsg,
+                             "One side's one-to-one history, newest page first (LastMsgKey paging)"),
+        "admin_msgwithdraw": (msg.h_admin_msgwithdraw, sm.AdminMsgWithdraw, "Recall a one-to-one message by MsgKey"),
+        "admin_set_msg_read": (msg.h_admin_set_msg_read, sm.AdminSetMsgRead,
+                               "Mark a one-to-one conversation read up to MsgReadTime"),
+        "get_c2c_unread_msg_num": (msg.h_get_c2c_unread_msg_num, sm.GetC2cUnreadMsgNum,
+                                   "One-to-one unread counts, total and per peer"),
+    })
+SERVICES[GROUP].update({
+    "send_group_msg": (msg.h_send_group_msg, sm.SendGroupMsg,
+                       "Send a group message (member, mute and group-type rules; NextMsgSeq, unread)"),
+    "send_group_system_notification": (msg.h_send_group_system_notification, sm.SendGroupSystemNotification,
+                                       "Online-only system notification to the group or listed members"),
+    "import_group_msg": (msg.h_import_group_msg, sm.ImportGroupMsg, "Import up to 7 group messages"),
+    "group_msg_get_simple": (msg.h_group_msg_get_simple, sm.GroupMsgGetSimple,
+                             "Group history by seq, newest first (<= 20 per call)"),
+    "group_msg_recall": (msg.h_group_msg_recall, sm.GroupMsgRecall, "Recall up to 10 group messages by MsgSeq"),
+    "delete_group_msg_by_sender": (msg.h_delete_group_msg_by_sender, sm.DeleteGroupMsgBySender,
+                                   "Silently delete a sender's messages among the latest 1000"),
+})
 
 # Real commands without a route, unknown services and typos: see catalog.py (consulted only
 # when no route matched, so a new route here needs no change there).
@@ -109,6 +135,8 @@ READONLY = {"account_check", "get_appid_group_list", "get_group_info", "get_grou
             "get_specified_group_member_info", "get_joined_group_list", "get_role_in_group",
             "get_group_muted_account", "get_group_shutted_uin", "get_online_member_num",
             "get_group_ban_member", "get_group_attr"}
+# message reads (models_messages.py: they look conversations up, never create them)
+READONLY |= {"admin_getroammsg", "get_c2c_unread_msg_num", "group_msg_get_simple"}
 
 
 def _route(service: str, command: str, handler, schema_cls, summary: str) -> Route:
