@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only throughput,startup,memory,scaling,journal,durability,messages]`
+"""`python -m bench [--quick] [--only throughput,startup,memory,scaling,journal,durability,messages,callbacks]`
 
 Runs the benchmarks and prints one table per measurement, each figure beside its target.
 Nothing is asserted: the figures are for reading (bench/README.md).
@@ -12,7 +12,7 @@ import platform
 import sys
 import time
 
-SECTIONS = ("throughput", "startup", "memory", "scaling", "journal", "durability", "messages")
+SECTIONS = ("throughput", "startup", "memory", "scaling", "journal", "durability", "messages", "callbacks")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +86,9 @@ def _section(section: str, a, providers: list[str]) -> str:
             return "### messages: skipped (the Tencent provider does not import)\n"
         out = messages.run(a.seconds or (1 if a.quick else 2), reps=3 if a.quick else 5,
                            batch=200 if a.quick else 500, n_memory=20_000 if a.quick else 100_000)
+    elif section == "callbacks":
+        from bench import callbacks
+        out = callbacks.run(1_000, 200) if a.quick else callbacks.run()
     else:
         from bench import journal
         out = journal.run(providers, total=100_000 if a.quick else 1_000_000,

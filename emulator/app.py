@@ -16,6 +16,7 @@ from aiohttp import web
 
 from emulator import __version__
 from emulator.core import scenario as scenario_mod
+from emulator.core.callbacks import CallbackEngine
 from emulator.core.clock import Clock
 from emulator.core.faults import FaultTable, apis_of
 from emulator.core.journal import Journal
@@ -57,7 +58,19 @@ class Runtime:
             cls = load_provider_class(name)
             self.providers[name] = cls(self.clock)
         self.faults.apis = {n: frozenset(a) for n, a in apis_of(self.providers).items()}
+        self.callbacks = CallbackEngine(self.clock, {n: p.callback_spec for n, p in self.providers.items()
+                                                     if p.callback_spec is not None}, self.faults)
+        self.faults.callbacks = {n: frozenset(s.commands) for n, s in self.callbacks.specs.items()}
+        for p in self.providers.values():
+            p.callbacks = self.callbacks
+            if isinstance(getattr(p, "gateway", None), Provider):   # Tencent's admin wrapper
+                p.gateway.callbacks = self.callbacks
+            spec = p.callback_spec
+            if spec is not None and spec.on_presence is not None:
+                p.backend.presence_listeners.append(
+                    lambda change, spec=spec, backend=p.backend: spec.on_presence(self.callbacks, backend, change))
         self.scenario_source = ""
+        self.scenario_callbacks: list = []
         # Durable state (core/persist.py): the store once restored, the routes a log entry names,
         # the scenario texts a restart re-applies (reset rebuilds tenants from them).
         self.store: Store | None = None
@@ -85,12 +98,15 @@ class Runtime:
 
     def apply_scenario(self, doc: dict, source: str, merge: bool = False, text: str | bytes | None = None) -> None:
         validated = scenario_mod.validate(doc, source, self.providers)
+        configs = scenario_mod.callback_configs(validated, source, self.callbacks)
         if text is None:   # JSON is YAML: the document itself is a text that parses back to it
             text = orjson.dumps(doc, default=str)
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
         self.log_control("scenario", text=text, source=source, merge=merge)
         scenario_mod.apply(validated, source, self.providers, self.faults, merge=merge)
+        self.callbacks.configure(configs, merge=merge)
+        self.scenario_callbacks = list(self.callbacks.configs.values())   # what tests restore
         self.limiter.reset()
         self.scenario_source = source if not merge else f"{self.scenario_source} + {source}"
         entry = [text, source]
@@ -291,6 +307,12 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
 
     from emulator.control.routes import setup_control
     setup_control(app, rt)
+    from emulator.control.callbacks import setup_callbacks
+    setup_callbacks(app, rt)
+
+    async def _close_callbacks(app: web.Application) -> None:
+        await rt.callbacks.close()
+    app.on_cleanup.append(_close_callbacks)
     app.router.add_route("*", "/{tail:.*}", unrouted_handler(rt))
 
     if durable:

@@ -96,6 +96,11 @@ CONTROL = [
      "RongCloud's hourly message log (gzip, JSON lines), the URL /message/history.json answers (?sign=)"),
     ("get", "/_emulator/openapi.json", "This document"),
     ("get", "/_emulator/credentials", "A valid credential minted now: ?provider=tencent|tencent-gateway|openim|rongcloud&tenant="),
+    ("get", "/_emulator/callbacks", "Callback deliveries (?provider=&tenant=&command=&outcome=&kind=&since=&limit=&wait=)"),
+    ("delete", "/_emulator/callbacks", "Clear the callback record"),
+    ("get", "/_emulator/callbacks/config", "Every tenant's callback configuration"),
+    ("put", "/_emulator/callbacks/config", "Set one tenant's callback configuration (the scenario entry's shape)"),
+    ("delete", "/_emulator/callbacks/config/{provider}/{tenant}", "Remove a tenant's callback configuration"),
 ]
 
 
@@ -181,6 +186,9 @@ def build(providers: dict) -> dict:
               "responses": {"200": {"description": "JSON", "content": {"application/json": {"schema": {"type": "object"}}}}}}
         if "{fault_id}" in path:
             op["parameters"] = [{"in": "path", "name": "fault_id", "required": True, "schema": {"type": "integer"}}]
+        if "{provider}/{tenant}" in path:
+            op["parameters"] = [{"in": "path", "name": n, "required": True, "schema": {"type": "string"}}
+                                for n in ("provider", "tenant")]
         if "{app_key}" in path:
             op["parameters"] = [{"in": "path", "name": n, "required": True, "schema": {"type": "string"}}
                                 for n in ("app_key", "date")]

@@ -314,6 +314,44 @@ class ImEmulator:
             raise AssertionError("im-emulator state is inconsistent:\n" + "\n".join(problems))
         return body
 
+    # callbacks (webhooks) -------------------------------------------------------------------
+    def callbacks(self, command: str | None = None, *, provider: str | None = None,
+                  tenant: str | None = None, outcome: str | None = None, kind: str | None = None,
+                  since: int | None = None, limit: int | None = None) -> list[dict]:
+        """Recorded callback deliveries (GET /_emulator/callbacks), oldest first."""
+        return self._control("GET", "/callbacks", query={
+            "command": command, "provider": provider, "tenant": tenant, "outcome": outcome,
+            "kind": kind, "since": since, "limit": limit})["deliveries"]
+
+    def wait_for_callback(self, command: str, timeout: float = 5.0, **filters: Any) -> dict:
+        """The first settled delivery of ``command`` (after-hooks are sent after the reply);
+        raises AssertionError when none arrives within ``timeout`` seconds."""
+        q = {"command": command, "wait": timeout, **filters}
+        rows = self._control("GET", "/callbacks", query=q)["deliveries"]
+        settled = [r for r in rows if r["outcome"] is not None]
+        if not settled:
+            raise AssertionError(f"no {command} callback within {timeout} s")
+        return settled[0]
+
+    def clear_callbacks(self) -> dict:
+        return self._control("DELETE", "/callbacks")
+
+    def set_callback_config(self, provider: str, tenant: str | int, url: str | None = None, **config: Any) -> dict:
+        """Configure a tenant's callbacks live (PUT /_emulator/callbacks/config); until the
+        next test, which gets the scenario's configuration back."""
+        return self._control("PUT", "/callbacks/config", json_body={
+            "provider": provider, "tenant": str(tenant), "url": url, **config})
+
+    def point_callbacks(self, provider: str, tenant: str | int, url: str | None) -> dict:
+        """Keep the tenant's callback configuration (from the scenario) but send to ``url``:
+        a test's receiver listens on a port the scenario cannot know."""
+        configs = self._control("GET", "/callbacks/config")["configs"]
+        current = next((c for c in configs if c["provider"] == provider and c["tenant"] == str(tenant)), None)
+        if current is None:
+            raise EmulatorControlError("PUT", CONTROL + "/callbacks/config", 404,
+                                       f"no callback configuration for {provider} tenant {tenant}")
+        return self._control("PUT", "/callbacks/config", json_body={**current, "url": url})
+
     # between tests -----------------------------------------------------------------------------
     def _restore(self) -> None:
         """Put the server back to its scenario: state, faults, rate limits, journal, clock."""
@@ -332,6 +370,12 @@ class ImEmulator:
                 self.add_fault(**spec)
         self.clear_journal()
         self.real_clock()
+
+        async def _callbacks():
+            rt = self._server.runtime
+            rt.callbacks.configure(list(rt.scenario_callbacks))
+            rt.callbacks.clear()
+        self._server.run(_callbacks)
 
 
 def _scenario_faults(path: Path) -> list[dict]:
@@ -356,6 +400,117 @@ def resolve_scenario(name: str | Path, base_dir: Path | None = None) -> Path:
             return c.resolve()
     tried = ", ".join(str(c) for c in candidates)
     raise FileNotFoundError(f"im_emulator: scenario {str(name)!r} not found (looked at {tried})")
+
+
+# --- a callback receiver ----------------------------------------------------------------------
+class CallbackReceiver:
+    """A tiny aiohttp server on 127.0.0.1 standing in for the app's server: it records every
+    callback and answers as told. Provider is told apart the way each cloud calls: Tencent puts
+    ``CallbackCommand`` in the query, OpenIM posts to ``<url>/<command>``, RongCloud signs with
+    ``nonce``/``signature``.
+
+    ``reply(command, body=None, status=200, delay=0.0)`` sets the answer for one command
+    (``"*"`` for all); ``refuse(command, code, message)`` and ``override(command, **fields)``
+    build each provider's refusal / change. Default answers accept.
+    """
+
+    ACCEPT = {"tencent": {"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0},
+              "openim": {"actionCode": 0, "errCode": 0, "errMsg": "", "errDlt": "", "nextCode": 0},
+              "rongcloud": {"pass": 1}}
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.replies: dict[str, tuple[int, Any, float]] = {}
+        self.url = ""
+        self._server = None
+
+    @staticmethod
+    def command_of(path: str, query: dict) -> tuple[str, str]:
+        if "CallbackCommand" in query:
+            return "tencent", query["CallbackCommand"]
+        if "signature" in query or "nonce" in query:
+            return "rongcloud", path.rstrip("/").rsplit("/", 1)[-1]
+        return "openim", path.rstrip("/").rsplit("/", 1)[-1]
+
+    def reply(self, command: str, body: Any = None, status: int = 200, delay: float = 0.0) -> None:
+        self.replies[command] = (status, body, delay)
+
+    def refuse(self, command: str, code: int = 1, message: str = "refused") -> None:
+        if command.startswith(("Group.", "C2C.", "State.", "Profile.")):
+            body = {"ActionStatus": "FAIL", "ErrorInfo": message, "ErrorCode": code}
+        elif command.startswith("callback"):
+            body = {"actionCode": 0, "errCode": code, "errMsg": message, "errDlt": "", "nextCode": 1}
+        else:
+            body = {"pass": 0, "extra": message}
+        self.reply(command, body)
+
+    def override(self, command: str, **fields: Any) -> None:
+        if command.startswith(("Group.", "C2C.")):
+            body = {"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0, **fields}
+        elif command.startswith("callback"):
+            body = {"actionCode": 0, "errCode": 0, "errMsg": "", "errDlt": "", "nextCode": 0, **fields}
+        else:
+            body = {"pass": 1, **fields}
+        self.reply(command, body)
+
+    def commands(self) -> list[str]:
+        return [r["command"] for r in self.received]
+
+    def app(self):
+        import asyncio
+
+        from aiohttp import web
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            raw = await request.read()
+            query = dict(request.query)
+            provider, command = self.command_of(request.path, query)
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = dict(urllib.parse.parse_qsl(raw.decode(), keep_blank_values=True))
+            self.received.append({"provider": provider, "command": command, "path": request.path,
+                                  "query": query, "headers": dict(request.headers), "body": body})
+            status, reply, delay = self.replies.get(command) or self.replies.get("*") or (200, None, 0.0)
+            if delay:
+                await asyncio.sleep(delay)
+            if reply is None:
+                reply = self.ACCEPT[provider]
+            if isinstance(reply, str):
+                return web.Response(status=status, text=reply)
+            return web.json_response(reply, status=status)
+
+        app = web.Application()
+        app.router.add_route("POST", "/{tail:.*}", handle)
+        return app
+
+    def start(self) -> "CallbackReceiver":
+        """Serve from a background thread (for sync tests and the im_emulator fixture)."""
+        self._server = _ThreadedApp(self.app).start()
+        self.url = f"http://127.0.0.1:{self._server.port}"
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+class _ThreadedApp(EmulatorServer):
+    """Any aiohttp app served from a daemon thread (reuses EmulatorServer's loop handling)."""
+
+    def __init__(self, make_app) -> None:
+        super().__init__(None)
+        self._make_app = make_app
+
+    async def _serve(self) -> int:
+        from aiohttp import web
+
+        self._runner = web.AppRunner(self._make_app())
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, 0)
+        await site.start()
+        return site._server.sockets[0].getsockname()[1]
 
 
 # --- pytest hooks and fixtures ------------------------------------------------------------------
@@ -419,3 +574,12 @@ def im_emulator(request: pytest.FixtureRequest, _im_emulator_pool: _ServerPool) 
     emu = ImEmulator(server, base_dir)
     emu._restore()
     return emu
+
+
+@pytest.fixture
+def callback_receiver():
+    """A CallbackReceiver on 127.0.0.1 for this test; point a tenant at ``callback_receiver.url``
+    with ``im_emulator.set_callback_config(...)`` or the scenario's ``callbacks:`` section."""
+    receiver = CallbackReceiver().start()
+    yield receiver
+    receiver.stop()

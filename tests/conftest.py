@@ -8,7 +8,8 @@ from emulator.app import RUNTIME, create_app
 from emulator.settings import Settings
 
 # Each provider's signed-client fixtures live in its own module.
-pytest_plugins = ["tests.tencent_support", "tests.openim_support", "tests.rongcloud_support", "pytester"]
+pytest_plugins = ["tests.tencent_support", "tests.openim_support", "tests.rongcloud_support", "tests.callback_support",
+                  "pytester"]
 
 
 def pytest_addoption(parser):

@@ -17,7 +17,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 class FaultSchema(Schema):
     provider = fields.String(required=True, validate=validate.OneOf(["tencent", "openim", "rongcloud"]))
-    api = fields.String(required=True, validate=validate.Length(min=1))
+    api = fields.String(load_default=None, validate=validate.Length(min=1))
+    # a fault on a callback delivery instead of a request (core/callbacks.py): ``callback: <command>``
+    callback = fields.String(load_default=None, validate=validate.Length(min=1))
+    drop = fields.Boolean(load_default=False)    # callback: the delivery is lost (never sent)
+    down = fields.Boolean(load_default=False)    # callback: the receiver looks down (refused)
     tenant = fields.String(load_default=None, allow_none=True)
     after = fields.Integer(load_default=0, validate=validate.Range(min=0))
     times = fields.Integer(load_default=1, validate=validate.Range(min=0))
@@ -28,6 +32,16 @@ class FaultSchema(Schema):
 
     @validates_schema
     def _has_effect(self, data, **kwargs):
+        if (data.get("api") is None) == (data.get("callback") is None):
+            raise ValidationError("a fault names exactly one of api or callback")
+        if data.get("callback") is not None:
+            if data.get("error") is not None:
+                raise ValidationError("a callback fault takes drop, down, http_status or delay_ms, not error")
+            if not (data.get("drop") or data.get("down") or data.get("http_status") or data.get("delay_ms")):
+                raise ValidationError("a callback fault needs drop, down, http_status or delay_ms")
+            return
+        if data.get("drop") or data.get("down"):
+            raise ValidationError("drop and down are for callback faults")
         if data.get("error") is None and data.get("http_status") is None and not data.get("delay_ms"):
             raise ValidationError("a fault needs error, http_status or delay_ms")
 
@@ -61,8 +75,11 @@ def api_problem(provider: str, api: str, apis: Mapping[str, Iterable[str]]) -> s
 @dataclass
 class Fault:
     provider: str
-    api: str
+    api: str | None
     tenant: str | None = None
+    callback: str | None = None
+    drop: bool = False
+    down: bool = False
     after: int = 0
     times: int = 1
     error: int | None = None
@@ -83,6 +100,8 @@ class FaultTable:
     def __init__(self, apis: Mapping[str, Iterable[str]] | None = None) -> None:
         # provider -> emulated API names; when set, add() refuses a fault naming no such API
         self.apis: dict[str, frozenset[str]] = {p: frozenset(a) for p, a in (apis or {}).items()}
+        # provider -> callback command names (core/callbacks.py), for ``callback:`` faults
+        self.callbacks: dict[str, frozenset[str]] = {}
         self._faults: list[Fault] = []
         self._ids = itertools.count(1)
         # Fast path: (provider, api) pairs that have a rule; most requests match none.
@@ -91,6 +110,12 @@ class FaultTable:
     def validate(self, spec: dict) -> dict:
         """The fault as loaded by FaultSchema, its api checked; raises ValidationError."""
         data = FaultSchema().load(spec)
+        if data["callback"] is not None:      # a delivery fault: the provider's callback commands
+            known = self.callbacks.get(data["provider"])
+            if known is not None and data["callback"] not in known:
+                raise ValidationError({"callback": [
+                    f"unknown {data['provider']} callback command {data['callback']!r}; one of {', '.join(sorted(known))}"]})
+            return data
         problem = api_problem(data["provider"], data["api"], self.apis)
         if problem:
             raise ValidationError({"api": [problem]})
@@ -102,13 +127,17 @@ class FaultTable:
             data["tenant"] = str(data["tenant"])
         fault = Fault(**data, id=next(self._ids))
         self._faults.append(fault)
-        self._keys.add((fault.provider, fault.api))
+        self._keys.add(self._key(fault))
         return fault
+
+    @staticmethod
+    def _key(f: Fault) -> tuple[str, str]:
+        return (f.provider, f.api) if f.callback is None else (f.provider, "callback:" + f.callback)
 
     def clear(self, fault_id: int | None = None) -> int:
         before = len(self._faults)
         self._faults = [f for f in self._faults if fault_id is not None and f.id != fault_id]
-        self._keys = {(f.provider, f.api) for f in self._faults}
+        self._keys = {self._key(f) for f in self._faults}
         return before - len(self._faults)
 
     def list(self) -> list[Fault]:
@@ -124,7 +153,7 @@ class FaultTable:
             return None
         chosen = None
         for f in self._faults:
-            if f.provider != provider or f.api != api or (f.tenant is not None and f.tenant != tenant):
+            if f.provider != provider or self._key(f)[1] != api or (f.tenant is not None and f.tenant != tenant):
                 continue
             if f.times and f.fired >= f.times:
                 continue
@@ -133,6 +162,10 @@ class FaultTable:
                 f.fired += 1
                 chosen = f
         return chosen
+
+    def match_callback(self, provider: str, command: str, tenant: str | None) -> Fault | None:
+        """A fault on one delivery attempt of ``command`` (``callback:`` rules only)."""
+        return self.match(provider, "callback:" + command, tenant)
 
     # --- durable state (core/persist.py) -----------------------------------------------------
     def state(self) -> dict:
@@ -144,4 +177,4 @@ class FaultTable:
     def restore(self, state: dict) -> None:
         self._faults = [Fault(**f) for f in state.get("faults") or []]
         self._ids = itertools.count(int(state.get("next_id") or 1))
-        self._keys = {(f.provider, f.api) for f in self._faults}
+        self._keys = {self._key(f) for f in self._faults}

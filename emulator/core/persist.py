@@ -40,6 +40,7 @@ import orjson
 from multidict import CIMultiDict, MultiDict
 
 from emulator.core.call import Call
+from emulator.core.callbacks import Pending, settle_offline
 from emulator.core.errors import ProviderError
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ log = logging.getLogger("emulator.persist")
 FORMAT = 1
 DB_NAME = "state.db"
 SQLITE_MAGIC = b"SQLite format 3\x00"
+CALLBACK_EXTRAS = ("after_hooks", "callback_outcomes")   # per-request callback work, not logged
 SNAPSHOT_EVERY = 10_000          # log entries between two snapshots: restart replays at most these
 WAL_CHECKPOINT_PAGES = 10_000
 SNAPSHOT_COST_PER_ENTRY = 20e-6  # a snapshot that took S s waits for S / 20 µs entries (amortised)
@@ -174,6 +176,9 @@ class Store:
     def restore(self, rt: "Runtime") -> None:
         """Snapshot, then the log after it, replayed in order. Any read error refuses the start."""
         t0 = perf_counter()
+        engine = rt.callbacks
+        was = engine.suspended, engine.replaying
+        engine.suspended = engine.replaying = True    # replay sends no callbacks
         try:
             snap = orjson.loads(self._meta("snapshot"))
             rt.restore_scenarios(snap["scenarios"])
@@ -198,6 +203,9 @@ class Store:
             reason = " ".join(repr(exc).split())[:300]
             raise PersistError(f"database {self.path}: the snapshot cannot be loaded ({reason}); "
                                f"refusing to start") from None
+        finally:
+            engine.suspended, engine.replaying = was
+            engine.replay_config = None
         self.all_dirty = bool(self.tail)
         log.info("state restored from %s: snapshot + %d logged entries replayed in %.3f s%s", self.path,
                  self.tail, perf_counter() - t0,
@@ -239,13 +247,17 @@ class Store:
             call.tenant = owner.backend.tenants.get(call.tenant_id)
         call.payload = owner.parse_body(call)
         call.data = owner.validate(call)
-        route.handler(call)
+        engine = rt.callbacks
+        engine.replay_with(e.get("cb"))
+        result = route.handler(call)
+        if type(result) is Pending:    # a before-hook: applied at the entry with its outcomes
+            settle_offline(result, e.get("o"))
 
     # --- logging ---------------------------------------------------------------------------
     def attach(self, rt: "Runtime") -> None:
         self.rt = rt
 
-    def log_request(self, call: Call, key: str) -> "asyncio.Future | None":
+    def log_request(self, call: Call, key: str, outcomes: list | None = None) -> "asyncio.Future | None":
         """Append one request about to reach its handler.
 
         Group commit: inside the event loop the entry joins the open transaction and the caller
@@ -256,7 +268,17 @@ class Store:
         entry = {"k": "r", "h": key, "m": req.method, "p": req.path, "q": req.query_string,
                  "hd": list(req.headers.items()), "n": call.now, "t": call.tenant_id, "c": call.caller}
         if call.extra:
-            entry["x"] = call.extra
+            extra = {k: v for k, v in call.extra.items() if k not in CALLBACK_EXTRAS}
+            if extra:
+                entry["x"] = extra
+        # callbacks (core/callbacks.py): the configuration the request runs under and, once its
+        # before-hooks answered, their outcomes (logged again before it applies; replay applies
+        # a request at the entry that carries its outcomes, and skips the one without them)
+        cb = self.rt.callbacks.logged_config(call.provider.name, call.tenant_id) if self.rt is not None else None
+        if cb is not None:
+            entry["cb"] = cb
+        if outcomes is not None:
+            entry["o"] = outcomes
         mi = req.match_info
         if mi:
             entry["mi"] = dict(mi)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from time import perf_counter
+from time import monotonic, perf_counter
 from typing import TYPE_CHECKING
 
 import orjson
 from aiohttp import web
 
 from emulator.core.call import Call, Route
+from emulator.core.callbacks import Pending
 from emulator.core.errors import ProviderError
 from emulator.core.persist import PersistError
 
@@ -44,12 +45,22 @@ def dumps(body) -> bytes:
     return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
 
 
+async def _both(first, second) -> None:
+    """Two log commits of one request (its entry, then the entry with its before-hook outcomes)."""
+    try:
+        await first
+    finally:
+        await second
+
+
 def make_handler(rt: "Runtime", provider: "Provider", route: Route):
     """An aiohttp handler bound to one route; all the work is in ``run``."""
 
     key = f"{provider.name} {route.method} {route.path}"
+    engine = rt.callbacks
 
     async def handler(request: web.Request) -> web.StreamResponse:
+        engine.last_request = monotonic()   # after-callbacks yield to a busy server (core/callbacks.py)
         return await run(rt, provider, route, request, key)
 
     handler.__name__ = f"{provider.name}:{route.api}"
@@ -89,6 +100,19 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
                 log.error("%s: %s %s refused", exc, provider.name, call.api)
                 raise provider.internal_error(call) from None
         result = route.handler(call)
+        outcomes: list = []
+        while type(result) is Pending:   # a before-hook: ask it (no state has changed), then apply
+            outcome = await rt.callbacks.before(result.hook, call)
+            if pending is not None:      # durable: the request again, with what decided it, first
+                outcomes.append(outcome.as_json())
+                try:
+                    decided = rt.store.log_request(call, key, outcomes)
+                except PersistError as exc:
+                    log.error("%s: %s %s refused", exc, provider.name, call.api)
+                    raise provider.internal_error(call) from None
+                if decided is not None:
+                    pending = _both(pending, decided)
+            result = result.apply(outcome)
         status, body = provider.render_ok(call, result)
     except ProviderError as err:
         code = err.code
@@ -105,6 +129,9 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
             err = provider.internal_error(call)
             code = err.code
             status, body = provider.render_error(call, err)
+    hooks = call.extra.get("after_hooks") if call.extra and code == "-" else None
+    if hooks:    # after-callbacks of a request that took effect (and is on disk)
+        rt.callbacks.enqueue(hooks)
     payload = body if isinstance(body, bytes) else dumps(body)
     response = web.Response(body=payload, status=status, content_type="application/json",
                             charset="utf-8", headers=call.response_headers)

@@ -82,6 +82,8 @@ def scenario_schema(providers: dict[str, "Provider"]) -> Schema:
     }
     spec["faults"] = fields.List(fields.Nested(FaultSchema), load_default=list)
     spec["description"] = fields.String(load_default="")
+    # per-tenant callback configurations, validated by the engine (core/callbacks.py)
+    spec["callbacks"] = fields.List(fields.Dict(), load_default=list)
     return Schema.from_dict(spec, name="Scenario")(unknown=RAISE)
 
 
@@ -92,7 +94,7 @@ def validate(doc: dict, source: str, providers: dict[str, "Provider"]) -> dict:
         raise ScenarioError(source, flatten_errors(exc.messages)) from None
     apis = apis_of(providers)
     bad = [(f"faults[{i}].api", problem) for i, f in enumerate(validated.get("faults") or [])
-           if (problem := api_problem(f["provider"], f["api"], apis))]
+           if f["api"] is not None and (problem := api_problem(f["provider"], f["api"], apis))]
     if bad:
         raise ScenarioError(source, bad)
     return validated
@@ -116,3 +118,21 @@ def apply(validated: dict, source: str, providers: dict[str, "Provider"], faults
         faults.clear()
     for spec in validated.get("faults") or []:
         faults.add(spec)
+
+
+def callback_configs(validated: dict, source: str, engine) -> list:
+    """The scenario's ``callbacks:`` entries as the engine's TenantConfigs (refused whole)."""
+    out, errors, seen = [], [], set()
+    for i, doc in enumerate(validated.get("callbacks") or []):
+        try:
+            cfg = engine.validate(doc)
+        except ValidationError as exc:
+            errors.extend(flatten_errors(exc.messages, f"callbacks[{i}]"))
+            continue
+        if (cfg.provider, cfg.tenant) in seen:
+            errors.append((f"callbacks[{i}]", f"a second configuration for {cfg.provider} tenant {cfg.tenant}"))
+        seen.add((cfg.provider, cfg.tenant))
+        out.append(cfg)
+    if errors:
+        raise ScenarioError(source, errors)
+    return out

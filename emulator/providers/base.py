@@ -30,10 +30,13 @@ class Provider(ABC):
     name: ClassVar[str] = ""
     error_type: ClassVar[type[ProviderError]] = ProviderError
     scenario_schema: ClassVar[type[Schema] | None] = None
+    # the provider's callback catalogue and config schema (its callbacks.py), None if it has none
+    callback_spec: ClassVar[Any] = None
 
     def __init__(self, clock: "Clock", backend: "TenantBackend") -> None:
         self.clock = clock
         self.backend = backend
+        self.callbacks: Any = None     # the CallbackEngine, set by the Runtime
 
     # --- routing -------------------------------------------------------------------------
     @abstractmethod

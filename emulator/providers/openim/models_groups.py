@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from itertools import chain, filterfalse
 
+from . import callbacks as cb
 from .errors import (DATA_ERROR, GROUP_ID_EXISTED, USER_ID_NOT_FOUND, OpenIMError, args, check,
                      no_permission, not_found, wrap_msg)
 from .models import (ADMIN, ORDINARY, OWNER, STATUS_DISMISSED, STATUS_MUTED,
@@ -50,21 +51,34 @@ def create_group(t: Tenant, op: str, req: dict, now: int):
         raise args("group member repeated")
     if any(uid not in t.users for uid in ids):
         raise OpenIMError(USER_ID_NOT_FOUND, detail="user not found")
+    init = [{"userID": owner, "roleLevel": OWNER}] + [{"userID": u, "roleLevel": ADMIN} for u in admins] \
+        + [{"userID": u, "roleLevel": ORDINARY} for u in members]
+    reply = cb.before("beforeCreateGroup", lambda: {**info, "initMemberList": init})
+    if reply:       # §4.6: these GroupInfo fields may be replaced (applyMemberFriend is not)
+        info = dict(info)
+        for k in ("groupID", "groupName", "notification", "introduction", "faceURL", "ex", "status",
+                  "creatorUserID", "groupType", "needVerification", "lookMemberInfo"):
+            if reply.get(k) is not None:
+                info[k] = reply[k]
     gid = info["groupID"]
     if gid:
         if gid in t.groups:
             raise OpenIMError(GROUP_ID_EXISTED, detail=f"group id existed {gid}")
     else:
         gid = gen_group_id(t)
+    added = [(owner, OWNER)] + [(u, ADMIN) for u in admins] + [(u, ORDINARY) for u in members]
+    joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
+        "groupID": gid, "memberList": [{"userID": u, "ex": ""} for u, _ in added], "groupEx": info["ex"]}))
     creator = info["creatorUserID"] if t.setting("quirk_creator_user_id_from_request") else op
     g = Group(gid, info["groupName"], info["notification"], info["introduction"], info["faceURL"],
               now, info["ex"], info["status"], creator, info["groupType"],
               info["needVerification"], info["lookMemberInfo"], info["applyMemberFriend"],
               info["notificationUpdateTime"], info["notificationUserID"])
     t.groups[gid] = g
-    added = [(owner, OWNER)] + [(u, ADMIN) for u in admins] + [(u, ORDINARY) for u in members]
     for uid, role in added:
-        t.add_member(g, uid, Member(role, now, joinSource=2, operatorUserID=op, inviterUserID=op))
+        m = Member(role, now, joinSource=2, operatorUserID=op, inviterUserID=op)
+        cb.apply_member(m, joined.get(uid))
+        t.add_member(g, uid, m)
         t.joins_changed(uid, [gid], V_INSERT)
     t.member_changed(gid, [uid for uid, _ in added], V_INSERT)
     # 1501 (tips.memberList stops after the op user's entry), then 1519 for an announcement (2.12)
@@ -76,7 +90,11 @@ def create_group(t: Tenant, op: str, req: dict, now: int):
     if g.notification:
         msgs.group_notify(t, op, g, msgs.ANNOUNCEMENT_SET, now)
     count = len(ids) if t.setting("quirk_create_member_count_includes_op") else len(g.members)
-    return {"groupInfo": group_info(g, count)}
+    out = group_info(g, count)
+    cb.after("afterCreateGroup", lambda: {**out, "initMemberList": [
+        {"userID": owner, "roleLevel": OWNER}] + [{"userID": u, "roleLevel": ADMIN} for u in admins]
+        + [{"userID": u, "roleLevel": ORDINARY} for u in ids]})
+    return {"groupInfo": out}
 
 
 def get_groups_info(t: Tenant, op: str, req: dict, now: int):
@@ -121,7 +139,13 @@ def _apply(t: Tenant, g: Group, changes: dict, op: str, now: int) -> None:
         msgs.group_notify(t, op, g, msgs.NAME_SET, now)
 
 
+SET_EX_KEYS = ("groupName", "notification", "introduction", "faceURL", "ex", "needVerification",
+               "lookMemberInfo", "applyMemberFriend")
+
+
 def set_group_info_ex(t: Tenant, op: str, req: dict, now: int):
+    if cb.active():
+        req = _before_set_ex(t, op, req)
     g = _check_set_permission(t, op, req["groupID"])
     changes: dict = {}
     name = req["groupName"]
@@ -139,7 +163,26 @@ def set_group_info_ex(t: Tenant, op: str, req: dict, now: int):
             changes[k] = req[k]
     if changes:
         _apply(t, g, changes, op, now)
+    cb.after("afterSetGroupInfoEx", lambda: {"operationID": "", "groupID": req["groupID"],
+                                             **{k: req[k] for k in SET_EX_KEYS}})
     return None
+
+
+def _before_set_ex(t: Tenant, op: str, req: dict) -> dict:
+    """beforeSetGroupInfoEx, after the permission check: every field is taken from the reply
+    (omitted -> null = unchanged; an omitted groupID fails with 1004); notification stays."""
+    _check_set_permission(t, op, req["groupID"]) if req["groupID"] else None
+    reply = cb.before("beforeSetGroupInfoEx", lambda: {
+        "operationID": "", "groupID": req["groupID"], **{k: req[k] for k in SET_EX_KEYS}})
+    if reply is None:
+        return req
+    out = dict(req, groupID=reply.get("groupID") or "")
+    for k in SET_EX_KEYS:
+        if k != "notification":
+            out[k] = reply.get(k)
+    if not out["groupID"]:
+        raise not_found()
+    return out
 
 
 def set_group_info(t: Tenant, op: str, req: dict, now: int):
@@ -148,12 +191,30 @@ def set_group_info(t: Tenant, op: str, req: dict, now: int):
         raise check("GroupInfoForSets is empty")
     require(info["groupID"], "GroupID is empty")
     g = _check_set_permission(t, op, info["groupID"])
+    keys = ("groupName", "notification", "introduction", "faceURL", "ex", "needVerification",
+            "lookMemberInfo", "applyMemberFriend")
+    reply = cb.before("beforeSetGroupInfo", lambda: {
+        "operationID": "", "groupID": info["groupID"],
+        **{k: info[k] if info[k] is not None else ("" if k in keys[:5] else 0) for k in keys}})
+    if reply is not None:   # §4.6: groupID, name, faceURL, introduction always replaced
+        info = dict(info)
+        for k in ("groupID", "groupName", "faceURL", "introduction"):
+            info[k] = reply.get(k) or ""
+        for k in ("ex", "needVerification", "lookMemberInfo", "applyMemberFriend"):
+            if reply.get(k) is not None:
+                info[k] = reply[k]
+        if info["groupID"] != g.groupID:
+            g = take_group(t, info["groupID"]) if info["groupID"] else None
+            if g is None:
+                raise not_found()
     changes = {k: info[k] for k in ("groupName", "notification", "introduction", "faceURL") if info[k]}
     for k in ("ex", "needVerification", "lookMemberInfo", "applyMemberFriend"):
         if info[k] is not None:
             changes[k] = info[k]
     if changes:
         _apply(t, g, changes, op, now)
+    cb.after("afterSetGroupInfo", lambda: {"operationID": "", "groupID": info["groupID"],
+                                           **{k: info[k] for k in keys}})
     return None
 
 
@@ -175,6 +236,8 @@ def dismiss_group(t: Tenant, op: str, req: dict, now: int):
     else:
         t.member_changed(g.groupID, [V_GROUP_CHANGE_ID], V_UPDATE)
         msgs.group_notify(t, op, g, msgs.GROUP_DISMISSED, now, req.get("sendMessage"))
+    cb.after("afterDismissGroup", lambda: {"groupID": g.groupID, "ownerID": g.owner,
+                                           "groupType": chr(g.groupType), "membersID": list(g.members)})
     return None
 
 
@@ -224,6 +287,7 @@ def transfer_group(t: Tenant, op: str, req: dict, now: int):
         msgs.group_notify(t, op, g, msgs.MEMBER_UNMUTED, now, mutedUser=msgs._member(t, g, new))
     msgs.group_notify(t, op, g, msgs.OWNER_TRANSFERRED, now, oldGroupOwner=msgs._member(t, g, old),
                       newGroupOwner=msgs._member(t, g, new))
+    cb.after("afterTransferGroupOwner", lambda: {"groupID": gid, "oldOwnerUserID": old, "newOwnerUserID": new})
     return None
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from . import callbacks as cb
 from .errors import (ARGS, GROUP_ID_NOT_FOUND, GROUP_REQUEST_HANDLED, USER_ID_NOT_FOUND,
                      OpenIMError, args, check, duplicate_member, mongo_not_found, no_permission,
                      not_found, panic, wrapped)
@@ -68,6 +69,8 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
         raise not_found("user not found")
     admin = t.is_admin(op)
     op_m = None if admin else take_member(t, gid, op)   # the op user comes last (5.1, 5.2)
+    cb.before("beforeInviteUserToGroup", lambda: {"groupID": gid, "reason": req["reason"],
+                                                  "invitedUserIDs": ids})   # refusal only, after the permission checks
     if (g.needVerification == ALL_NEED_VERIFICATION and not admin
             and op_m.roleLevel not in (OWNER, ADMIN)):
         for uid in ids:
@@ -75,6 +78,8 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
         return None
     if not t.setting("quirk_invite_existing_member_500"):
         ids = [uid for uid in ids if uid not in g.members]
+    joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
+        "groupID": gid, "memberList": [{"userID": u, "ex": ""} for u in ids], "groupEx": g.ex})) if ids else {}
     # v3.8.3 reads the op user only for non-admins: an admin's invitees record "" (5.3)
     by = op if not admin or t.setting("invite_by_admin_records_admin") else ""
     size = t.setting("invite_chunk_size") or len(ids) or 1
@@ -89,6 +94,8 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
                                             operatorUserID=by, inviterUserID=by))
             raise duplicate_member(gid, dup)
         _add(t, g, chunk, now, by, by, JOIN_BY_INVITATION)
+        for uid in chunk:
+            cb.apply_member(g.members[uid], joined.get(uid))
         msgs.members_joined(t, g, chunk)      # one 1509 per chunk (2.12)
         invited = {"invitedUserList": [msgs._member(t, g, u) for u in chunk]}
         if not admin or t.setting("invite_by_admin_records_admin"):
@@ -131,6 +138,7 @@ def kick_group(t: Tenant, op: str, req: dict, now: int):
     msgs.members_left(t, g, ids)
     _remove(t, g, ids)
     msgs.group_notify(t, op, g, msgs.MEMBER_KICKED, now, req.get("sendMessage"), kickedUserList=kicked)
+    cb.after("afterKickGroupMember", lambda: {"groupID": gid, "kickedUserIDs": ids, "reason": req["reason"]})
     return None
 
 
@@ -147,6 +155,7 @@ def quit_group(t: Tenant, op: str, req: dict, now: int):
     msgs.members_left(t, g, [uid])
     _remove(t, g, [uid])
     msgs.group_notify(t, op, g, msgs.MEMBER_QUIT, now, quitUser=quitter)
+    cb.after("afterQuitGroup", lambda: {"groupID": req["groupID"], "userID": uid})
     return None
 
 
@@ -165,16 +174,24 @@ def join_group(t: Tenant, op: str, req: dict, now: int):
         raise not_found("record not found")
     g = take_group(t, gid)
     not_dismissed(g)
+    cb.before("beforeApplyJoinGroup", lambda: {   # refusal only; groupType as a 1-character string
+        "groupID": gid, "groupType": chr(g.groupType), "applyID": req["inviterUserID"],
+        "reqMessage": req["reqMessage"], "ex": req["ex"]})
     if applicant in g.members:
         raise wrapped(ARGS)
     if g.needVerification == DIRECTLY:
-        t.add_member(g, applicant, Member(ORDINARY, now, joinSource=0, operatorUserID=op,
-                                          inviterUserID=inviter))
+        joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
+            "groupID": gid, "memberList": [{"userID": applicant, "ex": req["ex"]}], "groupEx": g.ex}))
+        m = Member(ORDINARY, now, joinSource=0, operatorUserID=op, inviterUserID=inviter)
+        cb.apply_member(m, joined.get(applicant))
+        t.add_member(g, applicant, m)
         t.joins_changed(applicant, [gid], V_INSERT)
         t.member_changed(gid, [applicant], V_INSERT)
         msgs.members_joined(t, g, [applicant])
         msgs.group_notify(t, op, g, msgs.MEMBER_ENTER, now, entrantUser=msgs._member(t, g, applicant))
         _joined(t)
+        cb.after("afterJoinGroup", lambda: {"groupID": gid, "reqMessage": req["reqMessage"],
+                                            "joinSource": src, "inviterUserID": inviter})
         return None
     _put_request(t, gid, applicant, GroupRequest(req["reqMessage"], now, src,
                                                  "" if quirk else inviter, req["ex"]))
@@ -199,14 +216,18 @@ def group_application_response(t: Tenant, op: str, req: dict, now: int):
         raise OpenIMError(GROUP_REQUEST_HANDLED, detail="group request already processed")
     if uid not in t.users:
         raise not_found("user not found")
+    joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
+        "groupID": gid, "memberList": [{"userID": uid, "ex": r.ex}], "groupEx": g.ex})) \
+        if result == AGREE and uid not in g.members else {}
     r.handleResult = result
     if not t.setting("quirk_request_handle_fields_lost"):
         # both tags write handle_msg where the model reads handled_msg, and never write the
         # handler or the time: the request reads back "", "", 0 (7.4)
         r.handledMsg, r.handleUserID, r.handledTime = req["handledMsg"], op, now
     if result == AGREE and uid not in g.members:
-        t.add_member(g, uid, Member(ORDINARY, now, joinSource=r.joinSource, operatorUserID=op,
-                                    inviterUserID=r.inviterUserID))
+        m = Member(ORDINARY, now, joinSource=r.joinSource, operatorUserID=op, inviterUserID=r.inviterUserID)
+        cb.apply_member(m, joined.get(uid))
+        t.add_member(g, uid, m)
         t.joins_changed(uid, [gid], V_INSERT)
         t.member_changed(gid, [uid], V_INSERT)
         msgs.members_joined(t, g, [uid])

@@ -9,6 +9,7 @@ import re
 
 import orjson
 
+from . import callbacks as cb
 from .errors import (DISMISSED_ALREADY, GROUP_ID_NOT_FOUND, INTERNAL, OpenIMError, args, check,
                      no_permission, wrapped)
 from .models import (ADMIN, ORDINARY, OWNER, STATUS_DISMISSED, V_DELETE, V_GROUP_CHANGE_ID,
@@ -77,6 +78,8 @@ def set_group_member_info(t: Tenant, op: str, req: dict, now: int):
                     raise no_permission("can not improve role level by self")
                 if role == OWNER:
                     raise args("group owner can not change own role level")
+    if cb.active():     # beforeSetGroupMemberInfo once per member, after every check (§4.6)
+        members = [_member_hook(m) for m in members]
     for m in members:   # everything checked: apply
         rec = t.groups[m["groupID"]].members[m["userID"]]
         eids = [m["userID"]]
@@ -88,7 +91,27 @@ def set_group_member_info(t: Tenant, op: str, req: dict, now: int):
             t.role_changed(t.groups[m["groupID"]], m["userID"])
             eids.insert(0, V_SORT_CHANGE_ID)
         t.member_changed(m["groupID"], eids, V_UPDATE)
+    for m in members:
+        cb.after("afterSetGroupMemberInfo", lambda m=m: _member_body(m))
     return None
+
+
+def _member_body(m: dict) -> dict:
+    return {"groupID": m["groupID"], "userID": m["userID"], "nickName": m["nickname"],
+            "faceURL": m["faceURL"], "roleLevel": m["roleLevel"], "ex": m["ex"]}
+
+
+def _member_hook(m: dict) -> dict:
+    """The reply's ex / nickName / faceURL / roleLevel replace the request's (not re-validated)."""
+    reply = cb.before("beforeSetGroupMemberInfo", lambda: _member_body(m))
+    if not reply:
+        return m
+    m = dict(m)
+    for ours, theirs, kind in (("ex", "ex", str), ("nickname", "nickName", str),
+                               ("faceURL", "faceURL", str), ("roleLevel", "roleLevel", int)):
+        if type(reply.get(theirs)) is kind:
+            m[ours] = reply[theirs]
+    return m
 
 
 def _zero_member() -> dict:

@@ -14,6 +14,7 @@ from itertools import islice
 import re
 
 from . import auth
+from . import callbacks as cb
 from .errors import INTERNAL, RECORD_NOT_FOUND, OpenIMError, check, mongo_not_found, no_permission, wrapped
 from .models import Tenant
 from .models_users import check_access, check_pagination, user_info
@@ -101,6 +102,14 @@ def update_user_info(t: Tenant, op: str, req: dict, now: int):
     if info["userID"] == "":
         raise check("UserID is empty")
     check_access(t, op, info["userID"])
+    # §4.6: before the user is looked up; ex is always null in the body, "" in the after body
+    reply = cb.before("beforeUpdateUserInfo", lambda: {
+        "userID": info["userID"], "nickName": info["nickname"], "faceURL": info["faceURL"], "ex": None})
+    if reply:
+        info = dict(info)
+        for ours, theirs in (("nickname", "nickName"), ("faceURL", "faceURL"), ("ex", "ex")):
+            if isinstance(reply.get(theirs), str):
+                info[ours] = reply[theirs]
     u = t.users.get(info["userID"])
     if u is None:
         raise mongo_not_found()
@@ -109,6 +118,8 @@ def update_user_info(t: Tenant, op: str, req: dict, now: int):
             setattr(u, name, info[name])
     if info["globalRecvMsgOpt"]:
         u.globalRecvMsgOpt = info["globalRecvMsgOpt"]
+    cb.after("afterUpdateUserInfo", lambda: {"userID": info["userID"], "nickName": info["nickname"],
+                                             "faceURL": info["faceURL"], "ex": ""})
     return None
 
 

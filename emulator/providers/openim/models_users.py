@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from itertools import islice
 
+from . import callbacks as cb
 from .errors import (REGISTERED_ALREADY, OpenIMError, args, check, mongo_not_found,
                      no_permission, panic)
 from .models import Tenant, User
@@ -86,9 +87,13 @@ def user_register(t: Tenant, op: str, req: dict, now: int):
             raise args("userID contains ':' is invalid userID")
     if any(uid in t.users for uid in ids):
         raise OpenIMError(REGISTERED_ALREADY, detail="userID registered already")
+    reply = cb.before("beforeUserRegister", lambda: {"users": users})
+    if reply and isinstance(reply.get("users"), list) and reply["users"]:
+        users = cb.users_override(reply["users"])   # §4.6: replaces the list, not re-validated
     for u in users:
         t.users[u["userID"]] = User(u["userID"], u["nickname"], u["faceURL"], u["ex"], now,
                                     u["appMangerLevel"], u["globalRecvMsgOpt"])
+    cb.after("afterUserRegister", lambda: {"users": users})
     return None
 
 
@@ -123,12 +128,21 @@ def update_user_info_ex(t: Tenant, op: str, req: dict, now: int):
     elif info is None:
         raise panic("runtime error: invalid memory address or nil pointer dereference")
     check_access(t, op, info["userID"])
+    body = lambda: {"userID": info["userID"], "nickName": info["nickname"],  # noqa: E731
+                    "faceURL": info["faceURL"], "ex": None}
+    reply = cb.before("beforeUpdateUserInfoEx", body)
+    if reply:       # only where the request had the field (§4.6)
+        info = dict(info)
+        for ours, theirs in (("nickname", "nickName"), ("faceURL", "faceURL"), ("ex", "ex")):
+            if info[ours] is not None and isinstance(reply.get(theirs), str):
+                info[ours] = reply[theirs]
     u = t.users.get(info["userID"])
     if u is None:
         raise mongo_not_found()
     for name in ("nickname", "faceURL", "ex", "globalRecvMsgOpt"):
         if info[name] is not None:
             setattr(u, name, info[name])
+    cb.after("afterUpdateUserInfoEx", body)
     return None
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from marshmallow import ValidationError
 
+from emulator.providers.openim import callbacks as openim_callbacks
 from emulator.providers.base import Call, Provider, Route
 
 from . import auth
@@ -43,6 +44,7 @@ class OpenIMProvider(Provider):
     name = "openim"
     error_type = OpenIMError
     scenario_schema = OpenIMScenarioSchema
+    callback_spec = openim_callbacks.SPEC
 
     def __init__(self, clock) -> None:
         super().__init__(clock, OpenIMBackend(clock))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from emulator.providers.base import Call, Route
 
 from . import handlers_auth as A
+from .callbacks import wrap as with_hooks
 from . import models_groups as G
 from . import models_members as M
 from . import models_messages as MSG
@@ -22,9 +23,16 @@ def rule(fn):
     """Adapt a rule function (tenant, op userID, request, now ms) to a pipeline handler."""
     from .provider import EMPTY
 
-    def handler(call: Call):
+    def run(call: Call):
         result = fn(call.tenant, call.caller, call.data, int(call.now * 1000))
         return EMPTY if result is None else result
+
+    def handler(call: Call):
+        # webhooks (callbacks.py): a tenant with a callback configuration runs the rule with hooks on
+        engine = call.provider.callbacks
+        if engine is not None and (engine.configs or engine.replaying):
+            return with_hooks(call, lambda: run(call))
+        return run(call)
 
     handler.__name__ = fn.__name__
     handler.__doc__ = fn.__doc__

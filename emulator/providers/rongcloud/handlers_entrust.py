@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from emulator.providers.base import Call
 
+from . import callbacks as cb
 from . import models_entrust as ops
 from .errors import RongCloudError
 from .models import Group, Tenant, decode_page_token, json_param, page
@@ -26,6 +27,8 @@ def group_info(t: Tenant, g: Group) -> dict:
 
 def create(call: Call) -> dict:
     ops.create(call.tenant, call.data, now_ms(call))
+    g = call.tenant.groups[call.data["groupId"]]
+    cb.group_operation(call, g.groupId, cb.CREATED, list(g.members))   # the initial members
     return {}
 
 
@@ -36,6 +39,8 @@ def import_group(call: Call) -> dict:
 
 def update_profile(call: Call) -> dict:
     ops.update_profile(call.tenant, call.data)
+    g = call.tenant.groups[call.data["groupId"]]
+    cb.group_info(call, g, g.groupProfile, g.groupExtProfile, g.full_permissions())
     return {}
 
 
@@ -59,42 +64,64 @@ def query_profiles(call: Call) -> dict:
 
 def quit(call: Call) -> dict:
     ops.quit_or_kick(call.tenant, call.data)
+    cb.group_operation(call, call.data["groupId"], cb.QUIT, call.data["userIds"])
     return {}
 
 
 def kick(call: Call) -> dict:
     ops.quit_or_kick(call.tenant, call.data)
+    cb.group_operation(call, call.data["groupId"], cb.KICKED, call.data["userIds"])
     return {}
 
 
 def kick_all(call: Call) -> dict:
-    ops.kick_all(call.tenant, call.data["userId"])
+    uid = call.data["userId"]
+    groups = list(call.tenant.user_groups.get(uid, {}))
+    ops.kick_all(call.tenant, uid)
+    for gid in groups:
+        if call.tenant.groups[gid].entrust:     # the sync callbacks are for hosted groups only
+            cb.group_operation(call, gid, cb.KICKED, [uid])
     return {}
 
 
 def dismiss(call: Call) -> dict:
     ops.dismiss(call.tenant, call.data["groupId"])
+    cb.group_operation(call, call.data["groupId"], cb.DISMISSED)
     return {}
 
 
 def join(call: Call) -> dict:
     t = call.tenant
     g = ops.join(t, call.data, now_ms(call))
+    cb.group_operation(call, g.groupId, cb.JOINED, call.data["userIds"])
     info = group_info(t, g)
     return {"groupId": g.groupId, "name": g.name, **{k: v for k, v in info.items() if k != "groupId"}}
 
 
 def transfer_owner(call: Call) -> dict:
-    ops.transfer_owner(call.tenant, call.data)
+    d = call.data
+    old = ops.entrust_group(call.tenant, d["groupId"]).owner
+    ops.transfer_owner(call.tenant, d)
+    if d["newOwner"] != old:    # userIds of a transfer: UNKNOWN (§3.7); the new owner
+        cb.group_operation(call, d["groupId"], cb.OWNER_TRANSFERRED, [d["newOwner"]])
+        if d.get("isQuit"):
+            cb.group_operation(call, d["groupId"], cb.QUIT, [old])
     return {}
 
 
 def add_managers(call: Call) -> dict:
-    return {"userIds": ops.add_managers(call.tenant, call.data)}
+    g = ops.entrust_group(call.tenant, call.data["groupId"])
+    before = set(g.managers)
+    missing = ops.add_managers(call.tenant, call.data)
+    added = [u for u in g.managers if u not in before]
+    if added:
+        cb.group_operation(call, g.groupId, cb.MANAGER_ADDED, added)
+    return {"userIds": missing}
 
 
 def remove_managers(call: Call) -> dict:
     ops.remove_managers(call.tenant, call.data)
+    cb.group_operation(call, call.data["groupId"], cb.MANAGER_REMOVED, call.data["userIds"])
     return {}
 
 

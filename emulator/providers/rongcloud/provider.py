@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from emulator.providers.rongcloud import callbacks as rongcloud_callbacks
 from emulator.core.messages import StoreSpec
 from emulator.providers.base import Call, Provider, Route
 
@@ -77,6 +78,7 @@ class RongCloudProvider(Provider):
     name = "rongcloud"
     error_type = RongCloudError
     scenario_schema: ClassVar[type[Schema]] = RongCloudScenarioSchema
+    callback_spec = rongcloud_callbacks.SPEC
 
     def __init__(self, clock) -> None:
         super().__init__(clock, RongCloudBackend(clock))

@@ -67,6 +67,10 @@ class TencentError(ProviderError):
         10021: ("group id already in use", 200),
         10025: ("group id already in use and you are the owner", 200),
         10050: ("group attribute key does not exist", 200),
+        # third-party callbacks (tencent-messages-users-callbacks.md §13.4)
+        10016: ("the app server refused the operation in its before-callback", 200),
+        20006: ("the app server refused the message in its before-callback", 200),
+        80003: ("the before-callback failed or timed out and the app is set not to deliver", 200),
         # group messages (tencent-messages-users-callbacks.md §12)
         10017: ("the sender is muted in this group", 200),
         10023: ("too many messages in this group, slow down", 200),

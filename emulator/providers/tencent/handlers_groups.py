@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from itertools import islice
 
+from . import callbacks as cb
 from .errors import TencentError
 from .handlers_common import (base_info, check_batch, check_custom_group_id, kv_dict,
                               member_info)
@@ -74,6 +75,13 @@ def _new_group(app: App, data: dict, caller: str, now: float, default_max: int |
 def create_group(app: App, data: dict, caller: str, now: float) -> dict:
     """create_group: MemberList <= limits.create_group_members (100), AVChatRoom takes none
     (10007), owner must be imported (10004 'invalid owner id'), members too (10019)."""
+    g = plan_create_group(app, data, caller, now)
+    app.add_group(g)
+    return {"GroupId": g.GroupId}
+
+
+def plan_create_group(app: App, data: dict, caller: str, now: float) -> Group:
+    """The group create_group would store, checked against the state but not stored."""
     members = data.get("MemberList") or []
     g = _new_group(app, data, caller, now, None)
     if members and g.Type == "AVChatRoom":
@@ -95,12 +103,28 @@ def create_group(app: App, data: dict, caller: str, now: float) -> dict:
         g.members[sys.intern(account)] = m    # one string per account (see App.add_member)
     if g.MaxMemberNum and len(g.members) > g.MaxMemberNum:
         raise TencentError(10014, f"{len(g.members)} members exceed MaxMemberCount {g.MaxMemberNum}")
-    app.add_group(g)
-    return {"GroupId": g.GroupId}
+    return g
 
 
-def h_create_group(call) -> dict:
-    return create_group(call.tenant, call.data, call.caller, call.now)
+def h_create_group(call):
+    """Group.CallbackBeforeCreateGroup may refuse (§13.5); after the wait the plan is made again,
+    so a group id taken or an account deleted meanwhile fails the request whole."""
+    app, data = call.tenant, call.data
+    g = plan_create_group(app, data, call.caller, call.now)
+    members = [{"Member_Account": m["Member_Account"]} for m in data.get("MemberList") or []]
+    before = cb.hook(call, "Group.CallbackBeforeCreateGroup", {
+        "Operator_Account": call.caller, "Owner_Account": g.Owner_Account, "Type": g.Type,
+        "Name": g.Name, "MemberList": members})
+
+    def apply(outcome):
+        cb.decide(outcome, before)
+        g2 = g if outcome is None else plan_create_group(app, data, call.caller, call.now)
+        app.add_group(g2)
+        cb.emit(call, "Group.CallbackAfterCreateGroup", {
+            "GroupId": g2.GroupId, "Operator_Account": call.caller, "Owner_Account": g2.Owner_Account,
+            "Type": g2.Type, "Name": g2.Name, "MemberList": members})
+        return {"GroupId": g2.GroupId}
+    return cb.ask(before, apply)
 
 
 def h_import_group(call) -> dict:
@@ -204,6 +228,8 @@ def h_modify_group_base_info(call) -> dict:
         raise TencentError(10004, "HistoryMsgBeforeJoin is only for Work/Public/Meeting groups")
     if "InviteJoinOption" in data and g.Type == "AVChatRoom":
         raise TencentError(10004, "InviteJoinOption is not supported by AVChatRoom")
+    changed = {k: data[k] for k in ("Name", "Introduction", "Notification", "FaceUrl")
+               if k in data and data[k] != getattr(g, k)}
     for name in ("Name", "Introduction", "Notification", "FaceUrl", "MaxMemberNum", "ApplyJoinOption",
                  "InviteJoinOption", "MuteAllMember", "EnablePermission", "DefaultPermission",
                  "HistoryMsgBeforeJoin"):
@@ -215,13 +241,20 @@ def h_modify_group_base_info(call) -> dict:
         else:
             g.AppDefinedData[key] = value
     g.touch(now)
+    if changed:   # §13.5: only for a change of Name, Introduction, Notification or FaceUrl
+        cb.emit(call, "Group.CallbackAfterGroupInfoChanged", {
+            "GroupId": g.GroupId, "Type": g.Type, "Operator_Account": call.caller, **changed})
     return {}
 
 
 def h_destroy_group(call) -> dict:
     """destroy_group: the App admin may dismiss any group (§3.3)."""
     app = call.tenant
-    app.drop_group(app.group(call.data["GroupId"]))
+    g = app.group(call.data["GroupId"])
+    app.drop_group(g)
+    cb.emit(call, "Group.CallbackAfterGroupDestroyed", {
+        "GroupId": g.GroupId, "Type": g.Type, "Owner_Account": g.Owner_Account, "Name": g.Name,
+        "MemberList": [{"Member_Account": a} for a in g.members]})
     return {}
 
 

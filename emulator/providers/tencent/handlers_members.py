@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from itertools import islice
 
+from . import callbacks as cb
 from .errors import TencentError
 from .handlers_common import check_batch, kv_dict, member_info, mute_until
 from .models import PERMANENT, App, Group, Member
@@ -28,10 +29,8 @@ def _room_for(g: Group, adding: int) -> None:
         raise TencentError(10014, f"group is full: {len(g.members)}/{g.MaxMemberNum}")
 
 
-def h_add_group_member(call) -> dict:
-    """add_group_member: not AVChatRoom (10007), <= limits.add_group_member (300) -> 10005,
-    members must be imported (10019), Result 1 added / 2 already a member."""
-    app, data, now = call.tenant, call.data, call.now
+def _plan_add(call):
+    app, data = call.tenant, call.data
     g = app.group(data["GroupId"])
     _no_av(g, "add_group_member")
     items = data["MemberList"]
@@ -41,15 +40,61 @@ def h_add_group_member(call) -> dict:
     accounts = [i["Member_Account"] for i in items]
     app.require_accounts(accounts)
     fresh = {a: None for a in accounts if a not in g.members}
-    _room_for(g, len(fresh))
-    results = []
+    return g, accounts, fresh
+
+
+def _room_or_full_callback(call, g: Group, adding: int) -> None:
+    """10014 when the adds do not fit; Group.CallbackAfterGroupFull fires for that too (§13.5)."""
+    try:
+        _room_for(g, adding)
+    except TencentError:
+        h = cb.hook(call, "Group.CallbackAfterGroupFull", {"GroupId": g.GroupId})
+        if h is not None:
+            call.provider.callbacks.enqueue([h])
+        raise
+
+
+def h_add_group_member(call):
+    """add_group_member: not AVChatRoom (10007), <= limits.add_group_member (300) -> 10005,
+    members must be imported (10019), Result 1 added / 2 already a member. The app's
+    Group.CallbackBeforeInviteJoinGroup may refuse the call or some members (§13.5)."""
+    g, accounts, fresh = _plan_add(call)
+    _room_or_full_callback(call, g, len(fresh))
+    before = cb.hook(call, "Group.CallbackBeforeInviteJoinGroup", {
+        "GroupId": g.GroupId, "Type": g.Type, "Operator_Account": call.caller,
+        "DestinationMembers": [{"Member_Account": a} for a in fresh]}) if fresh else None
+
+    def apply(outcome):
+        nonlocal g, accounts, fresh
+        reply = cb.decide(outcome, before)
+        if outcome is not None:        # re-check what the wait could have changed
+            g, accounts, fresh = _plan_add(call)
+            _room_or_full_callback(call, g, len(fresh))
+        refused = set((reply or {}).get("RefusedMembers_Account") or ())
+        return _add(call, g, accounts, fresh, refused)
+    return cb.ask(before, apply)
+
+
+def _add(call, g: Group, accounts: list, fresh: dict, refused: set) -> dict:
+    app, now = call.tenant, call.now
+    results, added = [], []
     for a in accounts:
-        if a in fresh:
+        if a in fresh and a in refused:
+            del fresh[a]
+            results.append({"Member_Account": a, "Result": RESULT_FAILED})
+        elif a in fresh:
             app.add_member(g, a, Member(Role="Member", JoinTime=int(now)))
             del fresh[a]
+            added.append(a)
             results.append({"Member_Account": a, "Result": RESULT_ADDED})
         else:
-            results.append({"Member_Account": a, "Result": RESULT_ALREADY})
+            results.append({"Member_Account": a, "Result": RESULT_FAILED if a in refused else RESULT_ALREADY})
+    if added:
+        cb.emit(call, "Group.CallbackAfterNewMemberJoin", {
+            "GroupId": g.GroupId, "Type": g.Type, "JoinType": "Invited", "Operator_Account": call.caller,
+            "NewMemberList": [{"Member_Account": a} for a in added]})
+        if g.MaxMemberNum and len(g.members) >= g.MaxMemberNum:
+            cb.emit(call, "Group.CallbackAfterGroupFull", {"GroupId": g.GroupId})
     return {"MemberList": results}
 
 
@@ -100,9 +145,13 @@ def h_delete_group_member(call) -> dict:
         if g.Owner_Account == call.caller:
             raise TencentError(10009)
         raise TencentError(10004, "the group owner cannot be removed")
-    for a in dict.fromkeys(accounts):
-        if a in g.members:
-            app.remove_member(g, a)
+    gone = [a for a in dict.fromkeys(accounts) if a in g.members]
+    for a in gone:
+        app.remove_member(g, a)
+    if gone:
+        cb.emit(call, "Group.CallbackAfterMemberExit", {
+            "GroupId": g.GroupId, "Type": g.Type, "ExitType": "Kicked", "Operator_Account": call.caller,
+            "ExitMemberList": [{"Member_Account": a} for a in gone]})
     return {}
 
 

@@ -4,6 +4,7 @@ these adapt a Call to them and apply the presence side effects (core/presence.py
 
 from __future__ import annotations
 
+from . import callbacks as cb
 from . import models_users as users
 
 
@@ -23,7 +24,12 @@ def h_query_online_status(call) -> dict:
 
 
 def h_portrait_set(call) -> dict:
-    return users.portrait_set(call.tenant, call.data)
+    """Profile.CallbackPortraitSet after success, with the items that were set (§13.6)."""
+    result = users.portrait_set(call.tenant, call.data)
+    cb.emit(call, "Profile.CallbackPortraitSet", {
+        "Operator_Account": call.caller, "From_Account": call.data["From_Account"],
+        "ProfileItem": [{"Tag": i["Tag"], "Value": i["Value"]} for i in call.data["ProfileItem"]]})
+    return result
 
 
 def h_portrait_get(call) -> dict:

@@ -17,7 +17,7 @@ from emulator.core.errors import ProviderError, SeedError
 from emulator.core.presence import TokenCheck
 from emulator.providers.base import Call, Provider, Route, TenantBackend
 
-from . import catalog, urls
+from . import callbacks, catalog, urls
 from .auth import decode_usersig, verify_usersig
 from .errors import TencentError
 from .gateway import GATEWAY_PATH, TencentGatewayProvider, gateway_route
@@ -125,6 +125,7 @@ class TencentProvider(Provider):
     name = "tencent"
     error_type = TencentError
     scenario_schema = TencentSection
+    callback_spec = callbacks.SPEC
 
     def __init__(self, clock) -> None:
         super().__init__(clock, TencentBackend(clock))

@@ -1,0 +1,260 @@
+"""OpenIM webhooks (openim-users-messages-webhooks.md §4): ``POST <url>/<callbackCommand>`` with the
+request's ``operationID`` header and a JSON body carrying ``callbackCommand``. Configured in the
+shape of ``config/webhooks.yml``: one entry per hook with ``enable``, ``timeout`` (s, default 5),
+``failedContinue``, ``attentionIds``, ``allowedTypes`` / ``deniedTypes``.
+
+Rules fire hooks where the real server does, through two calls:
+- ``before(key, body_fn, apply_reply)``: at the position of a before hook. The first time a rule
+  reaches it, it raises ``Ask`` (before the rule has changed anything); ``wrap`` turns that into
+  a ``Pending`` for the pipeline. When the reply is in, the rule runs again from the top (so every
+  check is made again after the wait) and ``before`` returns the decided reply this time; the
+  rule applies the overrides it allows.
+- ``after(key, body)``: queued with the request, sent once it succeeded.
+"""
+
+from __future__ import annotations
+
+import contextvars
+
+import orjson
+from marshmallow import Schema, fields, validate
+
+from emulator.core.callbacks import emit as emit_after
+from emulator.core.callbacks import (CallbackConfigSchema, CallbackSpec, Command, Outcome, Pending,
+                                     build_hook)
+
+from .errors import DATA_ERROR, OpenIMError
+
+NETWORK_ERROR = 90004
+DEFAULT_TIMEOUT_S = 5            # webhooks.yml: every hook timeout: 5
+
+# config key -> (callbackCommand, kind)   (§4.6; command strings of pkg/callbackstruct/constant.go)
+HOOKS = {
+    "beforeUserRegister": ("callbackBeforeUserRegisterCommand", "before"),
+    "afterUserRegister": ("callbackAfterUserRegisterCommand", "after"),
+    "beforeUpdateUserInfo": ("callbackBeforeUpdateUserInfoCommand", "before"),
+    "afterUpdateUserInfo": ("callbackAfterUpdateUserInfoCommand", "after"),
+    "beforeUpdateUserInfoEx": ("callbackBeforeUpdateUserInfoExCommand", "before"),
+    "afterUpdateUserInfoEx": ("callbackAfterUpdateUserInfoExCommand", "after"),
+    "beforeCreateGroup": ("callbackBeforeCreateGroupCommand", "before"),
+    "beforeMemberJoinGroup": ("callbackBeforeMembersJoinGroupCommand", "before"),
+    "afterCreateGroup": ("callbackAfterCreateGroupCommand", "after"),
+    "beforeInviteUserToGroup": ("callbackBeforeInviteJoinGroupCommand", "before"),
+    "beforeApplyJoinGroup": ("callbackBeforeJoinGroupCommand", "before"),
+    "afterJoinGroup": ("callbackAfterJoinGroupCommand", "after"),
+    "afterQuitGroup": ("callbackAfterQuitGroupCommand", "after"),
+    "afterKickGroupMember": ("callbackAfterKickGroupCommand", "after"),
+    "afterDismissGroup": ("callbackAfterDisMissGroupCommand", "after"),
+    "afterTransferGroupOwner": ("callbackAfterTransferGroupOwnerCommand", "after"),
+    "beforeSetGroupInfo": ("callbackBeforeSetGroupInfoCommand", "before"),
+    "afterSetGroupInfo": ("callbackAfterSetGroupInfoCommand", "after"),
+    "beforeSetGroupInfoEx": ("callbackBeforeSetGroupInfoExCommand", "before"),
+    "afterSetGroupInfoEx": ("callbackAfterSetGroupInfoExCommand", "after"),
+    "beforeSetGroupMemberInfo": ("callbackBeforeSetGroupMemberInfoCommand", "before"),
+    "afterSetGroupMemberInfo": ("callbackAfterSetGroupMemberInfoCommand", "after"),
+}
+# hooks whose body carries the request's operationID (§4.6); set-info ones send "" themselves
+WITH_OPERATION_ID = {"beforeCreateGroup", "beforeInviteUserToGroup", "afterJoinGroup"}
+MEMBER_OVERRIDES = ("nickname", "faceURL", "roleLevel", "muteEndTime", "ex")
+COMMAND_KEY = {cmd: key for key, (cmd, _) in HOOKS.items()}
+
+
+class HookSchema(Schema):
+    """One webhooks.yml entry (§4.1)."""
+
+    enable = fields.Boolean(load_default=False)
+    timeout = fields.Integer(load_default=DEFAULT_TIMEOUT_S, validate=validate.Range(min=0, max=600))
+    failedContinue = fields.Boolean(load_default=True)
+    attentionIds = fields.List(fields.String(), load_default=list)
+    allowedTypes = fields.List(fields.String(), load_default=list)
+    deniedTypes = fields.List(fields.String(), load_default=list)
+
+
+class OpenIMCallbackConfig(CallbackConfigSchema):
+    # webhooks.yml's per-hook entries; when given, only hooks with enable: true fire (the file's
+    # default is every hook off). Without it, ``commands`` ("all" or config keys) picks them.
+    hooks = fields.Dict(keys=fields.String(validate=validate.OneOf(list(HOOKS))),
+                        values=fields.Nested(HookSchema), load_default=None)
+    # §4.4: both tags never read failedContinue (a failed before hook always aborts). True makes
+    # the emulator honour it as the docs describe instead.
+    honour_failed_continue = fields.Boolean(load_default=False)
+
+
+def _enabled(data: dict, commands: dict) -> set:
+    hooks = data.get("hooks")
+    if hooks is not None:
+        return {HOOKS[k][0] for k, h in hooks.items() if h["enable"]}
+    wanted = data["commands"]
+    if wanted == "all":
+        return set(commands)
+    from marshmallow import ValidationError
+    if not isinstance(wanted, list) or any(k not in HOOKS for k in wanted):
+        raise ValidationError({"commands": [f'"all" or a list of webhook keys: {", ".join(HOOKS)}']})
+    return {HOOKS[k][0] for k in wanted}
+
+
+SPEC = CallbackSpec("openim", [Command(cmd, kind, DEFAULT_TIMEOUT_S) for cmd, kind in HOOKS.values()],
+                    OpenIMCallbackConfig, _enabled)
+
+
+class Ask(Exception):
+    """Raised at a before hook's position the first time a rule reaches it."""
+
+    def __init__(self, key: str, hook) -> None:
+        self.key, self.hook = key, hook
+
+
+class _Context:
+    __slots__ = ("call", "decided")
+
+    def __init__(self, call) -> None:
+        self.call = call
+        self.decided: dict[str, list] = {}   # key -> replies, in the order the rule asked
+
+
+_current: contextvars.ContextVar[_Context | None] = contextvars.ContextVar("openim_hooks", default=None)
+_asked: contextvars.ContextVar[dict | None] = contextvars.ContextVar("openim_asked", default=None)
+
+
+def _hook(call, key: str, body: dict):
+    engine = call.provider.callbacks
+    command, _ = HOOKS[key]
+    cfg = engine.config("openim", call.tenant_id, command) if engine is not None else None
+    if cfg is None:
+        return None
+    entry = (cfg.settings.get("hooks") or {}).get(key)
+    timeout = entry["timeout"] if entry and entry["timeout"] > 0 else DEFAULT_TIMEOUT_S
+    op_id = call.request.headers.get("operationID", "")
+    if key in WITH_OPERATION_ID:
+        body = {"operationID": op_id, **body}
+    payload = orjson.dumps({"callbackCommand": command, **body}) + b"\n"   # Go's encoder adds it
+    h = build_hook(engine, cfg, command, payload, content_type="application/json; charset=utf-8",
+                   headers={"operationID": op_id}, timeout_s=timeout,
+                   meta={"failed_continue": bool(entry and entry["failedContinue"])
+                         and cfg.settings["honour_failed_continue"]})
+    if h.url:
+        h.url = h.url.rstrip("/") + "/" + command
+    return h
+
+
+def before(key: str, body_fn) -> dict | None:
+    """At a before hook's position: None when the hook is off (or answered nothing usable),
+    else the reply to take overrides from; raises the refusal as the caller's error."""
+    ctx = _current.get()
+    if ctx is None:
+        return None
+    done = ctx.decided.get(key)
+    asked = _asked.get()
+    n = asked.get(key, 0)
+    asked[key] = n + 1
+    if done is not None and n < len(done):
+        return done[n]
+    h = _hook(ctx.call, key, body_fn())
+    if h is None:
+        return None
+    raise Ask(key, h)
+
+
+def active() -> bool:
+    return _current.get() is not None
+
+
+def after(key: str, body_fn) -> None:
+    """Queue an after hook (sent after the reply; its outcome is ignored, §4.3)."""
+    ctx = _current.get()
+    if ctx is None:
+        return
+    engine = ctx.call.provider.callbacks
+    if engine.config("openim", ctx.call.tenant_id, HOOKS[key][0]) is None:
+        return
+    emit_after(ctx.call, _hook(ctx.call, key, body_fn()))
+
+
+def decide(outcome: Outcome, h) -> dict | None:
+    """§4.4: only actionCode 0 with nextCode 1 stops the action (with the reply's errCode);
+    a network failure or timeout aborts with 90004, a body that is not JSON with 90007 (the
+    HTTP status is not checked). ``failedContinue`` counts only when honour_failed_continue."""
+    status = outcome.status
+    if status.startswith("not sent"):
+        return None
+    go_on = h.meta.get("failed_continue")
+    if status in ("timed out", "dropped") or (status == "failed" and outcome.http_status is None):
+        if go_on:
+            return None
+        outcome.refused("network error")
+        raise OpenIMError(NETWORK_ERROR, detail=f"{outcome.error}, post url={h.url}")
+    reply = outcome.reply
+    if not isinstance(reply, dict):
+        if go_on:
+            return None
+        outcome.refused("reply is not JSON")
+        raise OpenIMError(DATA_ERROR, detail="invalid character, response format error")
+    if reply.get("actionCode", 0) == 0 and reply.get("nextCode", 0) == 1:
+        outcome.refused(f"nextCode 1, errCode {reply.get('errCode')}")
+        code = reply.get("errCode") or 0
+        msg = str(reply.get("errMsg") or "")
+        raise OpenIMError(code if isinstance(code, int) and code > 0 else 500, msg,
+                          detail=str(reply.get("errDlt") or msg))
+    return reply
+
+
+def wrap(call, fn):
+    """Run rule ``fn()`` with hooks on; a before hook turns the call into a Pending chain."""
+    engine = call.provider.callbacks
+    if engine is None or not engine.active("openim", call.tenant_id):
+        return fn()
+    ctx = _Context(call)
+
+    def attempt(_unused=None):
+        token = _current.set(ctx)
+        asked = _asked.set({})
+        seq = call.tenant.id_seq         # a probe must not use up generated ids
+        call.extra.pop("after_hooks", None)
+        try:
+            return fn()
+        except Ask as exc:
+            call.tenant.id_seq = seq
+            key, hook = exc.key, exc.hook
+
+            def apply(outcome: Outcome):
+                ctx.decided.setdefault(key, []).append(decide(outcome, hook))
+                return attempt()
+            return Pending(hook, apply)
+        finally:
+            _current.reset(token)
+            _asked.reset(asked)
+    return attempt()
+
+
+def member_overrides(reply: dict | None) -> dict:
+    """beforeMemberJoinGroup's ``memberCallbackList`` by userID (§4.6; unknown IDs ignored)."""
+    out: dict = {}
+    for item in (reply or {}).get("memberCallbackList") or ():
+        if isinstance(item, dict) and isinstance(item.get("userID"), str):
+            out[item["userID"]] = item
+    return out
+
+
+def apply_member(m, item: dict | None) -> None:
+    """Set the fields a memberCallbackList entry gives (roleLevel is not validated, as upstream)."""
+    if item:
+        for k in MEMBER_OVERRIDES:
+            v = item.get(k)
+            if v is not None and type(v) is type(getattr(m, k)):   # a wrong type is ignored
+                setattr(m, k, v)
+
+
+USER_DEFAULTS = {"nickname": "", "faceURL": "", "ex": "", "appMangerLevel": 0, "globalRecvMsgOpt": 0}
+
+
+def users_override(items: list) -> list:
+    """beforeUserRegister's ``users``: inserted without re-validation upstream; the emulator
+    keeps entries with a string userID and fills missing fields with their zero values."""
+    out = []
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("userID"), str) and item["userID"]:
+            u = dict(USER_DEFAULTS)
+            u.update({k: v for k, v in item.items() if k in USER_DEFAULTS and type(v) is type(u[k])})
+            u["userID"] = item["userID"]
+            out.append(u)
+    return out
