@@ -114,12 +114,22 @@ class Server:
         self.stop()
 
 
-def emulator_argv(scenario: Path | None, providers: list[str]) -> list[str]:
-    """`python -m emulator` when every provider imports; else bench.serve with the ones that do."""
+def emulator_argv(scenario: Path | None, providers: list[str], loop: str = "asyncio") -> list[str]:
+    """`python -m emulator` when every provider imports; else bench.serve with the ones that do.
+    `loop` is the event loop (--loop): asyncio unless a figure says otherwise."""
     extra = ["--scenario", str(scenario)] if scenario else []
+    extra += ["--loop", loop]
     if list(providers) == list(PROVIDERS):
         return [PYTHON, "-m", "emulator", "--port", "0", "--log-level", "WARNING", *extra]
     return [PYTHON, "-m", "bench.serve", "--providers", ",".join(providers), *extra]
+
+
+def have_uvloop() -> bool:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 # --- HTTP --------------------------------------------------------------------------------------

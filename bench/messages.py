@@ -162,6 +162,87 @@ async def _flat(reps: int, batch: int) -> list:
     return rows
 
 
+async def _openim_flat(reps: int, batch: int) -> list:
+    """OpenIM send_msg (a member's group send) into a group conversation holding HISTORY
+    messages beside one into a fresh group, same tenant; the history is sent through the API."""
+    from bench.inproc import app_client
+
+    doc = clients.scenario(["openim"], 100, 0)
+    members = clients.users(clients.READ_MEMBERS)
+    doc["openim"]["tenants"][0]["groups"].append({"groupID": "bh", "groupName": "history",
+                                                  "ownerUserID": clients.OWNER, "memberUserIDs": members})
+    rows = []
+    async with app_client(["openim"], doc, journal_size=1) as (client, rt, s):
+        tenant = next(iter(rt.providers["openim"].backend.tenants.values()))
+        tenant.messages.cap = 3 * HISTORY      # room for the history and the batches: no drops
+        counter = iter(range(10**9))
+
+        def body(gid: str) -> dict:
+            return {"sendID": "bu0", "groupID": gid, "sessionType": 3, "contentType": 101,
+                    "content": {"content": f"bench {next(counter)}"}}
+
+        for _ in range(HISTORY):
+            r = await s.openim("/msg/send_msg", body("bh"))
+            assert r.get("errCode") == 0, r
+
+        async def one_batch(gid: str) -> float:
+            t0 = time.process_time()
+            for _ in range(batch):
+                r = await s.openim("/msg/send_msg", body(gid))
+                assert r.get("errCode") == 0, r
+            return (time.process_time() - t0) / batch * 1e6
+
+        small, big = [], []
+        for _ in range(reps):     # interleaved, so drift in the machine's load hits both
+            small.append(await one_batch("br"))
+            big.append(await one_batch("bh"))
+        base, high = median(small), median(big)
+        ratio = high / base if base else float("inf")
+        rows.append(["openim", "send_msg (group)", f"{base:.0f}", f"{high:.0f}", f"{ratio:.2f}",
+                     f"<= {TARGET_FLAT}", verdict(ratio <= TARGET_FLAT)])
+    return rows
+
+
+async def _rongcloud_flat(reps: int, batch: int) -> list:
+    """RongCloud group publish into a group conversation holding HISTORY messages beside one
+    into a fresh group, same app; the history is published through the API."""
+    from bench.inproc import app_client
+
+    doc = clients.scenario(["rongcloud"], 100, 0)
+    doc["rongcloud"]["apps"][0]["groups"].append({"groupId": "bh", "name": "history", "owner": clients.OWNER,
+                                                  "members": clients.users(clients.READ_MEMBERS)})
+    rows = []
+    async with app_client(["rongcloud"], doc, journal_size=1) as (client, rt, s):
+        app = next(iter(rt.providers["rongcloud"].backend.tenants.values()))
+        app.messages.cap = 3 * HISTORY      # room for the history and the batches: no drops
+        counter = iter(range(10**9))
+
+        def form(gid: str) -> dict:
+            return {"fromUserId": "bu0", "toGroupId": gid, "objectName": "RC:TxtMsg",
+                    "content": '{"content":"bench %d"}' % next(counter)}
+
+        for _ in range(HISTORY):
+            r = await s.rongcloud("/message/group/publish.json", form("bh"))
+            assert r.get("code") == 200, r
+
+        async def one_batch(gid: str) -> float:
+            t0 = time.process_time()
+            for _ in range(batch):
+                r = await s.rongcloud("/message/group/publish.json", form(gid))
+                assert r.get("code") == 200, r
+            return (time.process_time() - t0) / batch * 1e6
+
+        small, big = [], []
+        for _ in range(reps):
+            small.append(await one_batch("br"))
+            big.append(await one_batch("bh"))
+        base, high = median(small), median(big)
+        ratio = high / base if base else float("inf")
+        rows.append(["rongcloud", "message/group/publish", f"{base:.0f}", f"{high:.0f}", f"{ratio:.2f}",
+                     f"<= {TARGET_FLAT}", verdict(ratio <= TARGET_FLAT)])
+    return rows
+
+
 async def _child(n: int, group: bool) -> dict:
     from bench.inproc import app_client
 
@@ -220,10 +301,13 @@ def run(seconds: float, reps: int, batch: int, n_memory: int) -> str:
                  "moves the sender's read position).")]
     out.append(table(f"Messages: per-send cost at 0 and {HISTORY:,} stored messages",
                      ["provider", "API", "us/send at 0", f"us/send at {HISTORY:,}", "ratio", "target",
-                      "verdict"], asyncio.run(_flat(reps, batch)),
+                      "verdict"], asyncio.run(_flat(reps, batch)) + asyncio.run(_openim_flat(reps, batch))
+                     + asyncio.run(_rongcloud_flat(reps, batch)),
                      f"process CPU time per send (client and server share the process), median of {reps} "
                      f"interleaved batches of {batch} signed in-process calls; the long group and "
-                     f"one-to-one conversations each hold {HISTORY:,} messages (tenant cap raised)."))
+                     f"one-to-one conversations each hold {HISTORY:,} messages (tenant cap raised); OpenIM's "
+                     f"group conversation is filled with {HISTORY:,} send_msg calls first, RongCloud's with "
+                     f"{HISTORY:,} group publishes."))
     out.append(table("Messages: bytes per stored text message",
                      ["provider", "API", "stored", "conversations", "failed", "RSS delta MiB", "bytes/message",
                       "target", "verdict"], memory(n_memory),

@@ -175,12 +175,82 @@ async def _wrap(provider: str, coro) -> bool:
     return ok(provider, await coro)
 
 
+# --- users, profiles, tokens, presence (issue 16): an empty tenant beside one of 10,000 users ------
+USERS_BIG = 10_000
+
+
+def _users_calls(provider: str, s, k: int):
+    """(label, coroutine factory) pairs: one call of each user-family API on user ``bu<k>``.
+    ``k`` varies per call so no call answers from a result the previous one warmed."""
+    u = f"bu{k}"
+    if provider == "tencent":
+        return [("portrait_get (read)", lambda: s.tencent("portrait_get", {
+                    "To_Account": [u], "TagList": ["Tag_Profile_IM_Nick", "Tag_Profile_IM_Gender"]},
+                    service="profile")),
+                ("portrait_set (write)", lambda: s.tencent("portrait_set", {
+                    "From_Account": u, "ProfileItem": [{"Tag": "Tag_Profile_IM_Nick", "Value": f"n{k}"}]},
+                    service="profile")),
+                ("query_online_status (presence)", lambda: s.tencent("query_online_status", {
+                    "To_Account": [u], "IsNeedDetail": 1}, service="openim"))]
+    if provider == "openim":
+        return [("get_users_info (read)", lambda: s.openim("/user/get_users_info", {"userIDs": [u]})),
+                ("get_users page 1 of 10 (read)", lambda: s.openim("/user/get_users", {
+                    "pagination": {"pageNumber": 1, "showNumber": 10}})),
+                ("update_user_info_ex (write)", lambda: s.openim("/user/update_user_info_ex", {
+                    "userInfo": {"userID": u, "nickname": f"n{k}"}})),
+                ("get_users_online_status (presence)", lambda: s.openim(
+                    "/user/get_users_online_status", {"userIDs": [u]}))]
+    return [("user/getToken (write: user + token)", lambda: s.rongcloud("/user/getToken.json", {
+                "userId": u, "name": f"n{k}", "portraitUri": ""})),
+            ("user/info (read)", lambda: s.rongcloud("/user/info.json", {"userId": u})),
+            ("user/checkOnline (presence)", lambda: s.rongcloud("/user/checkOnline.json", {"userId": u}))]
+
+
+async def _users_tenant(provider: str, n_users: int, reps: int) -> dict[str, float]:
+    doc = clients.scenario([provider], n_users, 0)
+    out: dict[str, float] = {}
+    async with app_client([provider], doc, journal_size=1) as (client, rt, s):
+        if provider == "rongcloud":   # its users (and their tokens) exist once getToken made them
+            for k in range(n_users):
+                if not ok(provider, await s.rongcloud("/user/getToken.json", {
+                        "userId": f"bu{k}", "name": f"bu{k}", "portraitUri": ""})):
+                    raise RuntimeError("rongcloud: filling users failed")
+        labels = [label for label, _ in _users_calls(provider, s, 0)]
+        for i, label in enumerate(labels):
+            times, good = [], True
+            for r in range(reps):
+                call = _users_calls(provider, s, (r * 7919) % n_users)[i][1]
+                t0 = time.perf_counter()
+                good = good and ok(provider, await call())
+                times.append((time.perf_counter() - t0) * 1000)
+            out[label] = median(times) if good else float("nan")
+    return out
+
+
+def users_rows(providers: list[str], reps: int) -> list[list]:
+    rows = []
+    for p in providers:
+        small = asyncio.run(_users_tenant(p, 20, reps))
+        big = asyncio.run(_users_tenant(p, USERS_BIG, reps))
+        for label, ms in small.items():
+            ratio = big[label] / ms if ms else float("nan")
+            rows.append([p, label, f"{ms:.2f}", f"{big[label]:.2f}", f"{ratio:.2f}x", f"<= {TARGET}x",
+                         verdict(ratio <= TARGET) if ratio == ratio else "FAILED calls"])
+    return rows
+
+
 def run(providers: list[str], reps: int = 5, read_reps: int = 20) -> str:
     rows = []
     for p in providers:
         rows += asyncio.run(_provider(p, reps, read_reps))
+    users = table(f"Scaling: user families, a tenant of 20 users vs {USERS_BIG:,} (in-process, signed, "
+                  "median ms per call)",
+                  ["provider", "call", "20 users ms", f"{USERS_BIG:,} users ms", "ratio", "target", "verdict"],
+                  users_rows(providers, read_reps * 5),
+                  "RongCloud's users (and one token each) are made by getToken calls; Tencent's and "
+                  "OpenIM's come from the scenario. Each call names a different user.")
     return table("Scaling: per-call cost as the state grows (in-process, signed, median ms per call)",
                  ["provider", "call", "ms", "vs first row", "target", "verdict"], rows,
                  "Tencent and OpenIM add 300 in one call; RongCloud's join takes at most 100, so its "
                  "row is 3 calls. Joined groups 'all' answers 1,000 entries, so it grows with the "
-                 "answer; the two 'page of 100' rows must match.")
+                 "answer; the two 'page of 100' rows must match.") + "\n" + users

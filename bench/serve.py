@@ -10,7 +10,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from emulator.cli import serve
+from emulator.cli import loop_factory, serve
 from emulator.settings import Settings
 
 
@@ -19,10 +19,12 @@ def main() -> None:
     p.add_argument("--providers", required=True)
     p.add_argument("--scenario", type=Path, default=None)
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--loop", default="asyncio")
     a = p.parse_args()
     logging.basicConfig(level="WARNING")
-    asyncio.run(serve(Settings(port=a.port, scenario=a.scenario, log_level="WARNING",
-                               providers=tuple(a.providers.split(",")))))
+    with asyncio.Runner(loop_factory=loop_factory(a.loop)[1]) as runner:
+        runner.run(serve(Settings(port=a.port, scenario=a.scenario, log_level="WARNING",
+                                  providers=tuple(a.providers.split(",")))))
 
 
 if __name__ == "__main__":

@@ -314,7 +314,7 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
                           handler_args={"auto_decompress": False})
     app[RUNTIME] = rt
     for provider in rt.providers.values():
-        for route in provider.routes():
+        for route in provider.route_table():
             owner = route.envelope or provider
             handler = make_handler(rt, owner, route)
             rt.route_index[handler.route_key] = (owner, route)

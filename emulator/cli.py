@@ -24,6 +24,7 @@ ENV = {
     "journal_body_bytes": "IMEMU_JOURNAL_BODY_BYTES", "journal_max_bytes": "IMEMU_JOURNAL_MAX_BYTES",
     "max_connections": "IMEMU_MAX_CONNECTIONS", "header_timeout_s": "IMEMU_HEADER_TIMEOUT",
     "keepalive_timeout_s": "IMEMU_KEEPALIVE_TIMEOUT",
+    "loop": "IMEMU_LOOP",
 }
 
 
@@ -122,6 +123,9 @@ def parse_args(argv: list[str] | None) -> Settings:
                    help="with --data-dir: logged writes between snapshots, the most a restart "
                         "replays [IMEMU_SNAPSHOT_EVERY, 10000]")
     _add_limit_flags(p, d)
+    p.add_argument("--loop", default=_env("loop", d.loop), choices=LOOPS,
+                   help="event loop: uvloop (a libuv loop, ~1.3x the requests per CPU second) or "
+                        "asyncio; auto picks uvloop when it is installed [IMEMU_LOOP, auto]")
     p.add_argument("--version", action="version", version=f"im-emulator {__version__}")
     p.epilog = ("Credentials, offline: im-emulator sign tencent|gateway|rongcloud, "
                 "im-emulator token openim (see im-emulator sign -h).")
@@ -130,10 +134,13 @@ def parse_args(argv: list[str] | None) -> Settings:
         p.error(f"{ENV['log_level']}: {a.log_level!r} is not one of DEBUG, INFO, WARNING, ERROR")
     if a.sync not in ("normal", "full"):   # argparse does not check a default from the environment
         p.error(f"--sync / IMEMU_SYNC must be normal or full, not {a.sync!r}")
+    if a.loop not in LOOPS:
+        p.error(f"--loop / IMEMU_LOOP must be one of {', '.join(LOOPS)}, not {a.loop!r}")
     return Settings(host=a.host, port=a.port, scenario=resolve_scenario_arg(a.scenario), state_file=a.state_file,
                     journal_size=a.journal_size, log_level=a.log_level.upper(), admin_token=a.admin_token,
                     tls=a.tls, tls_dir=a.tls_dir, data_dir=a.data_dir, sync=a.sync,
-                    snapshot_every=a.snapshot_every, **{name: getattr(a, name) for name in LIMIT_FLAGS})
+                    snapshot_every=a.snapshot_every, loop=a.loop,
+                    **{name: getattr(a, name) for name in LIMIT_FLAGS})
 
 
 # The reliability limits (README "Reliability"): Settings field -> (flag, type, help).
@@ -163,6 +170,27 @@ def _add_limit_flags(p: argparse.ArgumentParser, d: Settings) -> None:
         default = getattr(d, name)
         p.add_argument(flag, dest=name, type=kind, default=_env_value(p, name, kind, default),
                        help=f"{text} [{ENV[name]}, {default:,}]")
+
+
+LOOPS = ("auto", "asyncio", "uvloop")
+
+
+class LoopUnavailable(Exception):
+    pass
+
+
+def loop_factory(choice: str):
+    """(name, factory for asyncio.Runner): uvloop's libuv loop when chosen, or on auto when it is
+    importable (it is a dependency; a platform without a wheel falls back to asyncio)."""
+    if choice != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if choice == "uvloop":
+                raise LoopUnavailable("--loop uvloop: uvloop is not installed (pip install uvloop)") from None
+        else:
+            return "uvloop", uvloop.new_event_loop
+    return "asyncio", None
 
 
 class TLSUnavailable(Exception):
@@ -263,8 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     from emulator.core.errors import ScenarioError
     from emulator.core.persist import PersistError
     try:
-        errors = asyncio.run(serve(settings))
-    except TLSUnavailable as exc:
+        loop_name, factory = loop_factory(settings.loop)
+        logging.getLogger("emulator").debug("event loop: %s", loop_name)
+        with asyncio.Runner(loop_factory=factory) as runner:
+            errors = runner.run(serve(settings))
+    except (TLSUnavailable, LoopUnavailable) as exc:
         print(f"im-emulator: {exc}", file=sys.stderr)
         return 2
     except ScenarioError as exc:

@@ -30,6 +30,7 @@ class Settings:
     data_dir: Path | None = None     # --data-dir / IMEMU_DATA_DIR: durable state (core/persist.py)
     sync: str = "normal"             # --sync / IMEMU_SYNC: normal (survives kill -9) or full (power loss)
     snapshot_every: int = 10_000     # --snapshot-every / IMEMU_SNAPSHOT_EVERY: log entries per snapshot
+    loop: str = "auto"               # --loop / IMEMU_LOOP: auto (uvloop when importable), asyncio, uvloop
     # Largest request body read; bigger bodies are refused by the provider's own rule when it has
     # one (RongCloud: 1508 over 100 KB), otherwise by this cap.
     max_body_bytes: int = 16 * 1024 * 1024

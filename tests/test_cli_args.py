@@ -26,6 +26,8 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess:
     (["--journal-size", "0"], {}, "--journal-size: must be at least 1"),
     ([], {"IMEMU_LOG_LEVEL": "chatty"}, "IMEMU_LOG_LEVEL: 'chatty' is not one of"),
     (["--no-such-flag"], {}, "unrecognized arguments: --no-such-flag"),
+    (["--loop", "trio"], {}, "invalid choice: 'trio'"),
+    ([], {"IMEMU_LOOP": "trio"}, "IMEMU_LOOP must be one of auto, asyncio, uvloop, not 'trio'"),
 ])
 def test_bad_arguments_give_one_line_and_exit_2(args, env, needle):
     out = run(*args, **env)
@@ -88,3 +90,32 @@ def test_admin_token_leaves_only_health_open(servers):
         status, body = s.request(method, path, headers={"X-Emulator-Token": "t0ken-"})
         assert status == 401 and "X-Emulator-Token" in body["error"], (method, path)
         assert s.request(method, path, headers={"X-Emulator-Token": "t0ken"})[0] == 200, (method, path)
+
+
+# --- the event loop (--loop / IMEMU_LOOP) -----------------------------------------------------
+
+@pytest.mark.parametrize("args,env,expected", [
+    (["--loop", "asyncio"], {}, "asyncio"),
+    (["--loop", "uvloop"], {}, "uvloop"),
+    ([], {"IMEMU_LOOP": "asyncio"}, "asyncio"),
+    ([], {}, "uvloop"),                     # auto: uvloop when importable (a dependency)
+])
+def test_loop_choice_serves_on_the_chosen_loop(servers, args, env, expected):
+    pytest.importorskip("uvloop")
+    s = servers(*args, "--log-level", "DEBUG", env=_env(**env))
+    s.wait_listening()
+    status, health = s.get("/_emulator/health")
+    assert status == 200 and health["status"] == "ok"
+    assert s.stop() < 5
+    assert f"event loop: {expected}" in s.stderr()
+
+
+def test_loop_factory_falls_back_only_on_auto(monkeypatch):
+    import sys as _sys
+
+    from emulator.cli import LoopUnavailable, loop_factory
+    monkeypatch.setitem(_sys.modules, "uvloop", None)    # as if uvloop had no wheel here
+    assert loop_factory("auto") == ("asyncio", None)
+    assert loop_factory("asyncio") == ("asyncio", None)
+    with pytest.raises(LoopUnavailable, match="uvloop is not installed"):
+        loop_factory("uvloop")

@@ -55,6 +55,24 @@ async def test_get_users_paging_levels_and_filters(client, openim_admin_token, o
     assert [u["userID"] for u in body["data"]["users"]] == ["bob", "lvl1"]
 
 
+async def test_get_users_total_follows_each_registration(client, openim_admin_token, openim_user_token):
+    """get_users' unfiltered total is counted once per change of the user table (flat cost):
+    every registration, listed or not, must show in the next answer."""
+    bob = await openim_user_token("bob")
+    page = {"pagination": {"pageNumber": 1, "showNumber": 100}}
+    _, before = await call(client, "/user/get_users", page, bob)
+    for users, listed in (([{"userID": "late1", "nickname": "L"}], 1),
+                          ([{"userID": "late2", "nickname": "N", "appMangerLevel": 3}], 0),
+                          ([{"userID": "late3", "nickname": "M"}, {"userID": "late4", "nickname": "O"}], 2)):
+        _, body = await call(client, "/user/user_register", {"users": users}, openim_admin_token)
+        assert body["errCode"] == 0
+        _, after = await call(client, "/user/get_users", page, bob)
+        assert after["data"]["total"] == before["data"]["total"] + listed
+        assert len(after["data"]["users"]) == after["data"]["total"]
+        before = after
+    assert [u["userID"] for u in before["data"]["users"]][-3:] == ["late1", "late3", "late4"]
+
+
 @pytest.mark.parametrize("body, expected", [
     ({}, (1001, "pagination is empty")),
     ({"pagination": {"pageNumber": 0, "showNumber": 1}}, (1001, "pageNumber is invalid")),

@@ -43,10 +43,18 @@ class Provider(ABC):
     def routes(self) -> list[Route]:
         ...
 
+    def route_table(self) -> list[Route]:
+        """``routes()`` built once per provider: building them instantiates every route's schema,
+        and start-up asked for them three times (app, faults, scenario check)."""
+        table = self.__dict__.get("_route_table")
+        if table is None:
+            table = self.__dict__["_route_table"] = self.routes()
+        return table
+
     def api_routes(self) -> list[Route]:
         """The emulated APIs, one per real path: what the README coverage table and the OpenAPI
         document list. Catch-all routes (a ``{`` in the path) and OPTIONS are left out."""
-        return [r for r in self.routes() if "{" not in r.path and r.method != "OPTIONS"]
+        return [r for r in self.route_table() if "{" not in r.path and r.method != "OPTIONS"]
 
     def resolve(self, call: Call) -> Route:
         """Pick the concrete route for a catch-all path (Tencent's /v4/{service}/{command})."""
@@ -65,7 +73,7 @@ class Provider(ABC):
     def not_found_route(self) -> Route | None:
         """The route answering a claimed path it does not serve: by default its own catch-all
         route named ``not_found``, if it has one."""
-        return next((r for r in self.routes() if r.api == "not_found"), None)
+        return next((r for r in self.route_table() if r.api == "not_found"), None)
 
     # --- pipeline hooks --------------------------------------------------------------------
     def tenant_hint(self, call: Call) -> str | None:

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import warnings
-
-import jwt
-from jwt.warnings import InsecureKeyLengthWarning
 
 from emulator.core.cache import BoundedCache
 
@@ -19,8 +17,16 @@ from .errors import (JWT, TOKEN_EXPIRED, TOKEN_KICKED, TOKEN_MALFORMED, TOKEN_NO
                      TOKEN_NOT_VALID_YET, TOKEN_UNKNOWN, OpenIMError, wrapped)
 from .models import Tenant
 
-# The server's default secret (openIM123) is short by design; PyJWT's advice does not apply.
-warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
+
+@functools.cache
+def _jwt():
+    """PyJWT, imported on the first token rather than at start: it pulls in cryptography, a
+    large share of start-up (bench/README.md, round 3), and no token exists before a request."""
+    import jwt
+    from jwt.warnings import InsecureKeyLengthWarning
+    # The server's default secret (openIM123) is short by design; PyJWT's advice does not apply.
+    warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
+    return jwt, InsecureKeyLengthWarning
 
 ADMIN_PLATFORM_ID = 10          # constant.AdminPlatformID
 NORMAL, INVALID, KICKED = 0, 1, 2   # token states in the Redis hash
@@ -65,6 +71,7 @@ def signature_ok(token: str, header: dict, secret: str) -> bool:
         raise OpenIMError(TOKEN_UNKNOWN, f"signing method {alg} is unavailable.")
     if alg not in HMAC_ALGS:
         raise OpenIMError(TOKEN_UNKNOWN, "key is of invalid type")
+    jwt, InsecureKeyLengthWarning = _jwt()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", InsecureKeyLengthWarning)
@@ -236,6 +243,7 @@ def _purge(t: Tenant, now: float) -> None:
 
 
 def _sign(claims: dict, secret: str) -> str:
+    jwt, InsecureKeyLengthWarning = _jwt()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InsecureKeyLengthWarning)
         return jwt.encode(claims, secret, algorithm="HS256")

@@ -9,6 +9,8 @@ platform's tokens come from the token store (auth.py).
 
 from __future__ import annotations
 
+from itertools import islice
+
 import re
 
 from . import auth
@@ -54,12 +56,32 @@ def _matcher(pattern: str):
         raise OpenIMError(INTERNAL, detail=f"invalid regex {pattern!r}: {exc}") from None
 
 
+def _listed_count(t: Tenant) -> int:
+    """How many users get_users lists, counted once per change of the user table: users are only
+    ever added (register, seed, load) and appMangerLevel is fixed at registration, so the count
+    is a function of (size, newest userID). Kept beside the tenant, not in its state."""
+    key = (len(t.users), next(reversed(t.users), None))
+    cached = t.__dict__.get("_listed_count")
+    if cached is None or cached[0] != key:
+        cached = (key, sum(1 for u in t.users.values() if u.appMangerLevel in LISTED_LEVELS))
+        t.__dict__["_listed_count"] = cached
+    return cached[1]
+
+
 def get_users(t: Tenant, op: str, req: dict, now: int):
     """Any token. Only appMangerLevel 0/1; userID / nickName filters OR'ed; page over
     registration order; an empty page is users null with total still set."""
     check_pagination(req["pagination"])
-    users = [u for u in t.users.values() if u.appMangerLevel in LISTED_LEVELS]
     uid, nick = req["userID"], req["nickName"]
+    if not uid and not nick:   # the usual call: a page of everyone, cost flat in the user count
+        p = req["pagination"]
+        start, size = (p["pageNumber"] - 1) * p["showNumber"], p["showNumber"]
+        total = _listed_count(t)
+        if size <= 0 or start >= total:
+            return {"total": total, "users": None}
+        listed = (u for u in t.users.values() if u.appMangerLevel in LISTED_LEVELS)
+        return {"total": total, "users": [user_info(u) for u in islice(listed, start, start + size)]}
+    users = [u for u in t.users.values() if u.appMangerLevel in LISTED_LEVELS]
     if uid or nick:
         by_id = _matcher(uid) if uid else None
         by_nick = _matcher(nick) if nick else None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jwt
 import orjson
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
@@ -104,6 +103,7 @@ class TencentGatewayProvider(Provider):
         token = call.request.headers.get(TOKEN_HEADER, "")
         if not token or cfg is None:
             raise GatewayError(401)
+        import jwt   # on the first gateway call, not at start (it pulls in cryptography)
         try:
             if token in cfg["accept_tokens"]:
                 claims = jwt.decode(token, options={"verify_signature": False})
