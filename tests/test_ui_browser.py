@@ -27,7 +27,8 @@ from tests.tencent_support import tencent_query
 
 selenium = pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[test]')")
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException  # noqa: E402
+from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,  # noqa: E402
+                                        WebDriverException)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -113,7 +114,19 @@ def emu():
 
 
 def wait(drv, cond, what: str):
-    return WebDriverWait(drv, WAIT_S, poll_frequency=0.1).until(lambda d: cond(d), message=what)
+    """Poll ``cond``; live refreshes re-render rows and buttons, so an element that went stale
+    between finding and reading it means "try again", not a failure."""
+    return WebDriverWait(drv, WAIT_S, poll_frequency=0.1,
+                         ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                         ).until(lambda d: cond(d), message=what)
+
+
+def click(drv, css: str) -> None:
+    """Click the element ``css`` names, finding it again if a live refresh replaced it."""
+    def attempt(d):
+        d.find_element(By.CSS_SELECTOR, css).click()
+        return True
+    wait(drv, attempt, f"click {css}")
 
 
 def text(drv, css: str) -> str:
@@ -148,7 +161,7 @@ def test_tenants_live_group_members_journal_reset(browser, emu, shots):
     wait(drv, lambda d: d.find_elements(By.CSS_SELECTOR, '[data-tenant="tencent/1400000000"]'), "tencent tenant")
     assert drv.find_elements(By.CSS_SELECTOR, '[data-tenant="openim/default"]')
     assert drv.find_elements(By.CSS_SELECTOR, '[data-tenant="rongcloud/uwd1c0sxdlx2"]')
-    drv.find_element(By.CSS_SELECTOR, '[aria-label="Open tencent tenant 1400000000"]').click()
+    click(drv, '[aria-label="Open tencent tenant 1400000000"]')
     wait(drv, lambda d: "1400000000" in text(d, "#tenant-h"), "tenant detail")
     assert "No rows." in text(drv, "#rows-view")       # no groups yet
 
@@ -178,9 +191,13 @@ def test_tenants_live_group_members_journal_reset(browser, emu, shots):
     Select(form.find_element(By.NAME, "provider")).select_by_value("tencent")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait(drv, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#journal-table tbody tr")) == 1, "one filtered row")
-    only = drv.find_element(By.CSS_SELECTOR, "#journal-table tbody tr")
-    assert "group_open_http_svc/create_group" in only.text and str(code) in only.text
-    only.find_element(By.CSS_SELECTOR, "button").click()
+    def open_only(d):   # read the one row and open it in one go (a refresh may replace it)
+        only = d.find_element(By.CSS_SELECTOR, "#journal-table tbody tr")
+        seen = (only.text, only.get_attribute("data-seq"))
+        only.find_element(By.CSS_SELECTOR, "button").click()
+        return seen
+    only_text, only_seq = wait(drv, open_only, "open the filtered row")
+    assert "group_open_http_svc/create_group" in only_text and str(code) in only_text
     wait(drv, lambda d: d.find_element(By.ID, "entry-detail").is_displayed(), "entry detail")
     req = json.loads(text(drv, "#entry-request"))
     assert req["body"]["Owner_Account"] == "nobody-here"
@@ -190,7 +207,7 @@ def test_tenants_live_group_members_journal_reset(browser, emu, shots):
     # Escape closes the detail and puts the focus back on the row's button
     drv.switch_to.active_element.send_keys(Keys.ESCAPE)
     wait(drv, lambda d: not d.find_element(By.ID, "entry-detail").is_displayed(), "detail closed")
-    assert drv.switch_to.active_element.get_attribute("aria-label") == f"Show request {only.get_attribute('data-seq')}"
+    assert drv.switch_to.active_element.get_attribute("aria-label") == f"Show request {only_seq}"
 
     # reset from the page: the group is gone from the state and from the page
     Select(drv.find_element(By.ID, "reset-scope")).select_by_value("tencent/1400000000")
@@ -208,7 +225,7 @@ def test_users_tokens_and_presence(browser, emu):
     status, body = emu.call("POST", "/user/getToken.json", rc_form({"userId": "ui-user", "name": "UI User"}).encode(),
                             headers={**rc_sign(), "Content-Type": "application/x-www-form-urlencoded"})
     assert status == 200 and body["code"] == 200, body
-    drv.find_element(By.CSS_SELECTOR, '[aria-label="Open rongcloud tenant uwd1c0sxdlx2"]').click()
+    click(drv, '[aria-label="Open rongcloud tenant uwd1c0sxdlx2"]')
     wait(drv, lambda d: "rongcloud / uwd1c0sxdlx2" in text(d, "#tenant-h"), "tenant detail")
     click_kind(drv, "users")
     wait(drv, lambda d: d.find_elements(By.CSS_SELECTOR, '#rows-view tr[data-key="ui-user"]'), "user row")
@@ -294,14 +311,16 @@ def test_group_conversation_newest_last_with_marks(browser, emu):
     _, recalled = tencent(emu, "group_msg_recall", {"GroupId": gid, "MsgSeqList": [{"MsgSeq": 1}]})
     assert recalled["ErrorCode"] == 0, recalled
     open_page(drv, emu)
-    drv.find_element(By.CSS_SELECTOR, '[aria-label="Open tencent tenant 1400000000"]').click()
+    click(drv, '[aria-label="Open tencent tenant 1400000000"]')
     wait(drv, lambda d: d.find_elements(By.CSS_SELECTOR, f'#rows-view tr[data-key="{gid}"]'), "group row")
     drv.find_element(By.CSS_SELECTOR, f'[aria-label="Messages of group:{gid}"]').send_keys(Keys.ENTER)
     wait(drv, lambda d: "(3 messages" in text(d, "#conversation-h"), "conversation heading")
-    rows = drv.find_elements(By.CSS_SELECTOR, "#messages-table tbody tr")
-    assert ["first words" in rows[0].text, "third words" in rows[-1].text] == [True, True]   # newest last
-    assert rows[0].get_attribute("class") == "recalled" and "recalled" in rows[0].text
-    assert rows[-1].get_attribute("class") in ("", None)
+    rows = wait(drv, lambda d: [(tr.text, tr.get_attribute("class"))
+                                for tr in d.find_elements(By.CSS_SELECTOR, "#messages-table tbody tr")],
+                "message rows")
+    assert ["first words" in rows[0][0], "third words" in rows[-1][0]] == [True, True]   # newest last
+    assert rows[0][1] == "recalled" and "recalled" in rows[0][0]
+    assert rows[-1][1] in ("", None)
     # a message sent now appears live, at the bottom
     tencent(emu, "send_group_msg", {"GroupId": gid, "From_Account": "bob", "Random": 9,
                                     "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "live one"}}]})
@@ -346,7 +365,7 @@ def test_callback_delivery_appears_live(browser, emu):
         open_page(drv, emu)
         wait(drv, lambda d: d.find_element(By.ID, "callbacks").is_displayed(), "callbacks section")
         # the tenant's settings show its callback configuration
-        drv.find_element(By.CSS_SELECTOR, '[aria-label="Open tencent tenant 1400000000"]').click()
+        click(drv, '[aria-label="Open tencent tenant 1400000000"]')
         wait(drv, lambda d: url in d.find_element(By.ID, "tenant-settings").get_attribute("textContent"), "config")
         assert "cb-signing-token" not in drv.page_source      # masked as the journal masks secrets
         _, body = tencent(emu, "create_group", {"Owner_Account": "leckie", "Type": "Public", "Name": "cb"})
@@ -354,8 +373,11 @@ def test_callback_delivery_appears_live(browser, emu):
         after = "Group.CallbackAfterCreateGroup"
         wait(drv, lambda d: any(after in tr.text and "delivered" in tr.text
                                 for tr in d.find_elements(By.CSS_SELECTOR, "#callback-table tbody tr")), "delivery")
-        row = next(tr for tr in drv.find_elements(By.CSS_SELECTOR, "#callback-table tbody tr") if after in tr.text)
-        row.find_element(By.CSS_SELECTOR, "button").click()
+        def open_delivery(d):
+            row = next(tr for tr in d.find_elements(By.CSS_SELECTOR, "#callback-table tbody tr") if after in tr.text)
+            row.find_element(By.CSS_SELECTOR, "button").click()
+            return True
+        wait(drv, open_delivery, "open the delivery")
         wait(drv, lambda d: d.find_element(By.ID, "delivery-detail").is_displayed(), "delivery detail")
         detail = json.loads(text(drv, "#delivery-json"))
         assert detail["body"]["CallbackCommand"] == after and detail["body"]["GroupId"] == body["GroupId"]
