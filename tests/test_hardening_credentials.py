@@ -82,9 +82,12 @@ async def test_tencent_query_that_is_not_utf8_is_an_auth_error(client):
     assert q  # the helper still signs normally
 
 
-async def test_control_token_that_is_not_utf8_is_a_json_401(aiohttp_client):
+@pytest.mark.parametrize("path", [b"/_emulator/state", b"/_emulator/callbacks", b"/_emulator/tenants",
+                                  b"/_emulator/presence?provider=rongcloud&tenant=uwd1c0sxdlx2"])
+async def test_control_token_that_is_not_utf8_is_a_json_401(aiohttp_client, path):
+    """Every control module checks the token through the one wrapper (routes.control_endpoint)."""
     client = await aiohttp_client(create_app(Settings(port=0, admin_token="s3cret")))
-    head = b"GET /_emulator/state HTTP/1.1\r\nHost: x\r\nX-Emulator-Token: \xff\xfe\r\n"
+    head = b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nX-Emulator-Token: \xff\xfe\r\n"
     status, headers, body = await raw_request(client, head)
     assert status == 401 and b"application/json" in headers
     assert orjson.loads(body)["error"] == "missing or wrong X-Emulator-Token"

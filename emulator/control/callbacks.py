@@ -10,14 +10,13 @@ DELETE /_emulator/callbacks/config/{provider}/{tenant}
 
 from __future__ import annotations
 
-import hmac
 from typing import TYPE_CHECKING
 
 import orjson
 from aiohttp import web
 from marshmallow import Schema, ValidationError, fields, validate
 
-from emulator.control.routes import PREFIX, ControlError, error_details, reply
+from emulator.control.routes import PREFIX, ControlError, control_endpoint, error_details, reply
 
 if TYPE_CHECKING:
     from emulator.app import Runtime
@@ -36,21 +35,9 @@ class CallbackQuery(Schema):
 
 
 def setup_callbacks(app: web.Application, rt: "Runtime") -> None:
-    token = rt.settings.admin_token
     engine = rt.callbacks
 
-    def endpoint(fn):
-        async def wrapped(request: web.Request) -> web.Response:
-            try:
-                if token is not None:
-                    given = request.headers.get("X-Emulator-Token", "")
-                    if not hmac.compare_digest(given.encode(), token.encode()):
-                        raise ControlError(401, "missing or wrong X-Emulator-Token")
-                return await fn(request)
-            except ControlError as exc:
-                return reply({"error": exc.message, **exc.extra}, exc.status)
-        wrapped.__name__ = fn.__name__
-        return wrapped
+    endpoint = control_endpoint(rt)   # the admin token and JSON errors, as every control route
 
     @endpoint
     async def get_callbacks(request):

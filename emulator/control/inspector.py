@@ -9,8 +9,6 @@ and the page know no provider's field names (columns come from the rows).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from itertools import islice
 from pathlib import Path
@@ -20,7 +18,7 @@ import orjson
 from aiohttp import web
 from marshmallow import Schema, ValidationError, fields, validate
 
-from emulator.control.routes import PREFIX, ControlError, error_details, reply
+from emulator.control.routes import PREFIX, ControlError, control_endpoint, error_details, reply
 from emulator.settings import fixtures_dir
 
 if TYPE_CHECKING:
@@ -150,23 +148,7 @@ def page_of(backend, tenant, kind: str, parent, offset: int, limit: int, tenant_
 
 
 def setup_inspector(app: web.Application, rt: "Runtime") -> None:
-    token = rt.settings.admin_token
-    token_digest = hashlib.sha256(token.encode()).digest() if token is not None else b""
-
-    def endpoint(fn):
-        """JSON in the control plane's manner: the admin token when one is set, errors as JSON."""
-        async def wrapped(request: web.Request) -> web.Response:
-            try:
-                if token is not None:
-                    given = request.headers.get("X-Emulator-Token", "")
-                    if not hmac.compare_digest(hashlib.sha256(given.encode("utf-8", "surrogateescape")).digest(),
-                                               token_digest):
-                        raise ControlError(401, "missing or wrong X-Emulator-Token")
-                return await fn(request)
-            except ControlError as exc:
-                return reply({"error": exc.message, **exc.extra}, exc.status)
-        wrapped.__name__ = fn.__name__
-        return wrapped
+    endpoint = control_endpoint(rt)   # the admin token and JSON errors, as every control route
 
     def load(schema: Schema, request: web.Request) -> dict:
         try:

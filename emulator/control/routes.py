@@ -95,9 +95,11 @@ async def check_off_loop(rt: "Runtime") -> dict[str, list[str]]:
     return rt.check_invariants()
 
 
-def setup_control(app: web.Application, rt: "Runtime") -> None:
+def control_endpoint(rt: "Runtime"):
+    """The decorator every /_emulator/ JSON route goes through (this module's and the callbacks,
+    inspector, presence, credentials and messages modules'): the admin token when one is set,
+    errors as JSON, never a plain-text 500."""
     token = rt.settings.admin_token
-    scenario_lock = asyncio.Lock()   # one scenario at a time: build off the loop, then commit
     token_digest = hashlib.sha256(token.encode()).digest() if token is not None else b""
 
     def endpoint(fn, public: bool = False):
@@ -124,6 +126,12 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
                 return reply({"error": str(exc)}, 500)
         wrapped.__name__ = fn.__name__
         return wrapped
+    return endpoint
+
+
+def setup_control(app: web.Application, rt: "Runtime") -> None:
+    scenario_lock = asyncio.Lock()   # one scenario at a time: build off the loop, then commit
+    endpoint = control_endpoint(rt)
 
     async def read_json(request: web.Request):
         raw = await request.read()
