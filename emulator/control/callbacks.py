@@ -16,7 +16,7 @@ import orjson
 from aiohttp import web
 from marshmallow import Schema, ValidationError, fields, validate
 
-from emulator.control.routes import PREFIX, ControlError, control_endpoint, error_details, reply
+from emulator.control.routes import PREFIX, ControlError, control_endpoint, error_details, load_query, reply
 
 if TYPE_CHECKING:
     from emulator.app import Runtime
@@ -41,10 +41,7 @@ def setup_callbacks(app: web.Application, rt: "Runtime") -> None:
 
     @endpoint
     async def get_callbacks(request):
-        try:
-            q = CallbackQuery().load(dict(request.query))
-        except ValidationError as exc:
-            raise ControlError(400, "bad callbacks query", details=error_details(exc.messages)) from None
+        q = load_query(CallbackQuery(), request, "callbacks query")
         wait = q.pop("wait", None)
         if wait:
             keys = ("provider", "tenant", "command", "outcome", "kind")

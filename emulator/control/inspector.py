@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 import orjson
 from aiohttp import web
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-from emulator.control.routes import PREFIX, ControlError, control_endpoint, error_details, reply
+from emulator.control.routes import PREFIX, ControlError, control_endpoint, load_query, reply
 from emulator.settings import fixtures_dir
 
 if TYPE_CHECKING:
@@ -150,12 +150,6 @@ def page_of(backend, tenant, kind: str, parent, offset: int, limit: int, tenant_
 def setup_inspector(app: web.Application, rt: "Runtime") -> None:
     endpoint = control_endpoint(rt)   # the admin token and JSON errors, as every control route
 
-    def load(schema: Schema, request: web.Request) -> dict:
-        try:
-            return schema.load(dict(request.query))
-        except ValidationError as exc:
-            raise ControlError(400, "bad query", details=error_details(exc.messages)) from None
-
     def tenant_of(provider: str, tenant: str):
         p = rt.providers.get(provider)
         if p is None:
@@ -187,7 +181,7 @@ def setup_inspector(app: web.Application, rt: "Runtime") -> None:
     def rows_endpoint(kind: str):
         @endpoint
         async def handler(request):
-            q = load(PageQuery(), request)
+            q = load_query(PageQuery(), request)
             backend, t = tenant_of(q["provider"], q["tenant"])
             parent = q.get("group")
             if kind == "members" and not parent:
@@ -207,7 +201,7 @@ def setup_inspector(app: web.Application, rt: "Runtime") -> None:
 
     @endpoint
     async def rows(request):
-        q = load(RowsQuery(), request)
+        q = load_query(RowsQuery(), request)
         return reply({"last_seq": rt.journal.last_seq, "size": rt.journal.size,
                       "rows": journal_rows(rt, q)})
 

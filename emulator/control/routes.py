@@ -95,6 +95,14 @@ async def check_off_loop(rt: "Runtime") -> dict[str, list[str]]:
     return rt.check_invariants()
 
 
+def load_query(schema: Schema, request: web.Request, what: str = "query") -> dict:
+    """A route's query string through its schema; a bad one is a JSON 400 naming each field."""
+    try:
+        return schema.load(dict(request.query))
+    except ValidationError as exc:
+        raise ControlError(400, f"bad {what}", details=error_details(exc.messages)) from None
+
+
 def control_endpoint(rt: "Runtime"):
     """The decorator every /_emulator/ JSON route goes through (this module's and the callbacks,
     inspector, presence, credentials and messages modules'): the admin token when one is set,
@@ -216,10 +224,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
 
     @endpoint
     async def get_journal(request):
-        try:
-            q = JournalQuery().load(dict(request.query))
-        except ValidationError as exc:
-            raise ControlError(400, "bad journal query", details=error_details(exc.messages)) from None
+        q = load_query(JournalQuery(), request, "journal query")
         if "error" in q or "since" in q:   # the inspector's filters (control/inspector.py)
             from emulator.control.inspector import filter_errors
             entries = filter_errors(rt, rt.journal.entries(q.get("provider"), q.get("api"), q.get("tenant"),
@@ -288,10 +293,7 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
     @endpoint
     async def get_messages(request):
         from emulator.control.messages import MessagesQuery, list_messages
-        try:
-            q = MessagesQuery().load(dict(request.query))
-        except ValidationError as exc:
-            raise ControlError(400, "bad messages query", details=error_details(exc.messages)) from None
+        q = load_query(MessagesQuery(), request, "messages query")
         narrow(request)
         return reply(list_messages(rt, q))
 

@@ -14,7 +14,6 @@ gags and sends to unknown groups are UNKNOWN: tenant settings (AppSettings).
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -23,7 +22,7 @@ from emulator.core.messages import DELETED, RECALLED
 
 from .errors import RongCloudError
 from .models import Tenant
-from .models_users import BLOCKED, DEACTIVATED, _digest
+from .models_users import BLOCKED, DEACTIVATED, _digest, dashed_id
 
 PRIVATE, GROUP, CHATROOM, SYSTEM, ULTRAGROUP = 1, 3, 4, 6, 10     # conversationType (recall)
 KIND = {PRIVATE: "private", GROUP: "group", CHATROOM: "chatroom", SYSTEM: "system", ULTRAGROUP: "ultragroup"}
@@ -46,15 +45,14 @@ def conversation_id(kind: int, sender: str, target: str) -> str:
 
 
 def new_uid(t: Tenant) -> str:
-    """``XXXX-XXXX-XXXX-XXXX`` (uppercase letters and digits, 2.8) from the app's sequence."""
+    """The next messageUID (dashed_id's shape, reference 2.8) from the app's sequence."""
     t.msg_seq += 1
     return uid_at(t, t.msg_seq)
 
 
 def uid_at(t: Tenant, n: int) -> str:
     """The messageUID the app's n-th message gets (the pre-messaging callback names it first)."""
-    text = base64.b32encode(_digest(t, "message", n)).decode()[:16]
-    return "-".join(text[i:i + 4] for i in range(0, 16, 4))
+    return dashed_id(t, "message", n)
 
 
 CHANNEL = {PRIVATE: "PERSON", GROUP: "GROUP", CHATROOM: "TEMPGROUP", SYSTEM: "NOTIFY", ULTRAGROUP: "ULTRAGROUP"}

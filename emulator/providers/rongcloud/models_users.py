@@ -95,10 +95,15 @@ def make_token(t: Tenant, uid: str, seq: int) -> str:
     return f"{body}@{tag}.cn.rongnav.com;{tag}.cn.rongcfg.com"
 
 
-def make_operate_id(t: Tenant, seq: int) -> str:
-    """``XXXX-XXXX-XXXX-XXXX`` like the documented ``C70B-B1D6-82E8-5SBO``."""
-    text = base64.b32encode(_digest(t, "operate", seq)).decode()[:16]
+def dashed_id(t: Tenant, kind: str, n: int) -> str:
+    """Four dash-separated groups of four uppercase letters and digits, derived from the app
+    secret (the shape of operateIds such as ``C70B-B1D6-82E8-5SBO`` and of messageUIDs)."""
+    text = base64.b32encode(_digest(t, kind, n)).decode()[:16]
     return "-".join(text[i:i + 4] for i in range(0, 16, 4))
+
+
+def make_operate_id(t: Tenant, seq: int) -> str:
+    return dashed_id(t, "operate", seq)
 
 
 # --- registration, tokens, push info ----------------------------------------------------------
