@@ -233,3 +233,37 @@ async def test_rongcloud_server_api_sends_need_no_membership(client):
     conv["messages"][0]["flags"] = 0                   # as if a client had sent it without being a member
     await put(client, dump)
     assert any("group:gm: seq 1 from non-member stranger" in p for p in await check(client))
+
+
+# --- unread counts (checked for every provider) -------------------------------------------------------
+async def test_unread_counts_checked(client, runtime, tim):  # noqa: F811
+    """Tencent keeps group unread on the member (<= the group's message count); one-to-one and
+    the other providers keep [read_seq, unread] marks in the store (unread <= messages after
+    read_seq): a broken count is reported, a dump carrying one is refused."""
+    gid = await group(tim)
+    await gsend(tim, gid)
+    app = runtime.providers["tencent"].backend.tenants[TENCENT]
+    app.groups[gid].members["bob"].UnreadMsgNum = 5
+    assert any(f"group {gid}: bob has 5 unread of 1" in p for p in await check(client))
+    app.groups[gid].members["bob"].UnreadMsgNum = 1
+    await rc_call(client, "/message/private/publish.json", {"fromUserId": "u1", "toUserId": ["u2"],
+                                                            "objectName": "RC:TxtMsg", "content": '{"content":"x"}'})
+    rt = next(iter(runtime.providers["rongcloud"].backend.tenants.values()))
+    mark = rt.messages.get("private:u1:u2").marks["u2"]
+    assert mark == [0, 1]
+    mark[1] = 3
+    assert any("u2 has 3 unread after seq 0 of 1" in p for p in await check(client))
+    dump = await state(client, "rongcloud")
+    mark[1] = 1
+    assert (await client.put("/_emulator/state", json=dump)).status == 400
+    assert await check(client) == []
+
+
+async def test_dump_with_broken_history_refused(client, tim):  # noqa: F811
+    gid = await group(tim)
+    await gsend(tim, gid)
+    dump = await state(client, "tencent")
+    dump["tencent"][TENCENT]["messages"]["rosters"][f"group:{gid}"]["users"]["bob"] = [3, 2]
+    resp = await client.put("/_emulator/state", json=dump)
+    assert resp.status == 400 and "strictly increasing" in await resp.text()
+    assert await check(client) == []
