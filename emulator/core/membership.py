@@ -8,9 +8,14 @@ every stored message of a tracked conversation is from a member at its seq, unle
 reason it needs none (``IMPORTED``, ``AS_ADMIN``: set by the provider's send rules, never guessed).
 
 Layout and cost
-- A user's epochs are one flat, strictly increasing list of boundaries ``[s0, e0, s1, e1, ...]``;
-  an odd length means the last epoch is still open. ``user was a member at seq`` is then "an odd
-  number of boundaries <= seq" (one bisect), whatever the history length.
+- ``since``: the seq the history starts at (a new group: 1; a group loaded from a dump or scenario
+  without history: its next seq then). Messages below it are not checked.
+- A user without an entry has been a member since ``since`` if the provider lists them as a member
+  now, else was never one: the members of a group that joined before its first message (and every
+  member of an adopted group) cost nothing. Any other user's epochs are one flat, strictly
+  increasing list of boundaries ``[s0, e0, s1, e1, ...]``; an odd length means the last epoch is
+  still open. "Member at seq" is then "an odd number of boundaries <= seq" (one bisect), whatever
+  the history length; the provider's member list is asked only for users without an entry.
 - Sends never touch a roster: only joins, leaves, and the cap dropping old messages do.
 - An epoch that saw no message (leave at the seq of the join) is not kept, and a re-join at the
   seq where the last epoch ended reopens it: join/leave churn without messages costs nothing.
@@ -21,16 +26,17 @@ time the cap has dropped max(SWEEP_MIN, half the roster's boundaries) messages o
 conversation since the last sweep, so sweeping costs O(1) amortised per dropped message. After a
 sweep every kept closed epoch is non-empty and ends after the first retained seq: a user keeps at
 most one closed epoch per retained message, all users together at most one per (retained message,
-member when it was stored) pair, plus one open epoch per current member; between sweeps the
-epochs of the messages dropped since the last sweep come on top (tests/test_message_membership.py
-measures join-send-leave churn under a cap of 50: <= 2 x (50 + SWEEP_MIN) boundaries). ``since``:
-messages below it predate the roster (old dumps, scenario seeds) and are not checked.
+member when it was stored) pair, plus one open epoch per member who joined after a message; between
+sweeps the epochs of the messages dropped since the last sweep come on top
+(tests/test_message_membership.py measures join-send-leave churn under a cap of 50:
+<= 2 x (50 + SWEEP_MIN) boundaries).
 """
 
 from __future__ import annotations
 
 import sys
 from bisect import bisect_right
+from typing import Container
 
 from emulator.core.errors import SeedError
 
@@ -50,23 +56,30 @@ class Roster:
         self.sweep_at = since + SWEEP_MIN
 
     def join(self, user: str, seq: int, first_seq: int) -> None:
+        """``user`` (not a member now) joins at ``seq``."""
         ep = self.users.get(user)
         if ep is None:
-            self.users[_intern(user)] = [seq]
+            if seq != self.since:       # a member from `since` needs no entry
+                self.users[_intern(user)] = [seq]
             return
-        if len(ep) % 2:             # already a member
+        if len(ep) % 2:                 # already a member
             return
         _trim(ep, first_seq)
-        if ep and ep[-1] == seq:    # no message since they left: the old epoch goes on
+        if ep and ep[-1] == seq:        # no message since they left: the old epoch goes on
             ep.pop()
         else:
             ep.append(seq)
 
     def leave(self, user: str, seq: int, first_seq: int) -> None:
+        """``user`` (a member now) leaves at ``seq``."""
         ep = self.users.get(user)
-        if ep is None or not len(ep) % 2:
+        if ep is None:                  # a member since `since`
+            if seq == self.since:
+                return                  # before any message: as if never a member
+            ep = self.users[_intern(user)] = [self.since, seq]
+        elif not len(ep) % 2:
             return
-        if ep[-1] == seq:           # no message while a member: nothing to remember
+        elif ep[-1] == seq:             # no message while a member: nothing to remember
             ep.pop()
         else:
             ep.append(seq)
@@ -74,13 +87,22 @@ class Roster:
         if not ep:
             del self.users[user]
 
-    def member_at(self, user: str, seq: int) -> bool:
+    def member_at(self, user: str, seq: int, members: Container[str]) -> bool:
+        """Was ``user`` a member at ``seq`` (>= since)? ``members``: the provider's list now."""
         ep = self.users.get(user)
-        return ep is not None and bisect_right(ep, seq) % 2 == 1
+        if ep is None:
+            return user in members
+        return bisect_right(ep, seq) % 2 == 1
 
-    def members(self) -> list[str]:
-        """Users with an open epoch (the current members, by this history)."""
-        return [u for u, ep in self.users.items() if len(ep) % 2]
+    def problems(self, members: Container[str]) -> list[str]:
+        """Entries that disagree with the provider's member list now (a missed join or leave)."""
+        out = []
+        for user, ep in self.users.items():
+            if bool(len(ep) % 2) != (user in members):
+                state = "open" if len(ep) % 2 else "closed"
+                out.append(f"{user}'s membership is {state} but {'not ' if state == 'open' else ''}"
+                           f"in the member list")
+        return out
 
     def sweep(self, first_seq: int) -> None:
         for user in [u for u, ep in self.users.items() if not _trim(ep, first_seq)]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import sys
 from collections import deque
 from hashlib import blake2b
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Container, Iterable, Iterator
 
 import orjson
 from marshmallow import RAISE, Schema, fields, post_load, validate
@@ -280,37 +280,15 @@ class MessageStore:
             for u in users:
                 roster.leave(u, seq, first)
 
-    def close(self, cid: str, first_seq: int = 1) -> None:
-        """Everyone left (a dismissed group whose log is kept)."""
-        roster = self.rosters.get(cid)
-        if roster is not None:
-            self.leave(cid, roster.members(), first_seq)
-
-    def adopt(self, cid: str, members: Iterable[str], first_seq: int = 1) -> None:
-        """A tracked conversation loaded without history (an old dump, a scenario seed): its
-        current members are taken as members from now on and the messages already stored are
-        not checked (``since`` = its next seq). No effect when it has a roster."""
+    def adopt(self, cid: str, first_seq: int = 1) -> None:
+        """Track a conversation loaded without history (an old dump, a scenario seed): its
+        current members count as members from its next seq on and the messages already stored
+        are not checked (``since``). No effect when it has a roster."""
         if cid not in self.rosters:
-            self.join(cid, members, first_seq)
+            self.rosters[cid] = Roster(self._at(cid, first_seq)[0])
 
     def roster(self, cid: str) -> Roster | None:
         return self.rosters.get(cid)
-
-    def roster_problems(self, cid: str, members: Iterable[str]) -> list[str]:
-        """The history's current members (open epochs) against the provider's member list."""
-        roster = self.rosters.get(cid)
-        have = set(roster.members()) if roster is not None else set()
-        want = set(members)
-        if roster is None and not want:
-            return []
-        if roster is None:
-            return [f"conversation {cid}: no membership history"]
-        out = []
-        if want - have:
-            out.append(f"conversation {cid}: members {sorted(want - have)[:5]} have no open epoch")
-        if have - want:
-            out.append(f"conversation {cid}: open epochs of non-members {sorted(have - want)[:5]}")
-        return out
 
     # --- de-duplication window --------------------------------------------------------------------
     # A remembered send is one dict slot (63-bit digest of the provider's key text -> message)
@@ -444,9 +422,11 @@ class MessageStore:
             store.rosters[cid] = Roster.from_json(rd, f"rosters.{cid}")
         return store
 
-    def check(self) -> list[str]:
+    def check(self, members_of: Callable[[str], Container[str]] | None = None) -> list[str]:
         """Invariants: sequences contiguous (a log may start above 1 only by dropped messages),
-        counters agree, marks within the log, the cap holds, the key index points at live messages."""
+        counters agree, marks within the log, the cap holds, the key index points at live messages;
+        with ``members_of`` (tracked conversation -> the provider's member list now), membership:
+        no message from a non-member at its seq unless IMPORTED or AS_ADMIN (membership.py)."""
         problems: list[str] = []
         total = 0
         for cid, conv in self.convs.items():
@@ -476,15 +456,19 @@ class MessageStore:
         for key, msg in self.keys.items():
             if msg.conv is None or msg.key != key:
                 problems.append(f"key {key!r} points at a message that is gone")
-        problems.extend(self._check_membership())
+        if members_of is not None:
+            problems.extend(self._check_membership(members_of))
         return problems
 
-    def _check_membership(self) -> list[str]:
+    def _check_membership(self, members_of: Callable[[str], Container[str]]) -> list[str]:
         """No message in a tracked conversation from a non-member at its seq, unless flagged
-        IMPORTED or AS_ADMIN; epochs never start after the conversation's next seq."""
+        IMPORTED or AS_ADMIN; the history agrees with the provider's member lists now; epochs
+        never start after the conversation's next seq."""
         problems = []
         allowed = IMPORTED | AS_ADMIN
         for cid, roster in self.rosters.items():
+            members = members_of(cid)
+            problems.extend(f"conversation {cid}: {p}" for p in roster.problems(members))
             conv = self.convs.get(cid)
             if conv is None:
                 continue
@@ -493,7 +477,7 @@ class MessageStore:
                     problems.append(f"conversation {cid}: {user}'s membership starts after seq {conv.last_seq}")
             bad = 0
             for msg in conv.messages():
-                if msg.seq < roster.since or msg.flags & allowed or roster.member_at(msg.sender, msg.seq):
+                if msg.seq < roster.since or msg.flags & allowed or roster.member_at(msg.sender, msg.seq, members):
                     continue
                 bad += 1
                 if bad <= 5:

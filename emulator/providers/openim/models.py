@@ -432,7 +432,7 @@ class OpenIMScenarioSchema(_Strict):
 def adopt_rosters(t: Tenant) -> None:
     """Groups loaded without membership history (old dumps, seeds): current members from now."""
     for gid, g in t.groups.items():
-        t.messages.adopt("sg_" + gid, g.members)
+        t.messages.adopt("sg_" + gid)
 
 
 class OpenIMBackend(TenantBackend):

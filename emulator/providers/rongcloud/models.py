@@ -151,8 +151,8 @@ def remove_member(t: Tenant, g: Group, uid: str, del_ban: bool = False, del_whit
 def drop_group(t: Tenant, gid: str) -> None:
     """Dismiss: the group, its memberships and every group-level setting go."""
     g = t.groups.pop(gid, None)
-    t.messages.close("group:" + gid)      # the log stays (history logs, recall); nobody is a member
     if g is not None:
+        t.messages.leave("group:" + gid, g.members)     # the log stays (history logs, recall)
         for uid in g.members:
             joined = t.user_groups.get(uid)
             if joined is not None:
@@ -246,7 +246,7 @@ def rebuild_index(t: Tenant) -> None:
 def adopt_rosters(t: Tenant) -> None:
     """Groups loaded without membership history (old dumps, seeds): current members from now."""
     for gid, g in t.groups.items():
-        t.messages.adopt("group:" + gid, g.members)
+        t.messages.adopt("group:" + gid)
 
 
 class RongCloudBackend(TenantBackend):

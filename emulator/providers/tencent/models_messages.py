@@ -646,14 +646,21 @@ def delete_group_msg_by_sender(app: App, data: dict) -> dict:
 # --- store <-> app ---------------------------------------------------------------------------------
 def check_messages(app: App) -> list[str]:
     """Store invariants plus the group counters that mirror it: NextMsgSeq = the log's next seq,
-    unread counts within the group's message count, the membership history's current members
-    are the group's (and a dropped group keeps none)."""
-    problems = [f"messages: {p}" for p in app.messages.check()]
-    for cid in app.messages.rosters:
+    unread counts within the group's message count; membership: no message from a non-member
+    (core), every group has a history and a dropped group keeps none."""
+    store = app.messages
+
+    def members_of(cid: str):
+        g = app.groups.get(cid[6:])
+        return g.members if g is not None else ()
+    problems = [f"messages: {p}" for p in store.check(members_of)]
+    for cid in store.rosters:
         if cid[6:] not in app.groups:
             problems.append(f"messages: membership history of {cid}, which is no group")
+    for gid in app.groups:
+        if group_id(gid) not in store.rosters:
+            problems.append(f"messages: group {gid} has no membership history")
     for gid, g in app.groups.items():
-        problems.extend(f"messages: {p}" for p in app.messages.roster_problems(group_id(gid), g.members))
         conv = app.messages.get(group_id(gid))
         if conv is not None and conv.next_seq != g.NextMsgSeq:
             problems.append(f"group {gid}: NextMsgSeq {g.NextMsgSeq} but the log's next seq is {conv.next_seq}")
@@ -671,7 +678,7 @@ def seed_messages(app: App, spec: dict | None) -> MessageStore:
         conv = store.get(group_id(gid))
         if conv is not None:
             g.NextMsgSeq = conv.next_seq
-        store.adopt(group_id(gid), g.members, g.NextMsgSeq)     # no history in the spec: from now
+        store.adopt(group_id(gid), g.NextMsgSeq)     # no history in the spec: members from now
         for m in g.members.values():
             m.UnreadMsgNum = min(m.UnreadMsgNum, g.NextMsgSeq - 1)
     return store
