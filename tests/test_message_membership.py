@@ -287,3 +287,33 @@ async def test_dump_with_broken_history_refused(client, tim):  # noqa: F811
     resp = await client.put("/_emulator/state", json=dump)
     assert resp.status == 400 and "strictly increasing" in await resp.text()
     assert await check(client) == []
+
+
+async def test_scenario_seeds_with_and_without_history(client):
+    """A scenario may carry ``messages.rosters`` (the dump's shape): its messages are then checked
+    against it; without it, seeded messages predate the history and are taken as they are."""
+    def scenario(rosters=None):
+        messages = {"conversations": [{"id": "group:seeded", "kind": "group", "messages": [
+            {"from": "bob", "time": 1.0, "body": {"MsgBody": text("a")}},
+            {"from": "tommy", "time": 2.0, "body": {"MsgBody": text("b")}}]}]}
+        if rosters is not None:
+            messages["rosters"] = rosters
+        return {"tencent": {"apps": [{
+            "sdkappid": 1400000009, "key": "k" * 16, "admins": ["administrator"],
+            "accounts": [{"UserID": u} for u in ("leckie", "bob", "tommy")],
+            "groups": [{"GroupId": "seeded", "Type": "Public", "Name": "s", "Owner_Account": "leckie",
+                        "MemberList": [{"Member_Account": "leckie", "Role": "Owner"},
+                                       {"Member_Account": "bob"}]}],
+            "messages": messages}]}}
+
+    resp = await client.post("/_emulator/scenario?mode=merge", json=scenario())
+    assert resp.status == 200, await resp.text()
+    assert await check(client) == []
+    dump = await state(client, "tencent")
+    assert dump["tencent"]["1400000009"]["messages"]["rosters"]["group:seeded"] == {"since": 3, "users": {}}
+    resp = await client.post("/_emulator/scenario?mode=merge", json=scenario({"group:seeded": {"since": 1}}))
+    assert resp.status == 200, await resp.text()
+    assert any("group:seeded: seq 2 from non-member tommy" in p for p in await check(client))
+    resp = await client.post("/_emulator/scenario?mode=merge",
+                             json=scenario({"group:seeded": {"since": 1, "users": {"bob": [1, 1]}}}))
+    assert resp.status == 400 and "rosters" in await resp.text()

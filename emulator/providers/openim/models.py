@@ -431,7 +431,7 @@ class OpenIMScenarioSchema(_Strict):
 # --- backend ----------------------------------------------------------------------------------
 def adopt_rosters(t: Tenant) -> None:
     """Groups loaded without membership history (old dumps, seeds): current members from now."""
-    for gid, g in t.groups.items():
+    for gid in t.groups:
         t.messages.adopt("sg_" + gid)
 
 

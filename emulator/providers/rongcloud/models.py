@@ -245,7 +245,7 @@ def rebuild_index(t: Tenant) -> None:
 
 def adopt_rosters(t: Tenant) -> None:
     """Groups loaded without membership history (old dumps, seeds): current members from now."""
-    for gid, g in t.groups.items():
+    for gid in t.groups:
         t.messages.adopt("group:" + gid)
 
 
