@@ -45,7 +45,15 @@ async def test_kill9_keeps_messages(procs, tmp_path):  # noqa: F811
         assert r["RecallRetList"][0]["RetCode"] == 0
         r = await tencent_call(s, "openim/admin_set_msg_read", {"Report_Account": "tommy", "Peer_Account": "leckie"})
         assert r["ErrorCode"] == 0
+        # membership changes after messages: the history (messages.rosters) must survive too
+        r = await tencent_call(s, "delete_group_member", {"GroupId": "dur-msg", "MemberToDel_Account": ["bob"]})
+        assert r["ErrorCode"] == 0
+        r = await tencent_call(s, "add_group_member", {"GroupId": "dur-msg", "MemberList": [{"Member_Account": "tommy"}]})
+        assert r["ErrorCode"] == 0
         before = await state_of(s)
+        async with s.get("/_emulator/state", params={"provider": "tencent"}) as r:
+            rosters = (await r.json())["tencent"]["1400000000"]["messages"]["rosters"]
+        assert set(rosters["group:dur-msg"]["users"]) == {"bob", "tommy"}
         async with s.get("/_emulator/messages", params={"provider": "tencent", "limit": 1000}) as r:
             listed = await r.json()
         assert listed["total"] == 200

@@ -231,6 +231,52 @@ async def test_history_file_served_from_the_store(rc, rc_client, runtime):
     assert (status, body["code"]) == (430, 1009)
 
 
+async def test_history_delete_removes_the_hours_log(rc, rc_client, runtime, aiohttp_server, rc_settings):
+    """/message/history/delete.json (2.10): the hour's file goes (history.json answers url "" as
+    for an hour without data, the old link 404s), the stored messages stay; other hours keep
+    theirs; date is checked as history.json checks it; the official SDK's call works."""
+    await rc_client.post("/_emulator/clock", json={"freeze_at": 1735693200.0})   # 2025-01-01 09:00 +8
+    await private(rc)
+    await rc_client.post("/_emulator/clock", json={"advance_s": 3600})
+    await group(rc, frm="u3")                                                    # in the 10:00 hour
+    await rc("/message/history/delete.json", {"date": "2025010110"})             # not over yet: no file
+    await rc_client.post("/_emulator/clock", json={"advance_s": 3600})
+    url = (await rc("/message/history.json", {"date": "2025010109"}))["url"]
+    assert url and (await rc("/message/history.json", {"date": "2025010110"}))["url"]
+    assert await rc("/message/history/delete.json", {"date": "2025010109"}) == {"code": 200}
+    assert await rc("/message/history.json", {"date": "2025010109"}) == {"code": 200, "url": "", "date": "2025010109"}
+    assert (await rc_client.get(url[url.index("/_emulator"):])).status == 404
+    assert (await rc("/message/history.json", {"date": "2025010110"}))["url"]   # another hour: kept
+    assert len(await stored(rc_client, "private:u1:u2")) == 1                    # messages stay
+    assert await rc("/message/history/delete.json", {"date": "2025010109"}) == {"code": 200}   # again: 200
+    for bad in ("2025-01-01", "20250101", "2025013209"):
+        await rc("/message/history/delete.json", {"date": bad}, expect=1002)
+    for form in ({}, {"date": ""}, {"other": "1"}):     # exactly what history.json answers
+        assert (await rc_post(rc_client, "/message/history/delete.json", form)
+                == await rc_post(rc_client, "/message/history.json", form))
+    dump = await (await rc_client.get("/_emulator/state", params={"provider": "rongcloud"})).json()
+    assert dump["rongcloud"][RC_APP_KEY]["history_deleted"] == [int(1735693200)]
+    assert (await rc_client.put("/_emulator/state", json=dump)).status == 200
+    assert (await rc("/message/history.json", {"date": "2025010109"}))["url"] == ""
+    assert (await rc_client.get("/_emulator/state/check")).status == 200
+    tenant(runtime).settings.history_service = False
+    status, body = await rc_post(rc_client, "/message/history/delete.json", {"date": "2025010110"})
+    assert (status, body["code"]) == (430, 1009)
+    tenant(runtime).settings.history_service = True
+    # the official SDK's deleteMessage
+    from rongcloud import RongCloud
+    from rongcloud.base import RongCloudBase
+    saved = RongCloudBase.api_host
+    RongCloudBase.api_host = str(rc_client.make_url("")).rstrip("/")
+    try:
+        result = await asyncio.to_thread(
+            lambda: RongCloud(RC_APP_KEY, RC_APP_SECRET).Message.deleteMessage(date="2025010110").result)
+    finally:
+        RongCloudBase.api_host = saved
+    assert result == {"code": 200}
+    assert (await rc("/message/history.json", {"date": "2025010110"}))["url"] == ""
+
+
 # --- state ------------------------------------------------------------------------------------------------------
 async def test_dump_load_check_reset(rc, rc_client):
     await private(rc)

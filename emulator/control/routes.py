@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from emulator import __version__
 from emulator.core import gctune
-from emulator.core.errors import ScenarioError
+from emulator.core.errors import ScenarioError, SeedError
 from emulator.core.persist import PersistError
 from emulator.core.pipeline import dumps
 from emulator.core.scenario import flatten_errors, oversized_ints, parse_document
@@ -193,7 +193,8 @@ def setup_control(app: web.Application, rt: "Runtime") -> None:
                 {"path": p, "reason": r} for p, r in too_big])
         try:
             rt.load_state(data, provider, tenant)
-        except (KeyError, TypeError, ValueError, AttributeError, ValidationError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, ValidationError, SeedError) as exc:
+            # SeedError: a message store section (marks, membership history) that does not hold
             raise ControlError(400, f"state cannot be loaded: {exc!r}") from None
         gctune.refreeze_after_load()
         return reply({"status": "loaded"})

@@ -16,6 +16,8 @@ Layout and cost
   message would exceed it, the oldest stored message of the tenant (arrival order) is dropped and
   counted in ``dropped``. Its conversation keeps its sequence numbers: the log then starts at a
   ``first_seq`` above 1, which is the only gap the invariants allow.
+- Membership (membership.py): per tracked (group) conversation, who was a member at which seqs;
+  ``check`` reports a message from a non-member unless flagged ``IMPORTED`` or ``AS_ADMIN``.
 - Read state per (conversation, user): ``[read_seq, unread]``. ``unread`` is a counter the provider
   raises through ``append(unread_for=...)`` and sets through ``mark``; it never exceeds the number
   of sequence numbers after ``read_seq``.
@@ -26,12 +28,13 @@ from __future__ import annotations
 import sys
 from collections import deque
 from hashlib import blake2b
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Container, Iterable, Iterator
 
 import orjson
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from emulator.core.errors import SeedError
+from emulator.core.membership import Roster
 
 DEFAULT_CAP = 100_000     # issue 12: per-tenant cap on stored messages, oldest dropped first
 DEDUPE_CAP = 100_000      # entries of the de-duplication window kept at most (bounded memory)
@@ -41,6 +44,7 @@ RECALLED = 1       # recalled / revoked: kept, shown as recalled
 DELETED = 2        # deleted for everyone (body still kept for inspection)
 IMPORTED = 4       # imported history (may come from a non-member)
 NO_UNREAD = 8      # did not count as unread for its recipients
+AS_ADMIN = 16      # sent as admin/system, or by a route the provider lets skip membership
 PROVIDER_FLAG = 256
 
 _intern = sys.intern
@@ -144,7 +148,8 @@ class Conversation:
 class MessageStore:
     """Every conversation of one tenant, with the tenant-wide cap."""
 
-    __slots__ = ("cap", "dropped", "convs", "order", "stored", "keys", "by_user", "recent", "recent_order")
+    __slots__ = ("cap", "dropped", "convs", "order", "stored", "keys", "by_user", "recent", "recent_order",
+                 "rosters")
 
     def __init__(self, cap: int = DEFAULT_CAP) -> None:
         self.cap = cap
@@ -156,6 +161,7 @@ class MessageStore:
         self.by_user: dict[str, dict[str, None]] = {}   # user -> conversations they are a party of
         self.recent: dict[int, Message] = {}                    # de-dup digest -> message
         self.recent_order: dict[float, deque[int]] = {}         # window -> digests, oldest first
+        self.rosters: dict[str, Roster] = {}    # tracked conversation -> membership history
 
     # --- conversations ---------------------------------------------------------------------------
     def get(self, cid: str) -> Conversation | None:
@@ -176,6 +182,7 @@ class MessageStore:
 
     def drop_conversation(self, cid: str) -> int:
         """Forget a conversation and its messages (a dismissed group); returns how many went."""
+        self.rosters.pop(cid, None)
         conv = self.convs.pop(cid, None)
         if conv is None:
             return 0
@@ -228,6 +235,9 @@ class MessageStore:
                 del self.keys[msg.key]
             self.stored -= 1
             self.dropped += 1
+            roster = self.rosters.get(conv.id) if self.rosters else None
+            if roster is not None and conv.first_seq >= roster.sweep_at:
+                roster.sweep(conv.first_seq)
             return
 
     def find(self, key: str) -> Message | None:
@@ -245,6 +255,40 @@ class MessageStore:
     def unread(self, conv: Conversation, user: str) -> int:
         mark = conv.marks.get(user)
         return mark[1] if mark is not None else 0
+
+    # --- membership history (membership.py) -------------------------------------------------------
+    def _at(self, cid: str, first_seq: int) -> tuple[int, int]:
+        """(next seq, first retained seq) of a conversation; ``first_seq`` when it has no log yet."""
+        conv = self.convs.get(cid)
+        return (conv.next_seq, conv.first_seq) if conv is not None else (first_seq, first_seq)
+
+    def join(self, cid: str, users: Iterable[str], first_seq: int = 1) -> None:
+        """``users`` became members of ``cid`` now (their epoch opens at its next seq).
+        ``first_seq``: where the conversation's log will start when it has none yet."""
+        seq, first = self._at(cid, first_seq)
+        roster = self.rosters.get(cid)
+        if roster is None:
+            roster = self.rosters[cid] = Roster(seq)
+        for u in users:
+            roster.join(u, seq, first)
+
+    def leave(self, cid: str, users: Iterable[str], first_seq: int = 1) -> None:
+        """``users`` stopped being members of ``cid`` now."""
+        roster = self.rosters.get(cid)
+        if roster is not None:
+            seq, first = self._at(cid, first_seq)
+            for u in users:
+                roster.leave(u, seq, first)
+
+    def adopt(self, cid: str, first_seq: int = 1) -> None:
+        """Track a conversation loaded without history (an old dump, a scenario seed): its
+        current members count as members from its next seq on and the messages already stored
+        are not checked (``since``). No effect when it has a roster."""
+        if cid not in self.rosters:
+            self.rosters[cid] = Roster(self._at(cid, first_seq)[0])
+
+    def roster(self, cid: str) -> Roster | None:
+        return self.rosters.get(cid)
 
     # --- de-duplication window --------------------------------------------------------------------
     # A remembered send is one dict slot (63-bit digest of the provider's key text -> message)
@@ -321,7 +365,10 @@ class MessageStore:
         recent = [[d, window, self.recent[d].conv.id, self.recent[d].seq]
                   for window, queue in self.recent_order.items() for d in queue
                   if d in self.recent and self.recent[d].conv is not None]
-        return {"cap": self.cap, "dropped": self.dropped, "conversations": convs, "recent": recent}
+        out = {"cap": self.cap, "dropped": self.dropped, "conversations": convs, "recent": recent}
+        if self.rosters:
+            out["rosters"] = {cid: r.as_json() for cid, r in self.rosters.items()}
+        return out
 
     @classmethod
     def from_json(cls, data: dict | None) -> "MessageStore":
@@ -368,11 +415,18 @@ class MessageStore:
             if msg is not None:
                 store.recent[d] = msg
                 store.recent_order.setdefault(window, deque()).append(d)
+        rosters = data.get("rosters") or {}
+        if not isinstance(rosters, dict):
+            raise SeedError("rosters", "rosters map a conversation id to its membership history")
+        for cid, rd in rosters.items():
+            store.rosters[cid] = Roster.from_json(rd, f"rosters.{cid}")
         return store
 
-    def check(self) -> list[str]:
+    def check(self, members_of: Callable[[str], Container[str]] | None = None) -> list[str]:
         """Invariants: sequences contiguous (a log may start above 1 only by dropped messages),
-        counters agree, marks within the log, the cap holds, the key index points at live messages."""
+        counters agree, marks within the log, the cap holds, the key index points at live messages;
+        with ``members_of`` (tracked conversation -> the provider's member list now), membership:
+        no message from a non-member at its seq unless IMPORTED or AS_ADMIN (membership.py)."""
         problems: list[str] = []
         total = 0
         for cid, conv in self.convs.items():
@@ -402,6 +456,35 @@ class MessageStore:
         for key, msg in self.keys.items():
             if msg.conv is None or msg.key != key:
                 problems.append(f"key {key!r} points at a message that is gone")
+        if members_of is not None:
+            problems.extend(self._check_membership(members_of))
+        return problems
+
+    def _check_membership(self, members_of: Callable[[str], Container[str]]) -> list[str]:
+        """No message in a tracked conversation from a non-member at its seq, unless flagged
+        IMPORTED or AS_ADMIN; the history agrees with the provider's member lists now; epochs
+        never start after the conversation's next seq."""
+        problems = []
+        allowed = IMPORTED | AS_ADMIN
+        for cid, roster in self.rosters.items():
+            members = members_of(cid)
+            problems.extend(f"conversation {cid}: {p}" for p in roster.problems(members))
+            conv = self.convs.get(cid)
+            if conv is None:
+                continue
+            for user, ep in roster.users.items():
+                if ep[-1] > conv.next_seq:
+                    problems.append(f"conversation {cid}: {user}'s membership starts after seq {conv.last_seq}")
+            bad = 0
+            for msg in conv.messages():
+                if msg.seq < roster.since or msg.flags & allowed or roster.member_at(msg.sender, msg.seq, members):
+                    continue
+                bad += 1
+                if bad <= 5:
+                    problems.append(f"conversation {cid}: seq {msg.seq} from non-member {msg.sender}"
+                                    " (not a member at that seq)")
+            if bad > 5:
+                problems.append(f"conversation {cid}: {bad - 5} more messages from non-members")
         return problems
 
 
@@ -445,7 +528,10 @@ class StoreSpec(_Strict):
     dropped = fields.Integer(strict=True, validate=validate.Range(min=0), load_default=0)
     conversations = fields.List(fields.Nested(ConversationSpec), load_default=list)
     recent = fields.List(fields.List(fields.Raw()), load_default=list)
+    # membership history (membership.py): conversation -> {since, users: {user: [boundaries]}};
+    # checked by Roster.from_json
+    rosters = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 
 __all__ = ["DEFAULT_CAP", "Conversation", "Message", "MessageStore", "StoreSpec",
-           "RECALLED", "DELETED", "IMPORTED", "NO_UNREAD", "PROVIDER_FLAG"]
+           "RECALLED", "DELETED", "IMPORTED", "NO_UNREAD", "AS_ADMIN", "PROVIDER_FLAG"]

@@ -272,9 +272,11 @@ class Tenant:
         if member.roleLevel in SPECIAL_ROLES:
             self.role_changed(group, user_id)
         self.user_groups.setdefault(user_id, {})[group.groupID] = None
+        self.messages.join("sg_" + group.groupID, (user_id,))     # membership history
 
     def remove_member(self, group: Group, user_id: str) -> None:
         member = group.members.pop(user_id)
+        self.messages.leave("sg_" + group.groupID, (user_id,))
         if member.roleLevel == OWNER:
             group.owner = ""
         if member.roleLevel in SPECIAL_ROLES:
@@ -427,6 +429,12 @@ class OpenIMScenarioSchema(_Strict):
 
 
 # --- backend ----------------------------------------------------------------------------------
+def adopt_rosters(t: Tenant) -> None:
+    """Groups loaded without membership history (old dumps, seeds): current members from now."""
+    for gid in t.groups:
+        t.messages.adopt("sg_" + gid)
+
+
 class OpenIMBackend(TenantBackend):
     section_key = "tenants"
 
@@ -474,6 +482,7 @@ class OpenIMBackend(TenantBackend):
                 t.messages = MessageStore.from_json(spec["messages"])
             except SeedError as exc:
                 raise SeedError(f"messages.{exc.path}", exc.reason) from None
+        adopt_rosters(t)
         t.recount_dismissed()
         return t
 
@@ -558,6 +567,7 @@ class OpenIMBackend(TenantBackend):
         t.id_seq = int(d.get("id_seq", 0))
         if d.get("messages"):
             t.messages = MessageStore.from_json(StoreSpec().load(d["messages"]))
+        adopt_rosters(t)
         t.msg_caps = dict(d.get("msg_caps") or {})
         t.msg_mins = dict(d.get("msg_mins") or {})
         t.msg_hidden = {k: list(v) for k, v in (d.get("msg_hidden") or {}).items()}

@@ -64,3 +64,8 @@ def history(call: Call) -> dict:
     req = call.request
     base = f"{req.scheme}://{req.host}"
     return ops.history(call.tenant, call.data["date"], call.now, base)
+
+
+def history_delete(call: Call) -> dict:
+    """The hour's log file goes; the messages stay in the store (models_messages.delete_history)."""
+    return ops.delete_history(call.tenant, call.data["date"], call.now)

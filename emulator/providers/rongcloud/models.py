@@ -106,6 +106,7 @@ class Tenant:
     users: Any = field(default_factory=lambda: _user_state())  # models_users.UserState
     messages: MessageStore = field(default_factory=MessageStore)   # models_messages.py
     msg_seq: int = 0                                   # messageUIDs issued (per-app sequence)
+    history_deleted: dict = field(default_factory=dict)   # hour start (epoch s) -> None: log deleted (2.10)
 
 
 def _user_state():
@@ -121,6 +122,7 @@ def add_member(t: Tenant, g: Group, uid: str, role: int, now_ms: int) -> None:
     uid = sys.intern(uid)
     g.members[uid] = Member(role, now_ms)
     t.user_groups.setdefault(uid, {})[g.groupId] = None
+    t.messages.join("group:" + g.groupId, (uid,))     # membership history (core/membership.py)
     if role == ROLE_MANAGER:
         g.managers[uid] = None
 
@@ -131,6 +133,7 @@ def remove_member(t: Tenant, g: Group, uid: str, del_ban: bool = False, del_whit
     if g.members.pop(uid, None) is None:
         return
     g.managers.pop(uid, None)
+    t.messages.leave("group:" + g.groupId, (uid,))
     joined = t.user_groups.get(uid)
     if joined is not None:
         joined.pop(g.groupId, None)
@@ -149,6 +152,7 @@ def drop_group(t: Tenant, gid: str) -> None:
     """Dismiss: the group, its memberships and every group-level setting go."""
     g = t.groups.pop(gid, None)
     if g is not None:
+        t.messages.leave("group:" + gid, g.members)     # the log stays (history logs, recall)
         for uid in g.members:
             joined = t.user_groups.get(uid)
             if joined is not None:
@@ -239,6 +243,12 @@ def rebuild_index(t: Tenant) -> None:
         t.user_groups.setdefault(uid, {})[gid] = None
 
 
+def adopt_rosters(t: Tenant) -> None:
+    """Groups loaded without membership history (old dumps, seeds): current members from now."""
+    for gid in t.groups:
+        t.messages.adopt("group:" + gid)
+
+
 class RongCloudBackend(TenantBackend):
     section_key = "apps"
     # the `os` values of the online-status callback (reference users 3.4)
@@ -270,6 +280,7 @@ class RongCloudBackend(TenantBackend):
                 t.messages = MessageStore.from_json(spec["messages"])
             except SeedError as exc:
                 raise SeedError(f"messages.{exc.path}", exc.reason) from None
+        adopt_rosters(t)
         return t
 
     def _seed_group(self, t: Tenant, s: dict, now: int, path: str) -> None:
@@ -311,6 +322,7 @@ class RongCloudBackend(TenantBackend):
             "remarks": {gid: dict(u) for gid, u in t.remarks.items()},
             "users": _users_json(t),
             **({"messages": t.messages.dump(), "msg_seq": t.msg_seq} if not t.messages.is_default() or t.msg_seq else {}),
+            **({"history_deleted": list(t.history_deleted)} if t.history_deleted else {}),
         }
 
     def tenant_from_json(self, d: dict) -> Tenant:
@@ -330,7 +342,9 @@ class RongCloudBackend(TenantBackend):
         if d.get("messages"):
             t.messages = MessageStore.from_json(StoreSpec().load(d["messages"]))
         t.msg_seq = int(d.get("msg_seq", 0))
+        t.history_deleted = dict.fromkeys(int(h) for h in d.get("history_deleted") or ())
         rebuild_index(t)
+        adopt_rosters(t)
         return t
 
     def conversations_of(self, tenant_id: str, user: str) -> dict:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 
 import orjson
 
-from emulator.core.messages import DELETED, RECALLED
+from emulator.core.messages import AS_ADMIN, DELETED, RECALLED
 
 from .errors import RongCloudError
 from .models import Tenant
@@ -112,7 +112,8 @@ def _append(t: Tenant, cid: str, users, sender: str, body: dict, now: int, persi
             to=None, counted_for=()):
     uid = new_uid(t)
     conv = t.messages.conversation(cid if persisted else "online:" + cid, cid.split(":", 1)[0], users)
-    t.messages.append(conv, sender, body, now / 1000, ids=(uid,), to=to, key=uid,
+    # every message here comes through the Server API, which needs no group membership (2.4)
+    t.messages.append(conv, sender, body, now / 1000, ids=(uid,), to=to, key=uid, flags=AS_ADMIN,
                       unread_for=counted_for if persisted else ())
     return uid
 
@@ -261,9 +262,38 @@ def history(t: Tenant, date: str, now_s: float, base_url: str) -> dict:
     if bounds is None:
         raise RongCloudError(1002, f"date {date} is not a valid YYYYMMDDHH hour.")
     start, end = bounds
-    has = end <= now_s and now_s - end < HISTORY_KEEP_HOURS * 3600 and bool(log_rows(t, start, end, limit=1))
+    has = _log_exists(t, start, end, now_s)
     url = f"{base_url}/_emulator/rongcloud/history/{t.app_key}/{date}.gz?sign={history_sign(t, date)}" if has else ""
     return {"url": url, "date": date}
+
+
+def _log_exists(t: Tenant, start: float, end: float, now_s: float) -> bool:
+    """The hour's file exists: the hour is over, not older than 3 days, not deleted, and some
+    message of cloud history falls in it."""
+    return (end <= now_s and now_s - end < HISTORY_KEEP_HOURS * 3600 and int(start) not in t.history_deleted
+            and bool(log_rows(t, start, end, limit=1)))
+
+
+def delete_history(t: Tenant, date: str, now_s: float) -> dict:
+    """/message/history/delete.json (2.10): ``date`` checked as history.json checks it (1009 when
+    the service is off, 1002 for a bad hour). The hour's log file is deleted (the real one within
+    5-10 minutes, the emulator at once): history.json then answers ``url`` "" for that hour and
+    the download link 404s. Messages stay in the store: the real service deletes the log file
+    only, not the conversations' history. An hour without a file (not over, older than 3 days,
+    no message) answers 200 and changes nothing (UNKNOWN; README known differences).
+    Bounded: only hours whose file could exist are remembered (<= 73 entries)."""
+    if not t.settings.history_service:
+        raise RongCloudError(1009)
+    bounds = hour_bounds(t, date)
+    if bounds is None:
+        raise RongCloudError(1002, f"date {date} is not a valid YYYYMMDDHH hour.")
+    start, end = bounds
+    if _log_exists(t, start, end, now_s):
+        t.history_deleted[int(start)] = None
+    keep = HISTORY_KEEP_HOURS * 3600
+    for hour in [h for h in t.history_deleted if not (now_s - keep - 3600 < h <= now_s - 3600)]:
+        del t.history_deleted[hour]      # its file could not exist any more (or yet): forget it
+    return {}
 
 
 def history_sign(t: Tenant, date: str) -> str:
@@ -309,15 +339,26 @@ def history_file(t: Tenant, date: str, now_s: float) -> bytes | None:
     if bounds is None or not t.settings.history_service:
         return None
     start, end = bounds
-    if end > now_s or now_s - end >= HISTORY_KEEP_HOURS * 3600:
+    if end > now_s or now_s - end >= HISTORY_KEEP_HOURS * 3600 or int(start) in t.history_deleted:
         return None
     lines = b"".join(orjson.dumps(r) + b"\n" for r in log_rows(t, start, end))
     return gzip.compress(lines, mtime=0) if lines else None
 
 
 def check_messages(t: Tenant) -> list[str]:
-    """Store invariants; every message's key is its UID."""
-    problems = [f"messages: {p}" for p in t.messages.check()]
+    """Store invariants (membership: every message here is a Server API send, flagged AS_ADMIN);
+    every message's key is its UID; the membership history's current members are the group's
+    (a dismissed group's history has none)."""
+    def members_of(cid: str):
+        g = t.groups.get(cid[6:])
+        return g.members if g is not None else ()
+    problems = [f"messages: {p}" for p in t.messages.check(members_of)]
+    for gid, g in t.groups.items():
+        if g.members and "group:" + gid not in t.messages.rosters:
+            problems.append(f"messages: group {gid} has no membership history")
+    if len(t.history_deleted) > HISTORY_KEEP_HOURS + 1:
+        problems.append(f"messages: {len(t.history_deleted)} deleted history hours remembered, over "
+                        f"{HISTORY_KEEP_HOURS + 1}")
     for conv in t.messages.convs.values():
         for m in conv.messages():
             if m.key is not None and (not m.ids or m.key != m.ids[0]):
@@ -325,5 +366,6 @@ def check_messages(t: Tenant) -> list[str]:
     return problems
 
 
-__all__ = ["publish_private", "publish_group", "recall", "history", "history_file", "check_messages",
+__all__ = ["publish_private", "publish_group", "recall", "history", "history_file", "delete_history",
+           "check_messages",
            "DEACTIVATED"]

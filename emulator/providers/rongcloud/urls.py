@@ -115,6 +115,8 @@ MESSAGES = [
      "Recall a message by messageUID (stores the RC:RcCmd command)"),
     ("/message/history.json", hmsg.history, smsg.HistorySchema,
      "URL of an hour's message log (served by the emulator; \"\" when empty)"),
+    ("/message/history/delete.json", hmsg.history_delete, smsg.HistorySchema,
+     "Delete an hour's message log file (history.json then answers url \"\"; messages stay)"),
 ]
 
 

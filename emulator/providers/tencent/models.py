@@ -178,6 +178,7 @@ class App:
         self.type_count[g.Type] = self.type_count.get(g.Type, 0) + 1
         for account in g.members:
             self.joined.setdefault(account, {})[g.GroupId] = None
+        self.messages.join("group:" + g.GroupId, g.members, g.NextMsgSeq)   # membership history
 
     def drop_group(self, g: Group) -> None:
         for account in g.members:
@@ -198,10 +199,12 @@ class App:
         account = sys.intern(account)
         g.members[account] = m
         self.joined.setdefault(account, {})[g.GroupId] = None
+        self.messages.join("group:" + g.GroupId, (account,), g.NextMsgSeq)
 
     def remove_member(self, g: Group, account: str) -> None:
         del g.members[account]
         g.muted.pop(account, None)
+        self.messages.leave("group:" + g.GroupId, (account,), g.NextMsgSeq)
         self._unindex(account, g.GroupId)
 
     def _unindex(self, account: str, group_id: str) -> None:

@@ -16,7 +16,7 @@ import zlib
 
 import orjson
 
-from emulator.core.messages import (DELETED, IMPORTED, NO_UNREAD, PROVIDER_FLAG, RECALLED,
+from emulator.core.messages import (AS_ADMIN, DELETED, IMPORTED, NO_UNREAD, PROVIDER_FLAG, RECALLED,
                                     Conversation, Message, MessageStore)
 
 from .errors import TencentError
@@ -491,6 +491,8 @@ def send_group_msg(app: App, data: dict, caller: str, now: float) -> dict:
     conv = group_conv(app, g)
     counts = g.Type != "AVChatRoom" and targets is None and "NoUnread" not in (data.get("SendMsgControl") or ())
     flags = (ONLINE if g.Type == "AVChatRoom" else 0) | (0 if counts else NO_UNREAD)
+    if who not in g.members:    # _check_sender let it through: the app admin (no From_Account),
+        flags |= AS_ADMIN       # an AVChatRoom sender, or group_non_member_send "allow"
     msg = store.append(conv, who, body, time, ids=(data["Random"],), to=targets, flags=flags)
     store.remember(dkey, msg, GROUP_DEDUP_S)
     g.NextMsgSeq = conv.next_seq
@@ -521,7 +523,7 @@ def send_group_system_notification(app: App, data: dict, caller: str, now: float
     store = app.messages
     conv = store.conversation("online:" + group_id(g.GroupId), "online", ())
     store.append(conv, caller, {"Content": data["Content"]}, float(int(now)), to=targets,
-                 flags=SYSTEM | ONLINE | NO_UNREAD)
+                 flags=SYSTEM | ONLINE | NO_UNREAD | AS_ADMIN)
     return {}
 
 
@@ -644,8 +646,20 @@ def delete_group_msg_by_sender(app: App, data: dict) -> dict:
 # --- store <-> app ---------------------------------------------------------------------------------
 def check_messages(app: App) -> list[str]:
     """Store invariants plus the group counters that mirror it: NextMsgSeq = the log's next seq,
-    unread counts within the group's message count."""
-    problems = [f"messages: {p}" for p in app.messages.check()]
+    unread counts within the group's message count; membership: no message from a non-member
+    (core), every group has a history and a dropped group keeps none."""
+    store = app.messages
+
+    def members_of(cid: str):
+        g = app.groups.get(cid[6:])
+        return g.members if g is not None else ()
+    problems = [f"messages: {p}" for p in store.check(members_of)]
+    for cid in store.rosters:
+        if cid[6:] not in app.groups:
+            problems.append(f"messages: membership history of {cid}, which is no group")
+    for gid in app.groups:
+        if group_id(gid) not in store.rosters:
+            problems.append(f"messages: group {gid} has no membership history")
     for gid, g in app.groups.items():
         conv = app.messages.get(group_id(gid))
         if conv is not None and conv.next_seq != g.NextMsgSeq:
@@ -664,6 +678,7 @@ def seed_messages(app: App, spec: dict | None) -> MessageStore:
         conv = store.get(group_id(gid))
         if conv is not None:
             g.NextMsgSeq = conv.next_seq
+        store.adopt(group_id(gid), g.NextMsgSeq)     # no history in the spec: members from now
         for m in g.members.values():
             m.UnreadMsgNum = min(m.UnreadMsgNum, g.NextMsgSeq - 1)
     return store
