@@ -235,10 +235,10 @@ MODULES = ("auth", "user", "group", "statistics", "msg")
 
 def build_routes(provider) -> list[Route]:
     from .provider import not_found
-    routes = [Route("POST", path, path.strip("/"), handler=h, schema=sch(),
+    routes = [Route("POST", path, path.strip("/"), handler=h, schema=sch,
                     summary=summary, readonly=path in READONLY) for path, h, sch, summary in TABLE]
     for module in MODULES:
         routes.append(Route("*", f"/{module}/{{tail:.*}}", "not_found", handler=not_found,
-                            schema=s.EmptySchema(), summary=f"unknown /{module} path: 404; OPTIONS: 200",
+                            schema=s.EmptySchema, summary=f"unknown /{module} path: 404; OPTIONS: 200",
                             readonly=True))
     return routes

@@ -123,9 +123,17 @@ def api_name(path: str) -> str:
 
 
 # APIs whose parameters are all optional accept an empty body ([JAVA] Ban.getList posts nothing);
-# every other API answers 1003 to one.
-EMPTY_BODY_OK = {api_name(path) for path, _, schema, _ in ENTRUST + LEGACY + USERS + MESSAGES
-                 if not any(f.required for f in schema().fields.values())}
+# every other API answers 1003 to one. Answered from the route's schema on the first empty body
+# (not at import: that instantiated every schema at start).
+_EMPTY_BODY_OK: dict[str, bool] = {}
+
+
+def empty_body_ok(route: Route) -> bool:
+    ok = _EMPTY_BODY_OK.get(route.api)
+    if ok is None:
+        schema = route.schema
+        ok = _EMPTY_BODY_OK[route.api] = schema is None or not any(f.required for f in schema.fields.values())
+    return ok
 
 
 # Queries that never change state: the durable log (core/persist.py) skips them.
@@ -138,5 +146,5 @@ READONLY = {"/entrust/group/profile/query.json", "/entrust/group/member/query.js
 
 
 def routes() -> list[Route]:
-    return [Route("POST", path, api_name(path), handler, schema(), summary=summary, readonly=path in READONLY)
+    return [Route("POST", path, api_name(path), handler, schema, summary=summary, readonly=path in READONLY)
             for path, handler, schema, summary in ENTRUST + LEGACY + USERS + MESSAGES]

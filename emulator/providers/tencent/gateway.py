@@ -166,5 +166,5 @@ class TencentGatewayProvider(Provider):
 
 def gateway_route(gateway: TencentGatewayProvider) -> Route:
     return Route("POST", GATEWAY_PATH, api=GATEWAY_PATH.lstrip("/"), handler=h_create_group,
-                 schema=CreateGroupModel(), envelope=gateway,
+                 schema=CreateGroupModel, envelope=gateway,
                  summary="Seed-000 admin wrapper around create_group (x-access-token JWT)")

@@ -142,7 +142,7 @@ READONLY |= {"admin_getroammsg", "get_c2c_unread_msg_num", "group_msg_get_simple
 def _route(service: str, command: str, handler, schema_cls, summary: str) -> Route:
     # api: the path without /v4/, the naming scheme every provider shares (README "Faults")
     return Route("POST", f"/v4/{service}/{command}", api=f"{service}/{command}", handler=handler,
-                 schema=schema_cls(), summary=summary, readonly=command in READONLY)
+                 schema=schema_cls, summary=summary, readonly=command in READONLY)
 
 
 API_ROUTES: list[Route] = [_route(svc, cmd, *spec) for svc, cmds in SERVICES.items()
