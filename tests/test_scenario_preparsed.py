@@ -76,3 +76,37 @@ assert rt.providers['tencent'].backend.tenants, 'default scenario not loaded'
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_marshmallow_imported_with_deferred_email_regexes_still_validates_email():
+    code = """
+import re
+from emulator.core import quickimport
+compile_ = re.compile
+quickimport.import_marshmallow()
+assert re.compile is compile_
+from marshmallow import ValidationError, validate
+assert isinstance(validate.Email.DOMAIN_REGEX, quickimport.DeferredPattern)
+assert validate.Email()("someone@example.com") == "someone@example.com"
+try:
+    validate.Email()("not an address")
+except ValidationError:
+    pass
+else:
+    raise AssertionError("accepted")
+assert validate.Email.USER_REGEX.pattern.startswith("(^")
+assert isinstance(re.compile("a"), re.Pattern)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+def test_marshmallow_import_leaves_the_email_regexes_uncompiled():
+    code = """
+from emulator.core import quickimport
+quickimport.import_marshmallow()
+from marshmallow import validate
+assert validate.Email.USER_REGEX._pattern is None and validate.Email.DOMAIN_REGEX._pattern is None
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
