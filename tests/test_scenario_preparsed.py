@@ -1,13 +1,10 @@
 """The shipped scenarios' pre-parsed copies (core/scenario.py: preparsed) hold exactly what PyYAML
-parses from their YAML, a start on the default scenario neither imports PyYAML nor builds a route
-schema, and a stale or user-supplied copy is never used."""
+parses from their YAML, and a stale or user-supplied copy is never used."""
 
 from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
-import sys
 
 import orjson
 import pytest
@@ -61,52 +58,3 @@ def test_a_bad_user_scenario_still_names_file_path_and_reason(tmp_path):
     with pytest.raises(ScenarioError) as info:
         create_app(Settings(scenario=bad))
     assert str(bad) in str(info.value) and "tencent.apps[0].sdkappid" in str(info.value)
-
-
-def test_default_start_needs_neither_yaml_nor_a_route_schema():
-    code = """
-import sys
-from emulator.app import RUNTIME, create_app
-app = create_app()
-assert 'yaml' not in sys.modules, 'PyYAML imported'
-rt = app[RUNTIME]
-built = [r.api for p in rt.providers.values() for r in p.route_table() if not isinstance(r._schema, (type, type(None)))]
-assert not built, built
-assert rt.providers['tencent'].backend.tenants, 'default scenario not loaded'
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-
-
-def test_marshmallow_imported_with_deferred_email_regexes_still_validates_email():
-    code = """
-import re
-from emulator.core import quickimport
-compile_ = re.compile
-quickimport.import_marshmallow()
-assert re.compile is compile_
-from marshmallow import ValidationError, validate
-assert isinstance(validate.Email.DOMAIN_REGEX, quickimport.DeferredPattern)
-assert validate.Email()("someone@example.com") == "someone@example.com"
-try:
-    validate.Email()("not an address")
-except ValidationError:
-    pass
-else:
-    raise AssertionError("accepted")
-assert validate.Email.USER_REGEX.pattern.startswith("(^")
-assert isinstance(re.compile("a"), re.Pattern)
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
-
-
-def test_marshmallow_import_leaves_the_email_regexes_uncompiled():
-    code = """
-from emulator.core import quickimport
-quickimport.import_marshmallow()
-from marshmallow import validate
-assert validate.Email.USER_REGEX._pattern is None and validate.Email.DOMAIN_REGEX._pattern is None
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
