@@ -18,9 +18,12 @@ from emulator.app import RUNTIME, create_app
 app = create_app()
 assert 'yaml' not in sys.modules, 'PyYAML imported'
 rt = app[RUNTIME]
-built = [r.api for p in rt.providers.values() for r in p.route_table() if not isinstance(r._schema, (type, type(None)))]
+from emulator.core.call import SchemaRef
+built = [r.api for p in rt.providers.values() for r in p.route_table() if not isinstance(r._schema, (type, SchemaRef, type(None)))]
 assert not built, built
 assert rt.providers['tencent'].backend.tenants, 'default scenario not loaded'
+lazy = [m for m in ('openim.schemas', 'openim.schemas_messages', 'openim.schemas_users', 'rongcloud.schemas_legacy', 'rongcloud.schemas_messages') if 'emulator.providers.' + m in sys.modules]
+assert not lazy, lazy
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr

@@ -3,6 +3,7 @@ table in the README is generated from this list)."""
 
 from __future__ import annotations
 
+from emulator.core.call import LazySchemas
 from emulator.providers.base import Call, Route
 
 from . import handlers_auth as A
@@ -16,9 +17,10 @@ from . import models_messages_read as MR
 from . import models_sync as S
 from . import models_user_routes as R
 from . import models_users as U
-from . import schemas as s
-from . import schemas_messages as sm
-from . import schemas_users as su
+# imported by the first request of a route they serve, not at start (core/call.py: LazySchemas)
+s = LazySchemas(f"{__package__}.schemas")
+sm = LazySchemas(f"{__package__}.schemas_messages")
+su = LazySchemas(f"{__package__}.schemas_users")
 
 
 def rule(fn):

@@ -3,6 +3,7 @@ The README coverage table is generated from ROUTES."""
 
 from __future__ import annotations
 
+from emulator.core.call import LazySchemas
 from emulator.providers.base import Route
 
 from . import handlers_entrust as he
@@ -11,9 +12,12 @@ from . import handlers_members as hm
 from . import handlers_messages as hmsg
 from . import handlers_users as hu
 from . import schemas_entrust as se
-from . import schemas_legacy as sl
-from . import schemas_messages as smsg
 from . import schemas_users as su
+
+# imported by the first request of a route they serve, not at start (core/call.py: LazySchemas);
+# schemas_entrust and schemas_users are imported anyway, for the limits their handlers share
+sl = LazySchemas(f"{__package__}.schemas_legacy")
+smsg = LazySchemas(f"{__package__}.schemas_messages")
 
 # (path, handler, schema class, summary)
 ENTRUST = [
