@@ -22,7 +22,7 @@ from emulator.core.call import SchemaRef
 built = [r.api for p in rt.providers.values() for r in p.route_table() if not isinstance(r._schema, (type, SchemaRef, type(None)))]
 assert not built, built
 assert rt.providers['tencent'].backend.tenants, 'default scenario not loaded'
-lazy = [m for m in ('tencent.schemas', 'tencent.schemas_messages', 'tencent.schemas_users', 'openim.schemas', 'openim.schemas_messages', 'openim.schemas_users', 'rongcloud.schemas_legacy', 'rongcloud.schemas_messages') if 'emulator.providers.' + m in sys.modules]
+lazy = [m for m in ('tencent.schemas', 'tencent.schemas_messages', 'tencent.schemas_users', 'openim.schemas', 'openim.schemas_messages', 'openim.schemas_users', 'rongcloud.schemas_entrust', 'rongcloud.schemas_users', 'rongcloud.schemas_legacy', 'rongcloud.schemas_messages') if 'emulator.providers.' + m in sys.modules]
 assert not lazy, lazy
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

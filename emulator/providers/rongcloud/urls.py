@@ -11,11 +11,9 @@ from . import handlers_legacy as hl
 from . import handlers_members as hm
 from . import handlers_messages as hmsg
 from . import handlers_users as hu
-from . import schemas_entrust as se
-from . import schemas_users as su
-
-# imported by the first request of a route they serve, not at start (core/call.py: LazySchemas);
-# schemas_entrust and schemas_users are imported anyway, for the limits their handlers share
+# imported by the first request of a route they serve, not at start (core/call.py: LazySchemas)
+se = LazySchemas(f"{__package__}.schemas_entrust")
+su = LazySchemas(f"{__package__}.schemas_users")
 sl = LazySchemas(f"{__package__}.schemas_legacy")
 smsg = LazySchemas(f"{__package__}.schemas_messages")
 
