@@ -115,7 +115,7 @@ def first_calls(providers: list[str], runs: int = FIRST_CALL_RUNS) -> str:
     from bench.clients import CLIENTS, READ_MEMBERS, scenario
     from bench.common import emulator_argv
 
-    samples: dict[str, list[tuple[float, float]]] = {}
+    samples: dict[str, list[tuple[float, float, float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "s.json"
         path.write_text(json.dumps(scenario(providers, READ_MEMBERS, 0)))
@@ -124,30 +124,35 @@ def first_calls(providers: list[str], runs: int = FIRST_CALL_RUNS) -> str:
             with Server(argv) as srv:
                 for name in providers:
                     client = CLIENTS[name]
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), cpu_ms(srv.proc.pid)
                     a = client.auth(srv.host, srv.port)
                     if name == "openim":
                         samples.setdefault("openim get_admin_token", []).append(
-                            ((time.perf_counter() - t0) * 1000, float("nan")))
+                            ((time.perf_counter() - t0) * 1000, float("nan"), cpu_ms(srv.proc.pid) - c0,
+                             float("nan")))
                     load = client.read_load(a)
-                    times = []
+                    times, cpus = [], []
                     for i in range(2):
                         headers = load.headers[i % len(load.headers)]
-                        t0 = time.perf_counter()
+                        t0, c0 = time.perf_counter(), cpu_ms(srv.proc.pid)
                         status, body = http(srv.host, srv.port, load.method, load.path, load.body, headers)
                         times.append((time.perf_counter() - t0) * 1000)
+                        cpus.append(cpu_ms(srv.proc.pid) - c0)
                         if status != 200 or not all(ok.encode() in body for ok in load.ok):
                             raise RuntimeError(f"{load.name}: {status} {body[:200]!r}")
-                    samples.setdefault(load.name, []).append((times[0], times[1]))
+                    samples.setdefault(load.name, []).append((times[0], times[1], cpus[0], cpus[1]))
     rows = []
-    for name, pairs in samples.items():
-        first = [p[0] for p in pairs]
-        second = [p[1] for p in pairs if p[1] == p[1]]
+    for name, quads in samples.items():
+        first = [q[0] for q in quads]
+        second = [q[1] for q in quads if q[1] == q[1]]
+        cpu_first = [q[2] for q in quads]
+        cpu_second = [q[3] for q in quads if q[3] == q[3]]
         rows.append([name, f"{median(first):.1f}", f"{min(first):.1f} / {max(first):.1f}",
-                     f"{median(second):.1f}" if second else "-"])
+                     f"{median(second):.1f}" if second else "-", f"{median(cpu_first):.1f}",
+                     f"{median(cpu_second):.1f}" if cpu_second else "-"])
     return table(f"First call per provider after a start, median of {runs} (bench scenario, default loop; "
-                 "client wall time, one connection per call)",
-                 ["call", "first ms", "min / max ms", "second ms"], rows)
+                 "client wall time, one connection per call; server CPU time of the call)",
+                 ["call", "first ms", "min / max ms", "second ms", "first CPU ms", "second CPU ms"], rows)
 
 
 def one_bare() -> float:
