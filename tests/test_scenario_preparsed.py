@@ -24,6 +24,7 @@ def test_each_shipped_scenario_has_a_current_preparsed_copy(path):
     assert entry["sha256"] == hashlib.sha256(text.encode("utf-8")).hexdigest(), \
         "stale: run python -m emulator.core.scenario"
     assert entry["doc"] == yaml.safe_load(text)
+    assert repr(entry["doc"]) == repr(yaml.safe_load(text))   # types too: 1, 1.0 and True are ==
     assert scenario.read_file(path)[0] == yaml.safe_load(text)
 
 

@@ -7,8 +7,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from marshmallow import Schema
     from aiohttp import web
+    from marshmallow import Schema
 
     from emulator.providers.base import Provider
 

@@ -6,8 +6,8 @@ empty name 25423; missing parameters and per-call counts answer the generic 1002
 
 from __future__ import annotations
 
-from .schemas import PROFILE_QUERY_GROUP_IDS_MAX, ENTRUST_GROUP_ID, EXTRA_MAX, ID_MAX, NICKNAME_MAX, REMARK_NAME_MAX, FormSchema, \
-    Ids, JsonObject, Num, Text
+from .schemas import ENTRUST_GROUP_ID, EXTRA_MAX, ID_MAX, NICKNAME_MAX, PROFILE_QUERY_GROUP_IDS_MAX, \
+    REMARK_NAME_MAX, FormSchema, Ids, JsonObject, Num, Text
 
 CREATE_USER_IDS_MAX = 30        # [DOC-EN] create-group
 BATCH_USER_IDS_MAX = 100        # join, quit, kick, specific query, follow ([DOC-EN])
