@@ -101,3 +101,32 @@ def test_every_route_schema_is_built_on_demand_and_kept():
                 assert isinstance(r.schema, cls) and r.schema is r.schema
                 checked += 1
     assert checked > 100
+
+
+def test_a_marshmallow_that_needs_its_patterns_at_import_is_imported_plainly():
+    code = """
+import re, sys
+import marshmallow.validate as v   # loaded once, to plant a module that uses a pattern at import
+src = open(v.__file__).read() + "\\n_USED_AT_IMPORT = Email.DOMAIN_REGEX.match('example.com') and re.sub(Email.USER_REGEX, '', 'x')\\n"
+for name in [m for m in sys.modules if m.startswith("marshmallow")]:
+    del sys.modules[name]
+import importlib.abc, importlib.util
+class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, name, path, target=None):
+        if name == "marshmallow.validate" and not getattr(self, "done", False):
+            self.done = True
+            return importlib.util.spec_from_loader(name, self, origin=v.__file__)
+    def create_module(self, spec):
+        return None
+    def exec_module(self, module):
+        module.__file__ = v.__file__
+        exec(compile(src, v.__file__, "exec"), module.__dict__)
+sys.meta_path.insert(0, Finder())
+from emulator.core import quickimport
+quickimport.import_marshmallow()
+from marshmallow import validate
+assert isinstance(validate.Email.DOMAIN_REGEX, re.Pattern)
+assert validate.Email()("someone@example.com")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

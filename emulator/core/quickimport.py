@@ -51,5 +51,11 @@ def import_marshmallow() -> None:
     re.compile = compile_
     try:
         import marshmallow  # noqa: F401
+    except Exception:   # a marshmallow that uses the patterns at import: the plain import instead
+        for name in [m for m in sys.modules if m == "marshmallow" or m.startswith("marshmallow.")]:
+            del sys.modules[name]
+    else:
+        return
     finally:
         re.compile = real
+    import marshmallow  # noqa: F401,F811
