@@ -303,6 +303,11 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
     """Build the application; a bad scenario raises ScenarioError before any socket opens."""
     settings = settings or Settings()
     rt = Runtime(settings)
+    from emulator.control.callbacks import setup_callbacks
+    from emulator.control.inspector import setup_inspector
+    from emulator.control.routes import setup_control
+    from emulator.core import gctune
+    gctune.resume_after_imports()   # python -m emulator paused the collector for the imports
     durable = settings.data_dir is not None
     if load_scenario and not durable:
         rt.load_scenario_file(settings.scenario_path())
@@ -322,11 +327,8 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
                 handler = deferring_handler(rt, owner, handler)
             app.router.add_route(route.method, route.path, handler)
 
-    from emulator.control.routes import setup_control
     setup_control(app, rt)
-    from emulator.control.inspector import setup_inspector
     setup_inspector(app, rt)
-    from emulator.control.callbacks import setup_callbacks
     setup_callbacks(app, rt)
 
     async def _close_callbacks(app: web.Application) -> None:

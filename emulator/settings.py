@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 
 def default_scenario_path() -> Path:
     """The shipped fixtures/default.yaml, found from the installed package (editable or not)."""
-    return Path(str(resources.files("emulator.fixtures").joinpath("default.yaml")))
+    return fixtures_dir() / "default.yaml"
 
 
 def fixtures_dir() -> Path:
-    return Path(str(resources.files("emulator.fixtures")))
+    # the package's own directory (importlib.resources and the zipfile it loads cost ~2 ms of
+    # every start; the fixtures are read as files anyway, so a zipped install was never usable)
+    import emulator.fixtures
+    return Path(emulator.fixtures.__file__).parent
 
 
 @dataclass

@@ -7,13 +7,11 @@ schema, and a ``faults:`` list. Every error names the source, the path inside th
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-# libyaml's loader when PyYAML was built with it: the same safe subset, parsed several times faster.
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+import orjson
 from marshmallow import RAISE, Schema, ValidationError, fields
 
 from emulator.core.errors import ScenarioError, SeedError
@@ -71,8 +69,11 @@ def oversized_ints(doc: Any, prefix: str = "") -> list[tuple[str, str]]:
 
 
 def parse_document(text: str | bytes, source: str) -> dict:
+    import yaml   # here, not at import: a start on a shipped scenario does not need it (preparsed)
+    # libyaml's loader when PyYAML was built with it: the same safe subset, parsed several times faster
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        doc = yaml.load(text, Loader=SafeLoader)  # JSON is YAML too
+        doc = yaml.load(text, Loader=loader)  # JSON is YAML too
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -90,13 +91,55 @@ def read_file(path: Path) -> tuple[dict, str]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(source, [("", f"cannot read file: {exc.strerror or exc}")]) from None
-    doc = parse_document(text, source)
+    doc = preparsed(Path(path), text)
+    if doc is None:
+        doc = parse_document(text, source)
     if not doc:
         # An empty file is almost always a mistake (a truncated copy, a wrong path in a template):
         # starting with no tenants would answer "unknown app" to everything, far from the cause.
         raise ScenarioError(source, [("", "the file declares nothing (empty); for a start without "
                                           "tenants use the shipped empty.yaml (description: empty)")])
     return doc, source
+
+
+# The shipped scenarios (fixtures/*.yaml) parsed once, at build time, into fixtures/<name>.parsed.json:
+# starting on the default scenario then needs no YAML parser (PyYAML's import and parse were
+# ~12 ms of every start; bench/README.md, round 4). The document is still validated in full, as
+# any scenario is; only the parse is skipped, and only while the YAML's SHA-256 matches the one
+# recorded beside it (an edited default.yaml is parsed again). tests/test_scenario_preparsed.py
+# keeps every cache equal to its YAML; `python -m emulator.core.scenario` rewrites them.
+PREPARSED_SUFFIX = ".parsed.json"
+
+
+def preparsed_path(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(".yaml") + PREPARSED_SUFFIX)
+
+
+def preparsed(path: Path, text: str) -> dict | None:
+    """The document of a shipped scenario from its pre-parsed copy, or None (parse the YAML)."""
+    from emulator.settings import fixtures_dir
+    if path.suffix != ".yaml" or path.parent.resolve() != fixtures_dir().resolve():
+        return None   # user-supplied scenarios are always parsed
+    try:
+        entry = orjson.loads(preparsed_path(path).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(entry, dict) or entry.get("sha256") != hashlib.sha256(text.encode("utf-8")).hexdigest():
+        return None
+    doc = entry.get("doc")
+    return doc if isinstance(doc, dict) else None
+
+
+def write_preparsed(path: Path) -> Path:
+    """Parse a shipped scenario's YAML and write its pre-parsed copy (JSON must hold it exactly)."""
+    text = Path(path).read_text(encoding="utf-8")
+    doc = parse_document(text, str(path))
+    if orjson.loads(orjson.dumps(doc)) != doc:
+        raise ValueError(f"{path}: the document does not survive JSON (dates, sets, non-string keys)")
+    out = preparsed_path(Path(path))
+    entry = {"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "doc": doc}
+    out.write_bytes(orjson.dumps(entry, option=orjson.OPT_INDENT_2) + b"\n")
+    return out
 
 
 def scenario_schema(providers: dict[str, "Provider"]) -> Schema:
@@ -189,3 +232,9 @@ def callback_configs(validated: dict, source: str, engine) -> list:
     if errors:
         raise ScenarioError(source, errors)
     return out
+
+
+if __name__ == "__main__":   # python -m emulator.core.scenario: rewrite the shipped pre-parsed copies
+    from emulator.settings import fixtures_dir
+    for shipped in sorted(fixtures_dir().glob("*.yaml")):
+        print(write_preparsed(shipped))

@@ -3,6 +3,7 @@ table in the README is generated from this list)."""
 
 from __future__ import annotations
 
+from emulator.core.call import LazySchemas
 from emulator.providers.base import Call, Route
 
 from . import handlers_auth as A
@@ -16,9 +17,10 @@ from . import models_messages_read as MR
 from . import models_sync as S
 from . import models_user_routes as R
 from . import models_users as U
-from . import schemas as s
-from . import schemas_messages as sm
-from . import schemas_users as su
+# imported by the first request of a route they serve, not at start (core/call.py: LazySchemas)
+s = LazySchemas(f"{__package__}.schemas")
+sm = LazySchemas(f"{__package__}.schemas_messages")
+su = LazySchemas(f"{__package__}.schemas_users")
 
 
 def rule(fn):
@@ -235,10 +237,10 @@ MODULES = ("auth", "user", "group", "statistics", "msg")
 
 def build_routes(provider) -> list[Route]:
     from .provider import not_found
-    routes = [Route("POST", path, path.strip("/"), handler=h, schema=sch(),
+    routes = [Route("POST", path, path.strip("/"), handler=h, schema=sch,
                     summary=summary, readonly=path in READONLY) for path, h, sch, summary in TABLE]
     for module in MODULES:
         routes.append(Route("*", f"/{module}/{{tail:.*}}", "not_found", handler=not_found,
-                            schema=s.EmptySchema(), summary=f"unknown /{module} path: 404; OPTIONS: 200",
+                            schema=s.EmptySchema, summary=f"unknown /{module} path: 404; OPTIONS: 200",
                             readonly=True))
     return routes

@@ -9,7 +9,7 @@ from . import callbacks as cb
 from . import models_entrust as ops
 from .errors import RongCloudError
 from .models import Group, Tenant, decode_page_token, json_param, page
-from .schemas_entrust import PROFILE_QUERY_GROUP_IDS_MAX
+from .schemas import PROFILE_QUERY_GROUP_IDS_MAX
 
 
 def now_ms(call: Call) -> int:

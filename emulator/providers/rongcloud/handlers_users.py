@@ -6,7 +6,7 @@ from emulator.providers.base import Call
 
 from . import models_users as ops
 from .models import json_param
-from .schemas_users import PROFILE_PAGE_DEFAULT
+from .schemas import PROFILE_PAGE_DEFAULT
 
 
 def now_ms(call: Call) -> int:

@@ -131,7 +131,7 @@ class RongCloudProvider(Provider):
         if len(raw) > MAX_BODY_BYTES:
             raise RongCloudError(1508)
         if not raw.strip():
-            if call.api in urls.EMPTY_BODY_OK:
+            if urls.empty_body_ok(call.route):
                 return {}
             raise RongCloudError(1003)
         try:

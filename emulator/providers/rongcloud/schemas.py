@@ -24,6 +24,9 @@ EXT_PREFIX = "ext_"
 NICKNAME_MAX = 64
 EXTRA_MAX = 128
 REMARK_NAME_MAX = 64
+# Limits a handler checks too: here, so the handlers import no request schema module at start
+PROFILE_QUERY_GROUP_IDS_MAX = 50  # [DOC-EN] query-group-profiles
+PROFILE_PAGE_DEFAULT = 20         # users: the paginated user list's default page size
 
 ENTRUST_GROUP_ID = re.compile(r"[A-Za-z0-9]+")  # "alphanumeric combinations" ([DOC-EN] create)
 

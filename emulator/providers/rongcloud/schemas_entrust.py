@@ -6,12 +6,11 @@ empty name 25423; missing parameters and per-call counts answer the generic 1002
 
 from __future__ import annotations
 
-from .schemas import ENTRUST_GROUP_ID, EXTRA_MAX, ID_MAX, NICKNAME_MAX, REMARK_NAME_MAX, FormSchema, \
-    Ids, JsonObject, Num, Text
+from .schemas import ENTRUST_GROUP_ID, EXTRA_MAX, ID_MAX, NICKNAME_MAX, PROFILE_QUERY_GROUP_IDS_MAX, \
+    REMARK_NAME_MAX, FormSchema, Ids, JsonObject, Num, Text
 
 CREATE_USER_IDS_MAX = 30        # [DOC-EN] create-group
 BATCH_USER_IDS_MAX = 100        # join, quit, kick, specific query, follow ([DOC-EN])
-PROFILE_QUERY_GROUP_IDS_MAX = 50  # [DOC-EN] query-group-profiles
 MANAGER_REMOVE_MAX = 10         # [DOC-EN] remove-group-manager
 MEMBER_PAGE_MAX = 100           # [DOC-EN] query-group-member
 JOINED_PAGE_MAX = 100           # [DOC-EN] query-member-join-group

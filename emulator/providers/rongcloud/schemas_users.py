@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .schemas import FormSchema, Ids, JsonObject, Num, Text, coded, last
+from .schemas import PROFILE_PAGE_DEFAULT, FormSchema, Ids, JsonObject, Num, Text, coded, last  # noqa: F401
 
 USER_ID_MAX = 64            # bytes ([DOC-EN] register)
 USER_ID = re.compile(r"[A-Za-z0-9+=_\-]+")  # letters, digits and + = - _ ([DOC-V4] register)
@@ -28,7 +28,6 @@ WHITELIST_IDS_MAX = 20      # per call ([DOC-EN] add-to-whitelist)
 PROFILE_BATCH_MAX = 100     # [DOC-EN] query-user-profiles-by-batch ([NEXCONN] says 20)
 PROFILE_CLEAN_MAX = 100     # UNKNOWN (no doc page seen); the batch query's limit
 PROFILE_PAGE_MAX = 100      # [DOC-EN] query-paginated-user-list
-PROFILE_PAGE_DEFAULT = 20
 LONG_MAX = 2 ** 63 - 1
 
 

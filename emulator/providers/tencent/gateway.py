@@ -23,7 +23,6 @@ from emulator.providers.base import Call, Provider, Route
 
 from .errors import GatewayError, TencentError
 from .handlers_groups import create_group
-from .schemas import CreateGroup, schema_error
 
 GATEWAY_PATH = "/im/group/createGroup"
 TOKEN_HEADER = "x-access-token"
@@ -74,6 +73,7 @@ def to_create_group(dto: dict) -> dict:
 
 def h_create_group(call: Call) -> dict:
     """Validate the mapped body with create_group's schema, then create the group."""
+    from .schemas import CreateGroup, schema_error   # the request schemas load on first use
     body = to_create_group(call.data)
     try:
         data = CreateGroup().load(body)
@@ -166,5 +166,5 @@ class TencentGatewayProvider(Provider):
 
 def gateway_route(gateway: TencentGatewayProvider) -> Route:
     return Route("POST", GATEWAY_PATH, api=GATEWAY_PATH.lstrip("/"), handler=h_create_group,
-                 schema=CreateGroupModel(), envelope=gateway,
+                 schema=CreateGroupModel, envelope=gateway,
                  summary="Seed-000 admin wrapper around create_group (x-access-token JWT)")

@@ -23,6 +23,12 @@ from .models_users import check_profiles, profiles_from_spec, profiles_to_json
 GROUP_TYPES = ("Private", "Public", "ChatRoom", "AVChatRoom", "Community")   # §4.1
 # New names accepted as aliases of the REST types (§4.1: Work = Private, Meeting = ChatRoom).
 TYPE_ALIASES = {"Work": "Private", "Meeting": "ChatRoom"}
+# Group option values (request schemas and the scenario schema share them; here, so the scenario
+# schema does not import the request schemas at start)
+APPLY_JOIN = ("FreeAccess", "NeedPermission", "DisableApply")
+INVITE_JOIN = ("FreeAccess", "NeedPermission", "DisableInvite")
+MSG_FLAGS = ("AcceptAndNotify", "AcceptNotNotify", "Discard")
+ON_OFF = ("On", "Off")
 # Default MaxMemberNum by type (§4.2 SDK docs: Work 200, Public 2000, Meeting 6000/10000 capped at
 # 6000; AVChatRoom unlimited, shown as 0; Community: its documented ceiling, UNKNOWN default).
 DEFAULT_MAX_MEMBERS = {"Private": 200, "Public": 2000, "ChatRoom": 6000, "AVChatRoom": 0,

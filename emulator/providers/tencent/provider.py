@@ -25,8 +25,6 @@ from .legacy import LEGACY_FIELDS, current_names
 from .models import DEFAULT_MESSAGE_SETTINGS, App, app_from_spec, app_to_json, check_app
 from .models_messages import check_messages, seed_messages
 from .models_users import PLATFORMS, kicked_sig
-from .schemas import schema_error
-from .schemas_messages import C2C_FIELD_CODES, c2c_schema_error
 from .schemas_scenario import AppSpec, TencentSection
 
 CATCH_ALL = "/v4/{service}/{command}"
@@ -230,6 +228,9 @@ class TencentProvider(Provider):
         return super().validate(call)
 
     def validation_error(self, call: Call, exc: ValidationError) -> ProviderError:
+        # here, not at import: the request schema modules load with a route's first request
+        from .schemas import schema_error
+        from .schemas_messages import C2C_FIELD_CODES, c2c_schema_error
         if call.api in C2C_FIELD_CODES:       # one-to-one message commands: per-field 90xxx codes
             return c2c_schema_error(call.api, exc)
         code = urls.BAD_PARAM_CODE.get(urls.SERVICE_OF.get(call.api), 10004)

@@ -12,7 +12,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from emulator.core.scenario import flatten_errors
 
 from .errors import TencentError
-from .models import GROUP_TYPES, PERMANENT, TYPE_ALIASES
+from .models import APPLY_JOIN, GROUP_TYPES, INVITE_JOIN, MSG_FLAGS, ON_OFF, PERMANENT, TYPE_ALIASES
 
 ACCOUNT_TYPE_ERROR = "account must be a string"
 
@@ -25,10 +25,6 @@ NAMECARD_BYTES = 50
 USERID_BYTES = 32        # §2.1 UserID up to 32 bytes
 NICK_BYTES = 500         # UNKNOWN for REST; emulator choice
 
-APPLY_JOIN = ("FreeAccess", "NeedPermission", "DisableApply")
-INVITE_JOIN = ("FreeAccess", "NeedPermission", "DisableInvite")
-MSG_FLAGS = ("AcceptAndNotify", "AcceptNotNotify", "Discard")
-ON_OFF = ("On", "Off")
 CREATE_TYPES = GROUP_TYPES + tuple(TYPE_ALIASES)
 
 

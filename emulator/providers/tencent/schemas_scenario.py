@@ -12,9 +12,8 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from emulator.core.messages import StoreSpec
 
-from .models import DEFAULT_LIMITS, GROUP_TYPES, ROLES, TYPE_ALIASES
+from .models import APPLY_JOIN, DEFAULT_LIMITS, GROUP_TYPES, INVITE_JOIN, MSG_FLAGS, ON_OFF, ROLES, TYPE_ALIASES
 from .models_users import CUSTOM_TAG
-from .schemas import APPLY_JOIN, INVITE_JOIN, MSG_FLAGS, ON_OFF
 
 
 class Strict(Schema):

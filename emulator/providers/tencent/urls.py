@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from emulator.core.call import LazySchemas
 from emulator.providers.base import Route
 
 from . import handlers_accounts as acc
@@ -16,9 +17,11 @@ from . import handlers_groups as grp
 from . import handlers_members as mem
 from . import handlers_messages as msg
 from . import handlers_users as usr
-from . import schemas as s
-from . import schemas_messages as sm
-from . import schemas_users as su
+
+# imported by the first request of a route they serve, not at start (core/call.py: LazySchemas)
+s = LazySchemas(f"{__package__}.schemas")
+sm = LazySchemas(f"{__package__}.schemas_messages")
+su = LazySchemas(f"{__package__}.schemas_users")
 
 LOGIN = "im_open_login_svc"
 GROUP = "group_open_http_svc"
@@ -142,7 +145,7 @@ READONLY |= {"admin_getroammsg", "get_c2c_unread_msg_num", "group_msg_get_simple
 def _route(service: str, command: str, handler, schema_cls, summary: str) -> Route:
     # api: the path without /v4/, the naming scheme every provider shares (README "Faults")
     return Route("POST", f"/v4/{service}/{command}", api=f"{service}/{command}", handler=handler,
-                 schema=schema_cls(), summary=summary, readonly=command in READONLY)
+                 schema=schema_cls, summary=summary, readonly=command in READONLY)
 
 
 API_ROUTES: list[Route] = [_route(svc, cmd, *spec) for svc, cmds in SERVICES.items()
