@@ -247,10 +247,21 @@ def _options(req: dict) -> dict:
 
 
 def _deliver(t: Tenant, op: str, req: dict, ct: int, session: int, text: str, now: int,
-             client_id: str | None = None, hooks: bool = True) -> dict | None:
+             client_id: str | None = None, slot: str | None = None) -> dict | None:
     """Session checks, the before-send webhooks, then store; None when the recipient's receive
-    option drops it. ``hooks`` False: batch_send_msg, whose earlier recipients are already stored
-    when a later one would ask (README known differences)."""
+    option drops it."""
+    planned = _plan(t, req, ct, session, text, now, client_id, slot)
+    if planned is None:
+        return None
+    _store(t, *planned)
+    return planned[1]
+
+
+def _plan(t: Tenant, req: dict, ct: int, session: int, text: str, now: int,
+          client_id: str | None = None, slot: str | None = None):
+    """Everything of a send but storing it: the checks, the message and its before hooks
+    (``slot`` names the recipient when one request asks them for several). Returns the
+    arguments of ``_store``, or None when the recipient's receive option drops the message."""
     send_id = req["sendID"]
     fields = {**req, "options": _options(req)}
     online = bool(req.get("isOnlineOnly"))
@@ -263,26 +274,21 @@ def _deliver(t: Tenant, op: str, req: dict, ct: int, session: int, text: str, no
             return None
         fields["groupID"] = ""
         data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
-        if hooks:
-            cb.before_send(data, t.is_admin(send_id))
-        _store(t, single_id(send_id, recv), data, (send_id, recv), online)
-        return data
+        cb.before_send(data, t.is_admin(send_id), slot)
+        return single_id(send_id, recv), data, (send_id, recv), online
     if session == NOTIFICATION_CHAT:
         recv = req["recvID"]
         fields["groupID"] = ""
         data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
-        _store(t, oa_id(send_id, recv), data, (send_id, recv), online)
-        return data
+        return oa_id(send_id, recv), data, (send_id, recv), online
     g = t.groups.get(req["groupID"])
     if g is None:
         raise not_found("record not found")
     check_group_send(t, g, send_id, ct, now)
     fields["recvID"] = ""
     data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
-    if hooks:
-        cb.before_send(data, t.is_admin(send_id))
-    _store(t, group_conv_id(g.groupID), data, (), online)
-    return data
+    cb.before_send(data, t.is_admin(send_id), slot)
+    return group_conv_id(g.groupID), data, (), online
 
 
 def check_group_send(t: Tenant, g: Group, send_id: str, ct: int, now: int) -> None:
@@ -329,21 +335,30 @@ def check_msg_is_send_success(t: Tenant, operation_id: str) -> dict:
 
 
 def batch_send_msg(t: Tenant, op: str, req: dict, now: int):
-    """One clientMsgID for all; each recipient's failure lands in failedUserIDs (errCode 0)."""
+    """One clientMsgID for all (2.5); each recipient's failure, a refusing or failing before
+    hook included, lands in failedUserIDs (errCode 0). The server runs SendMsg per recipient,
+    so beforeSendSingleMsg / beforeMsgModify are asked per recipient; every recipient is
+    checked and asked first and the messages stored together after the last answer (each
+    recipient's checks made again then), so nothing is stored while a hook is waited for."""
     _bind_send(t, req, single_recv=False)
     if req["recvIDs"] is None:
         raise _bind(t, "RecvIDs", struct="BatchSendMsgReq")
     ct, session, text = _prepare(t, op, req)
     recvs = list(t.users) if req["isSendAll"] else req["recvIDs"]
     client_id = t.next_digest()
-    results, failed = [], []
-    for recv in recvs:
+    planned, failed = [], []
+    for i, recv in enumerate(recvs):
         try:
-            data = _deliver(t, op, {**req, "recvID": recv}, ct, session, text, now, client_id, hooks=False)
+            p = _plan(t, {**req, "recvID": recv}, ct, session, text, now, client_id, f"{i}:{recv}")
         except OpenIMError:
             failed.append(recv)
             continue
-        r = _reply(t, data)
+        planned.append((recv, p))
+    results = []
+    for recv, p in planned:
+        if p is not None:
+            _store(t, *p)
+        r = _reply(t, p[1] if p is not None else None)
         results.append({"serverMsgID": r["serverMsgID"], "clientMsgID": r["clientMsgID"],
                         "sendTime": r["sendTime"], "recvID": recv})
     return {"results": results, "failedUserIDs": failed}
@@ -399,7 +414,27 @@ def group_notify(t: Tenant, op: str, g: Group, ct: int, now: int, send_message=N
     fields = {"sendID": op, "recvID": g.groupID, "groupID": g.groupID, "senderNickname": nick,
               "options": {}}
     data = _msg_data(t, fields, text, ct, READ_GROUP, now)
-    _store(t, group_conv_id(g.groupID), data)
+    send_note(t, group_conv_id(g.groupID), data)
+
+
+def send_note(t: Tenant, cid: str, data: dict, users=()) -> None:
+    """A server notification: a group one (sessionType 3) waits for beforeSendGroupMsg when that
+    hook is on (callbacks.defer_note, asked after the request's change), others are stored now."""
+    if data["sessionType"] == READ_GROUP and cb.defer_note(cid, data, users):
+        return
+    _store(t, cid, data, users)
+
+
+def store_note(t: Tenant, cid: str, data: dict, users=()) -> None:
+    """A group notification its beforeSendGroupMsg let through, stored now: the group send
+    path's checks again (2.3: gone or dismissed drops all but 1511)."""
+    g = t.groups.get(data["groupID"])
+    if g is None or (g.status == STATUS_DISMISSED and data["contentType"] != GROUP_DISMISSED):
+        return
+    _store(t, cid, data, users)
+
+
+cb.note_store = store_note
 
 
 def members_left(t: Tenant, g: Group, uids) -> None:

@@ -1,0 +1,205 @@
+"""OpenIM webhooks the server fires that the emulator used to skip, in both version profiles
+(openim-users-messages-webhooks.md §2.5, §2.9, §2.12, §4.6-§4.7):
+
+- batch_send_msg runs SendMsg per recipient: beforeSendSingleMsg (and beforeMsgModify for text)
+  per recipient, a refusal or failure puts only that recipient in failedUserIDs (errCode 0);
+- group notifications (15xx, a group's 2101) ask beforeSendGroupMsg: a refusing or failing hook
+  drops only that notification, the group call succeeds; afterSendGroupMsg for the ones stored;
+- afterSingleMsgRead / afterGroupMsgRead from mark_msgs_as_read and mark_conversation_as_read,
+  with the server's bodies, and afterSendSingleMsg for the stored 2200 read receipt.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from emulator.app import RUNTIME, create_app
+from emulator.settings import Settings
+from tests.callback_support import configure, deliveries, settle
+from tests.openim_support import get_admin_token, openim_call
+from tests.test_callbacks_openim_messages import pull, setup, tid
+from tests.test_openim_versions import IM, P16, V383, im, settings, version  # noqa: F401 (fixtures)
+
+SINGLE, GROUP = "callbackBeforeSendSingleMsgCommand", "callbackBeforeSendGroupMsgCommand"
+AFTER_SINGLE, AFTER_GROUP = "callbackAfterSendSingleMsgCommand", "callbackAfterSendGroupMsgCommand"
+MODIFY = "callbackBeforeMsgModifyCommand"
+SINGLE_READ, GROUP_READ = "callbackAfterSingleMsgReadCommand", "callbackAfterGroupMsgReadCommand"
+REFUSE = {"actionCode": 0, "errCode": 5006, "errMsg": "not you", "errDlt": "", "nextCode": 1}
+ACCEPT = {"actionCode": 0, "errCode": 0, "errMsg": "", "errDlt": "", "nextCode": 0}
+
+
+def batch(recvs, **extra):
+    return {"sendID": "leckie", "recvIDs": list(recvs), "isSendAll": False, "sessionType": 1,
+            "contentType": 101, "content": {"content": "hi"}, **extra}
+
+
+# --- batch_send_msg ------------------------------------------------------------------------------
+async def test_batch_asks_before_hooks_per_recipient(client, runtime, im, receiver):
+    await setup(client, runtime, im, receiver, {"beforeSendSingleMsg": {}, "beforeMsgModify": {},
+                                                "afterSendSingleMsg": {}})
+    # tommy's send is refused, jared's hook answers something that is not JSON (90007): both
+    # land in failedUserIDs, bob's message goes out, the reply is errCode 0
+    receiver.reply(SINGLE, lambda b: REFUSE if b["recvID"] == "tommy" else
+                   ("<html>502</html>" if b["recvID"] == "jared" else ACCEPT))
+    receiver.override(MODIFY, content='{"content":"checked"}')
+    status, body = await im.raw("/msg/batch_send_msg", batch(["bob", "tommy", "jared"]))
+    assert body["errCode"] == 0, body
+    data = body["data"]
+    assert data["failedUserIDs"] == ["tommy", "jared"]
+    [res] = data["results"]
+    assert res["recvID"] == "bob"
+    await settle(client, 1, command=AFTER_SINGLE)
+    assert receiver.commands() == [SINGLE, MODIFY, SINGLE, SINGLE, AFTER_SINGLE]
+    asked = [r["body"] for r in receiver.received if r["command"] == SINGLE]
+    assert [b["recvID"] for b in asked] == ["bob", "tommy", "jared"]
+    # one clientMsgID for every recipient (§2.5); serverMsgIDs per message, bob's as replied
+    assert {b["clientMsgID"] for b in asked} == {res["clientMsgID"]}
+    assert len({b["serverMsgID"] for b in asked}) == 3 and asked[0]["serverMsgID"] == res["serverMsgID"]
+    [m] = await pull(im, "bob", "si_bob_leckie")
+    assert base64.b64decode(m["content"]).decode() == '{"content":"checked"}'
+    assert await pull(im, "tommy", "si_leckie_tommy") == []
+    assert await pull(im, "jared", "si_jared_leckie") == []
+    after = receiver.received[-1]["body"]
+    assert after["recvID"] == "bob" and after["content"] == '{"content":"checked"}'
+
+
+async def test_batch_network_failure_and_admin_sender(client, runtime, im, receiver):
+    await configure(client, "openim", tid(runtime, im), "http://127.0.0.1:9/cb",
+                    hooks={"beforeSendSingleMsg": {"enable": True}})
+    body = await im.body("/msg/batch_send_msg", batch(["bob", "tommy"]))
+    assert body["errCode"] == 0 and body["data"]["failedUserIDs"] == ["bob", "tommy"]
+    assert body["data"]["results"] is None or body["data"]["results"] == []
+    assert [d["outcome"] for d in await deliveries(client, command=SINGLE)] == ["refused", "refused"]
+    # an admin sendID skips beforeSendSingleMsg, so nothing is asked and both are sent
+    data = await im.ok("/msg/batch_send_msg", batch(["bob", "tommy"], sendID="imAdmin"))
+    assert data["failedUserIDs"] in (None, []) and len(data["results"]) == 2
+    assert len(await deliveries(client, command=SINGLE)) == 2
+
+
+async def test_batch_without_before_hooks_asks_nothing(client, runtime, im, receiver):
+    await setup(client, runtime, im, receiver, {"afterSendSingleMsg": {}})
+    data = await im.ok("/msg/batch_send_msg", batch(["bob", "tommy", "ghost"]))
+    assert data["failedUserIDs"] == ["ghost"] and [r["recvID"] for r in data["results"]] == ["bob", "tommy"]
+    await settle(client, 2, command=AFTER_SINGLE)
+    assert receiver.commands() == [AFTER_SINGLE, AFTER_SINGLE]
+
+
+# --- group notifications and beforeSendGroupMsg ----------------------------------------------------
+async def test_group_notifications_ask_before_send_group_msg(client, runtime, im, receiver):
+    await setup(client, runtime, im, receiver, {"beforeSendGroupMsg": {}, "afterSendGroupMsg": {}})
+    gid = await im.group()
+    await settle(client, 1, command=AFTER_GROUP)
+    assert receiver.commands() == [GROUP, AFTER_GROUP]
+    before = receiver.received[0]["body"]
+    assert (before["contentType"], before["groupID"], before["sessionType"], before["content"],
+            before["seq"]) == (1501, gid, 3, "", 0)
+    [created] = await pull(im, "leckie", "sg_" + gid)
+    assert created["seq"] == 1 and created["serverMsgID"] == before["serverMsgID"]
+    # a refused notification is dropped silently: the invite takes effect, nothing is stored,
+    # no afterSendGroupMsg; the next notification takes the next seq (no gap)
+    receiver.reply(GROUP, lambda b: REFUSE if b["contentType"] == 1509 else ACCEPT)
+    await im.ok("/group/invite_user_to_group", {"groupID": gid, "invitedUserIDs": ["jared"], "reason": ""})
+    assert "jared" in await im.member_ids(gid)
+    await im.ok("/group/kick_group", {"groupID": gid, "kickedUserIDs": ["jared"], "reason": ""})
+    assert "jared" not in await im.member_ids(gid)
+    await settle(client, 2, command=AFTER_GROUP)
+    cts = [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)]
+    assert cts == [1501, 1508]
+    assert [r["body"]["contentType"] for r in receiver.received if r["command"] == GROUP] == [1501, 1509, 1508]
+    assert [r["body"]["contentType"] for r in await deliveries(client, command=AFTER_GROUP)] == [1501, 1508]
+    [refused] = [d for d in await deliveries(client, command=GROUP) if d["outcome"] == "refused"]
+    assert refused["body"]["contentType"] == 1509
+    # a failing hook (receiver down) drops the notification too; the call still succeeds
+    await configure(client, "openim", tid(runtime, im), "http://127.0.0.1:9/cb",
+                    hooks={"beforeSendGroupMsg": {"enable": True}})
+    await im.ok("/group/mute_group", {"groupID": gid})
+    assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == [1501, 1508]
+    resp = await client.get("/_emulator/state/check")
+    assert resp.status == 200, await resp.text()
+
+
+async def test_group_notification_type_filter_and_revoke(client, runtime, im, receiver):
+    gid = await im.group()
+    await setup(client, runtime, im, receiver, {"beforeSendGroupMsg": {"deniedTypes": ["1500-1599"]}})
+    await im.ok("/group/mute_group", {"groupID": gid})          # 1514 filtered out: not asked
+    assert receiver.commands() == []
+    assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == [1501, 1514]
+    # a group's revoke notification 2101 (sessionType 3) asks it too; refused, it is not stored
+    # in the n_ twin, the revoke itself takes effect
+    await im.ok("/group/cancel_mute_group", {"groupID": gid})
+    await im.ok("/msg/send_msg", {"sendID": "leckie", "groupID": gid, "sessionType": 3,
+                                  "contentType": 101, "content": {"content": "x"}})
+    receiver.refuse(GROUP, 5007, "no")
+    await im.ok("/msg/revoke_msg", {"conversationID": "sg_" + gid, "seq": 4, "userID": "leckie"})
+    assert [r["body"]["contentType"] for r in receiver.received] == [101, 2101]
+    msgs = await pull(im, "leckie", "sg_" + gid)
+    assert msgs[-1]["contentType"] == 2101                     # shown revoked
+    data = await im.ok("/msg/newest_seq", {"userID": "leckie"})
+    assert ("n_" + gid) not in (data["maxSeqs"] or {})
+
+
+async def test_dropped_notification_replays_the_same(aiohttp_client, tmp_path, receiver):
+    settings = Settings(port=0, data_dir=tmp_path / "data")
+    client = await aiohttp_client(create_app(settings))
+    rt = client.app[RUNTIME]
+    await configure(client, "openim", "default", receiver.url, hooks={k: {"enable": True} for k in (
+        "beforeCreateGroup", "beforeSendGroupMsg", "afterSendGroupMsg")})
+    receiver.reply(GROUP, lambda b: REFUSE if b["contentType"] == 1519 else ACCEPT)
+    token = await get_admin_token(client)
+    _, body = await openim_call(client, "/group/create_group", {
+        "ownerUserID": "leckie", "memberUserIDs": ["bob"],
+        "groupInfo": {"groupType": 2, "groupName": "g", "notification": "hello"}}, token=token)
+    assert body["errCode"] == 0, body
+    gid = body["data"]["groupInfo"]["groupID"]
+    _, body = await openim_call(client, "/group/transfer_group", {
+        "groupID": gid, "oldOwnerUserID": "leckie", "newOwnerUserID": "bob"}, token=token)
+    assert body["errCode"] == 0, body
+    conv = rt.providers["openim"].backend.tenants["default"].messages.get("sg_" + gid)
+    assert [m.content()["contentType"] for m in conv.messages()] == [1501, 1507]   # 1519 refused
+    expected = rt.dump_state()
+    sent = len(receiver.received)
+
+    rt.store.close_quietly()            # what a kill -9 leaves: the log only
+    again = create_app(settings)[RUNTIME]
+    assert again.store.diverged == 0
+    assert again.dump_state() == expected
+    assert len(receiver.received) == sent
+
+
+# --- read hooks ------------------------------------------------------------------------------------
+async def test_read_hooks_bodies(client, runtime, im, receiver):
+    gid = await im.group()
+    for _ in range(3):
+        await im.ok("/msg/send_msg", {"sendID": "leckie", "recvID": "bob", "sessionType": 1,
+                                      "contentType": 101, "content": {"content": "hi"}})
+    await im.ok("/msg/send_msg", {"sendID": "leckie", "groupID": gid, "sessionType": 3,
+                                  "contentType": 101, "content": {"content": "hi"}})
+    await setup(client, runtime, im, receiver, {"afterSingleMsgRead": {}, "afterGroupMsgRead": {},
+                                                "afterSendSingleMsg": {}})
+    await im.ok("/msg/mark_msgs_as_read", {"conversationID": "si_bob_leckie", "seqs": [2, 1], "userID": "bob"})
+    await settle(client, 1, command=AFTER_SINGLE)
+    assert receiver.commands() == [SINGLE_READ, AFTER_SINGLE]       # the hook, then the 2200
+    read, receipt = (r["body"] for r in receiver.received)
+    assert read == {"callbackCommand": SINGLE_READ, "conversationID": "si_bob_leckie", "userID": "bob",
+                    "Seqs": [2, 1], "contentType": 1}
+    assert (receipt["contentType"], receipt["sendID"], receipt["recvID"]) == (2200, "bob", "leckie")
+    # mark_conversation_as_read: single chat after its 2200, Seqs the request's (null when absent)
+    await im.ok("/msg/mark_conversation_as_read", {"conversationID": "si_bob_leckie", "userID": "bob",
+                                                   "hasReadSeq": 3})
+    await settle(client, 2, command=AFTER_SINGLE)
+    await settle(client, 2, command=SINGLE_READ)
+    assert receiver.commands()[2:] == [AFTER_SINGLE, SINGLE_READ]
+    assert receiver.received[3]["body"] == {"callbackCommand": SINGLE_READ, "conversationID": "si_bob_leckie",
+                                            "userID": "bob", "Seqs": None, "contentType": 1}
+    # a group: afterGroupMsgRead with unreadMsgNum = the hasReadSeq sent, no 2200 stored
+    await im.ok("/msg/mark_conversation_as_read", {"conversationID": "sg_" + gid, "userID": "bob",
+                                                   "hasReadSeq": 2, "seqs": [2]})
+    [grp] = await settle(client, 1, command=GROUP_READ)
+    assert grp["body"] == {"callbackCommand": GROUP_READ, "sendID": "bob", "receiveID": "bob",
+                           "unreadMsgNum": 2, "contentType": 3}
+    # mark_msgs_as_read fires afterSingleMsgRead for any conversation type (contentType 3 here)
+    await im.ok("/msg/mark_msgs_as_read", {"conversationID": "sg_" + gid, "seqs": [2], "userID": "tommy"})
+    rows = await settle(client, 3, command=SINGLE_READ)
+    assert rows[-1]["body"] == {"callbackCommand": SINGLE_READ, "conversationID": "sg_" + gid,
+                                "userID": "tommy", "Seqs": [2], "contentType": 3}
+    assert len(await deliveries(client, command=AFTER_SINGLE)) == 2   # no 2200 stored for groups
