@@ -203,3 +203,16 @@ async def test_read_hooks_bodies(client, runtime, im, receiver):
     assert rows[-1]["body"] == {"callbackCommand": SINGLE_READ, "conversationID": "sg_" + gid,
                                 "userID": "tommy", "Seqs": [2], "contentType": 3}
     assert len(await deliveries(client, command=AFTER_SINGLE)) == 2   # no 2200 stored for groups
+
+
+async def test_join_quirk_still_sends_the_notification(client, runtime, im, receiver):
+    """patch.16 as tagged answers 1001 after a direct join (§0.4) but the MemberEnter notification
+    is queued before that: it still asks beforeSendGroupMsg and is stored when let through."""
+    gid = await im.group(needVerification=2)
+    await im.set_settings(runtime, quirk_join_max_seq_invalid=True)
+    await setup(client, runtime, im, receiver, {"beforeSendGroupMsg": {}})
+    status, body = await im.raw("/group/join_group", {"groupID": gid, "inviterUserID": "jared",
+                                                      "joinSource": 3, "reqMessage": ""}, as_="jared")
+    assert (body["errCode"], body["errDlt"]) == (1001, "maxSeq is invalid")
+    assert receiver.commands() == [GROUP] and receiver.received[0]["body"]["contentType"] == 1510
+    assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == [1501, 1510]
