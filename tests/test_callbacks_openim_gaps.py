@@ -191,18 +191,24 @@ async def test_read_hooks_bodies(client, runtime, im, receiver):
     assert receiver.commands()[2:] == [AFTER_SINGLE, SINGLE_READ]
     assert receiver.received[3]["body"] == {"callbackCommand": SINGLE_READ, "conversationID": "si_bob_leckie",
                                             "userID": "bob", "Seqs": None, "contentType": 1}
-    # a group: afterGroupMsgRead with unreadMsgNum = the hasReadSeq sent, no 2200 stored
+    # a group: afterGroupMsgRead with unreadMsgNum = the hasReadSeq sent; the 2200 goes to the
+    # reader itself (not stored, sender = receiver) but afterSendSingleMsg still sees it
     await im.ok("/msg/mark_conversation_as_read", {"conversationID": "sg_" + gid, "userID": "bob",
                                                    "hasReadSeq": 2, "seqs": [2]})
     [grp] = await settle(client, 1, command=GROUP_READ)
     assert grp["body"] == {"callbackCommand": GROUP_READ, "sendID": "bob", "receiveID": "bob",
                            "unreadMsgNum": 2, "contentType": 3}
+    rows = await settle(client, 3, command=AFTER_SINGLE)
+    assert [(r["body"]["contentType"], r["body"]["sendID"], r["body"]["recvID"]) for r in rows[2:]] == [
+        (2200, "bob", "bob")]
+    data = await im.ok("/msg/newest_seq", {"userID": "bob"})
+    assert "n_bob_bob" not in (data["maxSeqs"] or {})
     # mark_msgs_as_read fires afterSingleMsgRead for any conversation type (contentType 3 here)
     await im.ok("/msg/mark_msgs_as_read", {"conversationID": "sg_" + gid, "seqs": [2], "userID": "tommy"})
     rows = await settle(client, 3, command=SINGLE_READ)
     assert rows[-1]["body"] == {"callbackCommand": SINGLE_READ, "conversationID": "sg_" + gid,
                                 "userID": "tommy", "Seqs": [2], "contentType": 3}
-    assert len(await deliveries(client, command=AFTER_SINGLE)) == 2   # no 2200 stored for groups
+    assert len(await deliveries(client, command=AFTER_SINGLE)) == 3   # no 2200 for mark_msgs_as_read on a group
 
 
 async def test_join_quirk_still_sends_the_notification(client, runtime, im, receiver):
@@ -216,3 +222,49 @@ async def test_join_quirk_still_sends_the_notification(client, runtime, im, rece
     assert (body["errCode"], body["errDlt"]) == (1001, "maxSeq is invalid")
     assert receiver.commands() == [GROUP] and receiver.received[0]["body"]["contentType"] == 1510
     assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == [1501, 1510]
+
+
+async def test_push_only_group_notifications_fire_group_msg_hooks(client, runtime, im, receiver):
+    """1502, 1516-1518 (and, at patch.16, 1519 for a cleared announcement and every notification
+    whose copy sendMessage:false suppresses) are pushed without a stored copy (§2.12); they go
+    through the group send path all the same, so the group-msg hooks see them (§4.7)."""
+    gid = await im.group()
+    await setup(client, runtime, im, receiver, {"beforeSendGroupMsg": {}, "afterSendGroupMsg": {}})
+    receiver.reply(GROUP, lambda b: REFUSE if b["contentType"] == 1517 else ACCEPT)
+    await im.ok("/group/set_group_info_ex", {"groupID": gid, "introduction": "i", "notification": ""})
+    await im.ok("/group/set_group_member_info", {"members": [
+        {"groupID": gid, "userID": "bob", "roleLevel": 60, "nickname": "B"}]})
+    await im.ok("/group/set_group_info", {"groupInfoForSet": {"groupID": gid, "groupName": "n2"}})
+    cleared = [1519] if im.version == P16 else []     # v3.8.3 sends nothing for a cleared announcement
+    asked = cleared + [1502, 1517, 1516, 1520]
+    after = cleared + [1502, 1516, 1520]               # 1517 refused: no afterSendGroupMsg
+    rows = await settle(client, len(after), command=AFTER_GROUP)
+    assert [r["body"]["contentType"] for r in receiver.received if r["command"] == GROUP] == asked
+    assert [r["body"]["contentType"] for r in rows] == after
+    b1502 = next(r["body"] for r in rows if r["body"]["contentType"] == 1502)
+    assert (b1502["groupID"], b1502["sendID"], b1502["content"]) == (gid, "imAdmin", "")
+    # only the name change keeps a copy in the group's history
+    assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == [1501, 1520]
+    # patch.16: sendMessage false drops the stored copy, not the notification
+    await im.ok("/group/kick_group", {"groupID": gid, "kickedUserIDs": ["bob"], "reason": "",
+                                      "sendMessage": False})
+    rows = await settle(client, len(after) + 1, command=AFTER_GROUP)
+    assert rows[-1]["body"]["contentType"] == 1508
+    assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == (
+        [1501, 1520] if im.version == P16 else [1501, 1520, 1508])
+
+
+async def test_push_only_notifications_cost_nothing_without_hooks(client, runtime, im, receiver):
+    """Without a group-msg hook the push-only notifications are not even built: no id of the
+    tenant's sequence is used up (so ids come out as with no callback configuration at all)."""
+    from tests.openim_support import openim_tenant
+    await setup(client, runtime, im, receiver, {"afterSetGroupInfoEx": {}, "afterSendSingleMsg": {}})
+    gid = await im.group()
+    t = openim_tenant(runtime, im.secret)
+    seq = t.id_seq
+    await im.ok("/group/set_group_info_ex", {"groupID": gid, "introduction": "i"})          # 1502
+    await im.ok("/group/set_group_member_info", {"members": [{"groupID": gid, "userID": "bob", "ex": "e"}]})
+    assert t.id_seq == seq
+    await setup(client, runtime, im, receiver, {"afterSendGroupMsg": {}})
+    await im.ok("/group/set_group_info_ex", {"groupID": gid, "introduction": "j"})
+    assert t.id_seq == seq + 2          # clientMsgID and serverMsgID of the pushed 1502

@@ -270,8 +270,9 @@ NOTES = "openim_notes"
 note_store = None   # models_messages.store_note(t, cid, data, users): re-checks, then stores
 
 
-def defer_note(cid: str, data: dict, users=()) -> bool:
-    """True when the notification waits for beforeSendGroupMsg (the caller stores nothing)."""
+def defer_note(cid: str, data: dict, users=(), push: bool = False) -> bool:
+    """True when the notification waits for beforeSendGroupMsg (the caller stores nothing).
+    ``push``: a notification without a stored copy, only its afterSendGroupMsg follows."""
     ctx = _current.get()
     if ctx is None:
         return False
@@ -280,8 +281,22 @@ def defer_note(cid: str, data: dict, users=()) -> bool:
     if cfg is None or not type_allowed((cfg.settings.get("hooks") or {}).get("beforeSendGroupMsg"),
                                        data["contentType"]):
         return False
-    ctx.notes.append([cid, data, list(users)])
+    ctx.notes.append([cid, data, list(users), push])
     return True
+
+
+def group_msg_hooks(ct: int, keys=("beforeSendGroupMsg", "afterSendGroupMsg")) -> bool:
+    """Whether one of the message hooks ``keys`` would see a message of type ``ct`` (a
+    notification nothing stores is built only then)."""
+    ctx = _current.get()
+    if ctx is None:
+        return False
+    engine = ctx.call.provider.callbacks
+    for key in keys:
+        cfg = engine.config("openim", ctx.call.tenant_id, HOOKS[key][0])
+        if cfg is not None and type_allowed((cfg.settings.get("hooks") or {}).get(key), ct):
+            return True
+    return False
 
 
 def _ask_notes(call, ctx: _Context, result):
@@ -296,7 +311,7 @@ def _note_chain(call, ctx: _Context, marker: dict, result):
         if isinstance(result, OpenIMError):
             raise result
         return result
-    cid, data, users = marker["notes"][i]
+    cid, data, users, push = marker["notes"][i]
     h = _hook(call, "beforeSendGroupMsg", msg_body(data, call))
 
     def apply(outcome: Outcome):
@@ -309,7 +324,7 @@ def _note_chain(call, ctx: _Context, marker: dict, result):
         if keep:
             token = _current.set(ctx)   # its afterSendGroupMsg goes with the request
             try:
-                note_store(call.tenant, cid, data, users)
+                note_store(call.tenant, cid, data, users, push)
             finally:
                 _current.reset(token)
         marker["done"] = i + 1

@@ -140,8 +140,12 @@ def _apply(t: Tenant, g: Group, changes: dict, op: str, now: int) -> None:
     # stored copies: 1520 for a name, 1519 for a non-empty announcement; 1502 is push-only (2.12)
     if changes.get("notification"):
         msgs.group_notify(t, op, g, msgs.ANNOUNCEMENT_SET, now)
+    elif "notification" in changes and t.setting("cleared_announcement_notification"):
+        msgs.group_push(t, op, g, msgs.ANNOUNCEMENT_SET, now)   # patch.16: pushed, no copy
     if "groupName" in changes:
         msgs.group_notify(t, op, g, msgs.NAME_SET, now)
+    if set(changes) - {"groupName", "notification", "notificationUserID", "notificationUpdateTime"}:
+        msgs.group_push(t, op, g, msgs.GROUP_INFO_SET, now, muteTime=0)
 
 
 SET_EX_KEYS = ("groupName", "notification", "introduction", "faceURL", "ex", "needVerification",

@@ -385,6 +385,7 @@ def send_business_notification(t: Tenant, op: str, req: dict, now: int):
 GROUP_CREATED, MEMBER_QUIT, OWNER_TRANSFERRED, MEMBER_KICKED, MEMBER_INVITED = 1501, 1504, 1507, 1508, 1509
 MEMBER_ENTER, GROUP_DISMISSED, MEMBER_MUTED, MEMBER_UNMUTED, GROUP_MUTED = 1510, 1511, 1512, 1513, 1514
 GROUP_UNMUTED, ANNOUNCEMENT_SET, NAME_SET = 1515, 1519, 1520
+GROUP_INFO_SET, MEMBER_INFO_SET, SET_TO_ADMIN, SET_TO_ORDINARY = 1502, 1516, 1517, 1518   # push-only
 
 
 def _op_user(t: Tenant, g: Group, op: str) -> dict:
@@ -402,19 +403,37 @@ def _member(t: Tenant, g: Group, uid: str) -> dict:
 
 def group_notify(t: Tenant, op: str, g: Group, ct: int, now: int, send_message=None, **tips) -> None:
     """Store the copy a group API posts into ``sg_<groupID>``. ``send_message`` is the request's
-    optional ``sendMessage`` (patch.16 only: False suppresses the copy). A dismissed group drops
-    all but 1511, as the normal group send path does."""
+    optional ``sendMessage`` (patch.16 only: False suppresses the copy, the notification is
+    still pushed). A dismissed group drops all but 1511, as the normal group send path does."""
     if send_message is False and t.setting("notification_send_message_field"):
+        group_push(t, op, g, ct, now, **tips)
         return
     if g.status == STATUS_DISMISSED and ct != GROUP_DISMISSED:
         return
+    send_note(t, group_conv_id(g.groupID), _group_note(t, op, g, ct, now, tips))
+
+
+def group_push(t: Tenant, op: str, g: Group, ct: int, now: int, **tips) -> None:
+    """A group notification pushed without a stored copy (2.12: 1502, 1516-1518, ...): nothing
+    is stored, but it goes through the group send path, so beforeSendGroupMsg and
+    afterSendGroupMsg see it (4.6). Built only when one of them is on (its ids then come from
+    the tenant's sequence, as a stored notification's do)."""
+    if g.status == STATUS_DISMISSED or not cb.group_msg_hooks(ct):
+        return
+    data = _group_note(t, op, g, ct, now, tips)
+    if not cb.defer_note(group_conv_id(g.groupID), data, (), push=True):
+        cb.after_send(data)
+
+
+def _group_note(t: Tenant, op: str, g: Group, ct: int, now: int, tips: dict) -> dict:
     body = {"group": group_info(g), "opUser": _op_user(t, g, op), "operationTime": now, **tips}
     text = orjson.dumps({"detail": orjson.dumps(body).decode()}).decode()
-    nick = t.users[op].nickname if ct == ANNOUNCEMENT_SET and op in t.users else ""
-    fields = {"sendID": op, "recvID": g.groupID, "groupID": g.groupID, "senderNickname": nick,
+    # senderNickname / senderFaceURL come from the op user's profile for 1502 and 1519 only (2.12)
+    u = t.users.get(op) if ct in (ANNOUNCEMENT_SET, GROUP_INFO_SET) else None
+    fields = {"sendID": op, "recvID": g.groupID, "groupID": g.groupID,
+              "senderNickname": u.nickname if u else "", "senderFaceURL": u.faceURL if u else "",
               "options": {}}
-    data = _msg_data(t, fields, text, ct, READ_GROUP, now)
-    send_note(t, group_conv_id(g.groupID), data)
+    return _msg_data(t, fields, text, ct, READ_GROUP, now)
 
 
 def send_note(t: Tenant, cid: str, data: dict, users=()) -> None:
@@ -425,13 +444,17 @@ def send_note(t: Tenant, cid: str, data: dict, users=()) -> None:
     _store(t, cid, data, users)
 
 
-def store_note(t: Tenant, cid: str, data: dict, users=()) -> None:
-    """A group notification its beforeSendGroupMsg let through, stored now: the group send
-    path's checks again (2.3: gone or dismissed drops all but 1511)."""
+def store_note(t: Tenant, cid: str, data: dict, users=(), push: bool = False) -> None:
+    """A group notification its beforeSendGroupMsg let through, stored now (or, ``push``, only
+    its afterSendGroupMsg): the group send path's checks again (2.3: gone or dismissed drops all
+    but 1511)."""
     g = t.groups.get(data["groupID"])
     if g is None or (g.status == STATUS_DISMISSED and data["contentType"] != GROUP_DISMISSED):
         return
-    _store(t, cid, data, users)
+    if push:
+        cb.after_send(data)
+    else:
+        _store(t, cid, data, users)
 
 
 cb.note_store = store_note

@@ -256,6 +256,19 @@ def _read_receipt(t: Tenant, user: str, cid: str, conv: Conversation, seqs, now:
     _store(t, twin_id(cid), data, conv.users)
 
 
+def _self_receipt(t: Tenant, user: str, cid: str, conv: Conversation, seqs, now: int) -> None:
+    """HasReadReceipt 2200 to the reader itself (group and notification chats): not stored
+    (sender = receiver, 2.9), but a single-chat SendMsg all the same, so afterSendSingleMsg
+    sees it (4.6); built only when that hook is on."""
+    if not cb.group_msg_hooks(HAS_READ_RECEIPT, ("afterSendSingleMsg",)):
+        return
+    tips = {"conversationID": cid, "markAsReadUserID": user, "seqs": seqs,
+            "hasReadSeq": conv.marks.get(user, [0, 0])[0]}
+    fields = {"sendID": user, "recvID": user, "options": {}}
+    cb.after_send(_msg_data(t, fields, orjson.dumps({"detail": orjson.dumps(tips).decode()}).decode(),
+                            HAS_READ_RECEIPT, SINGLE, now))
+
+
 def mark_msgs_as_read(t: Tenant, op: str, req: dict, now: int):
     """No permission check. The last element of seqs (not the max) must not pass maxSeq."""
     cid, seqs, user = req["conversationID"], req["seqs"], req["userID"]
@@ -295,6 +308,7 @@ def set_conversation_has_read_seq(t: Tenant, op: str, req: dict, now: int):
     if seq > top:
         raise args("hasReadSeq must not be bigger than maxSeq")
     t.messages.mark(conv, user, read_seq=seq)
+    _self_receipt(t, user, cid, conv, None, now)
     return None
 
 
@@ -431,6 +445,8 @@ def mark_conversation_as_read(t: Tenant, op: str, req: dict, now: int):
         t.messages.mark(conv, user, read_seq=seq)
     if cid.startswith("si_"):
         _read_receipt(t, user, cid, conv, seqs, now)
+    else:
+        _self_receipt(t, user, cid, conv, req["seqs"], now)
     ctype = _conv_type(conv)
     if ctype == SINGLE:         # after the 2200, with the request's seqs (null when absent)
         _after_single_read(cid, user, req["seqs"], conv)
