@@ -216,12 +216,24 @@ async def test_join_quirk_still_sends_the_notification(client, runtime, im, rece
     is queued before that: it still asks beforeSendGroupMsg and is stored when let through."""
     gid = await im.group(needVerification=2)
     await im.set_settings(runtime, quirk_join_max_seq_invalid=True)
-    await setup(client, runtime, im, receiver, {"beforeSendGroupMsg": {}})
+    await setup(client, runtime, im, receiver, {"beforeSendGroupMsg": {}, "afterSendGroupMsg": {},
+                                                "afterJoinGroup": {}})
     status, body = await im.raw("/group/join_group", {"groupID": gid, "inviterUserID": "jared",
                                                       "joinSource": 3, "reqMessage": ""}, as_="jared")
     assert (body["errCode"], body["errDlt"]) == (1001, "maxSeq is invalid")
-    assert receiver.commands() == [GROUP] and receiver.received[0]["body"]["contentType"] == 1510
+    await settle(client, 1, command=AFTER_GROUP)
+    # the notification's hooks, not afterJoinGroup (it comes after the failing call, §0.4)
+    assert receiver.commands() == [GROUP, AFTER_GROUP]
+    assert receiver.received[0]["body"]["contentType"] == 1510
     assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == [1501, 1510]
+    # without beforeSendGroupMsg the notification is stored at once; its after hook goes too
+    await setup(client, runtime, im, receiver, {"afterSendGroupMsg": {}})
+    await im.ok("/group/quit_group", {"groupID": gid, "userID": "jared"})           # 1504
+    status, body = await im.raw("/group/join_group", {"groupID": gid, "inviterUserID": "jared",
+                                                      "joinSource": 3, "reqMessage": ""}, as_="jared")
+    assert body["errCode"] == 1001 and "jared" in await im.member_ids(gid)
+    rows = await settle(client, 3, command=AFTER_GROUP)
+    assert rows[-1]["body"]["contentType"] == 1510
 
 
 async def test_push_only_group_notifications_fire_group_msg_hooks(client, runtime, im, receiver):
@@ -268,3 +280,19 @@ async def test_push_only_notifications_cost_nothing_without_hooks(client, runtim
     await setup(client, runtime, im, receiver, {"afterSendGroupMsg": {}})
     await im.ok("/group/set_group_info_ex", {"groupID": gid, "introduction": "j"})
     assert t.id_seq == seq + 2          # clientMsgID and serverMsgID of the pushed 1502
+
+
+async def test_single_send_hook_comes_before_the_recipient_checks(client, runtime, im, receiver):
+    """§2.3: beforeSendSingleMsg (step 2) is asked before the recipient is looked at (step 6):
+    an unknown recipient still asks it (its refusal wins over 1004), a recipient who refuses all
+    messages drops the send after it, before beforeMsgModify (step 7)."""
+    await im.ok("/user/update_user_info", {"userInfo": {"userID": "tommy", "globalRecvMsgOpt": 1}})
+    await setup(client, runtime, im, receiver, {"beforeSendSingleMsg": {}, "beforeMsgModify": {}})
+    msg = {"sendID": "leckie", "sessionType": 1, "contentType": 101, "content": {"content": "hi"}}
+    data = await im.ok("/msg/send_msg", {**msg, "recvID": "tommy"})
+    assert (data["serverMsgID"], data["clientMsgID"], data["sendTime"]) == ("", "", 0)
+    assert receiver.commands() == [SINGLE] and receiver.received[0]["body"]["recvID"] == "tommy"
+    assert (await im.body("/msg/send_msg", {**msg, "recvID": "ghost"}))["errCode"] == 1004
+    assert receiver.commands() == [SINGLE, SINGLE]
+    receiver.refuse(SINGLE, 5008, "who")
+    assert (await im.body("/msg/send_msg", {**msg, "recvID": "ghost"}))["errCode"] == 5008

@@ -234,6 +234,7 @@ def wrap(call, fn):
             result = fn()
         except OpenIMError as exc:
             if not ctx.notes:
+                _send_anyway(call)
                 raise
             result = exc     # patch.16's join quirk answers 1001 after the change: still sent (§0.4)
         except Ask as exc:
@@ -309,6 +310,7 @@ def _note_chain(call, ctx: _Context, marker: dict, result):
     i = marker["done"]
     if i == len(marker["notes"]):
         if isinstance(result, OpenIMError):
+            _send_anyway(call)
             raise result
         return result
     cid, data, users, push = marker["notes"][i]
@@ -332,6 +334,16 @@ def _note_chain(call, ctx: _Context, marker: dict, result):
     if h is None:                       # configuration removed meanwhile: sent as without hooks
         return apply(Outcome("not sent: no url"))
     return Pending(h, apply)
+
+
+def _send_anyway(call) -> None:
+    """A rule that fails after its change (patch.16's join quirk, §0.4) has queued its
+    notifications already: their afterSendGroupMsg go out although the request answers an error
+    (the pipeline sends after hooks only with a success). Rules that fail before changing
+    anything have emitted nothing."""
+    hooks = call.extra.pop("after_hooks", None) if call.extra else None
+    if hooks:
+        call.provider.callbacks.enqueue(hooks)
 
 
 def _replay_notes(call, marker: dict):
@@ -436,23 +448,30 @@ def msg_body(data: dict, call=None) -> dict:
     return body
 
 
-def before_send(data: dict, sender_is_admin: bool, slot: str | None = None) -> None:
+def asks_single(ct: int, sender_is_admin: bool) -> bool:
+    """Whether a single-chat send of type ``ct`` goes to beforeSendSingleMsg (§2.3 step 1-2)."""
+    return _current.get() is not None and not (sender_is_admin or ct in NOTIFICATION_TYPES or ct == TYPING) \
+        and _entry("beforeSendSingleMsg") is not None and type_allowed(_entry("beforeSendSingleMsg"), ct)
+
+
+def before_send(data: dict, sender_is_admin: bool, slot: str | None = None, send: bool = True,
+                modify: bool = True) -> None:
     """beforeSendSingleMsg / beforeSendGroupMsg then beforeMsgModify (text only), on a REST send
     about to be stored; the modify reply changes ``data`` in place. No reply fields of the send
-    hooks are applied (§4.6)."""
+    hooks are applied (§4.6). ``send`` / ``modify`` pick one of the two steps (a single chat
+    asks its send hook before the recipient's checks, the modify hook after them)."""
     if _current.get() is None:
         return
     ct, session = data["contentType"], data["sessionType"]
     if session == SINGLE_CHAT:
-        if not (sender_is_admin or ct in NOTIFICATION_TYPES or ct == TYPING) \
-                and type_allowed(_entry("beforeSendSingleMsg"), ct):
+        if send and asks_single(ct, sender_is_admin):
             before("beforeSendSingleMsg", lambda: msg_body(data), slot)
     elif session == GROUP_CHAT:
-        if type_allowed(_entry("beforeSendGroupMsg"), ct):
+        if send and type_allowed(_entry("beforeSendGroupMsg"), ct):
             before("beforeSendGroupMsg", lambda: msg_body(data), slot)
     else:
         return
-    if ct == TEXT and type_allowed(_entry("beforeMsgModify"), ct):
+    if modify and ct == TEXT and type_allowed(_entry("beforeMsgModify"), ct):
         body = msg_body(data)
         body.pop("recvID", None)
         body.pop("groupID", None)

@@ -267,14 +267,20 @@ def _plan(t: Tenant, req: dict, ct: int, session: int, text: str, now: int,
     online = bool(req.get("isOnlineOnly"))
     if session == SINGLE:
         recv = req["recvID"]
+        fields["groupID"] = ""
+        admin = t.is_admin(send_id)
+        data = None
+        if cb.asks_single(ct, admin):     # 2.3: the send hook comes before the recipient's checks
+            data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
+            cb.before_send(data, admin, slot, modify=False)
         u = t.users.get(recv)
         if u is None:
             raise not_found("record not found")
         if u.globalRecvMsgOpt == 1:
             return None
-        fields["groupID"] = ""
-        data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
-        cb.before_send(data, t.is_admin(send_id), slot)
+        if data is None:
+            data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
+        cb.before_send(data, admin, slot, send=False)
         return single_id(send_id, recv), data, (send_id, recv), online
     if session == NOTIFICATION_CHAT:
         recv = req["recvID"]
