@@ -296,3 +296,28 @@ async def test_single_send_hook_comes_before_the_recipient_checks(client, runtim
     assert receiver.commands() == [SINGLE, SINGLE]
     receiver.refuse(SINGLE, 5008, "who")
     assert (await im.body("/msg/send_msg", {**msg, "recvID": "ghost"}))["errCode"] == 5008
+
+
+async def test_join_application_notifications_fire_after_send_single(client, runtime, im, receiver):
+    """join_group needing approval pushes 1503 to the owner, the admins, the inviter and the op;
+    group_application_response pushes 1505 (agree) / 1506 (refuse) to the owner, the admins and
+    the applicant (§2.12). They are single-chat sends nothing stores: afterSendSingleMsg only
+    (beforeSendSingleMsg skips 1000-5000, §4.6)."""
+    gid = await im.group()                                   # needVerification 0: joins need approval
+    await setup(client, runtime, im, receiver, {"afterSendSingleMsg": {}, "beforeSendSingleMsg": {}})
+    await im.ok("/group/join_group", {"groupID": gid, "inviterUserID": "jared", "joinSource": 3,
+                                      "reqMessage": "let me in"}, as_="jared")
+    rows = await settle(client, 3, command=AFTER_SINGLE)
+    assert [(r["body"]["contentType"], r["body"]["sendID"], r["body"]["recvID"]) for r in rows] == [
+        (1503, "jared", "leckie"), (1503, "jared", "tommy"), (1503, "jared", "jared")]
+    assert rows[0]["body"]["content"] == "" and rows[0]["body"]["sessionType"] == 1
+    await im.ok("/group/group_application_response", {"groupID": gid, "fromUserID": "jared",
+                                                      "handledMsg": "ok", "handleResult": 1})
+    rows = await settle(client, 6, command=AFTER_SINGLE)
+    assert [(r["body"]["contentType"], r["body"]["recvID"]) for r in rows[3:]] == [
+        (1505, "leckie"), (1505, "tommy"), (1505, "jared")]
+    assert "jared" in await im.member_ids(gid)
+    assert receiver.commands().count(SINGLE) == 0
+    # nothing of it is stored
+    for user, cid in (("leckie", "si_jared_leckie"), ("jared", "si_jared_leckie")):
+        assert await pull(im, user, cid) == []

@@ -392,6 +392,7 @@ GROUP_CREATED, MEMBER_QUIT, OWNER_TRANSFERRED, MEMBER_KICKED, MEMBER_INVITED = 1
 MEMBER_ENTER, GROUP_DISMISSED, MEMBER_MUTED, MEMBER_UNMUTED, GROUP_MUTED = 1510, 1511, 1512, 1513, 1514
 GROUP_UNMUTED, ANNOUNCEMENT_SET, NAME_SET = 1515, 1519, 1520
 GROUP_INFO_SET, MEMBER_INFO_SET, SET_TO_ADMIN, SET_TO_ORDINARY = 1502, 1516, 1517, 1518   # push-only
+JOIN_APPLICATION, APPLICATION_ACCEPTED, APPLICATION_REJECTED = 1503, 1505, 1506           # single chat
 
 
 def _op_user(t: Tenant, g: Group, op: str) -> dict:
@@ -429,6 +430,24 @@ def group_push(t: Tenant, op: str, g: Group, ct: int, now: int, **tips) -> None:
     data = _group_note(t, op, g, ct, now, tips)
     if not cb.defer_note(group_conv_id(g.groupID), data, (), push=True):
         cb.after_send(data)
+
+
+def managers(g: Group) -> list[str]:
+    """The owner, then the admins (getGroupOwnerAndAdminUserID)."""
+    return [g.owner] + [uid for uid, m in g.members.items() if m.roleLevel == ADMIN]
+
+
+def single_push(t: Tenant, op: str, recvs: list, ct: int, now: int, distinct: bool = False,
+                **tips) -> None:
+    """Single-chat notifications a group API pushes to each of ``recvs`` without storing them
+    (2.12: 1503, 1505, 1506): only afterSendSingleMsg sees them (beforeSendSingleMsg skips
+    1000-5000, 4.6); built only when that hook is on."""
+    if not cb.group_msg_hooks(ct, ("afterSendSingleMsg",)):
+        return
+    text = orjson.dumps({"detail": orjson.dumps({"opUserID": op, **tips}).decode()}).decode()
+    for recv in (dict.fromkeys(recvs) if distinct else recvs):
+        if recv:
+            cb.after_send(_msg_data(t, {"sendID": op, "recvID": recv, "options": {}}, text, ct, SINGLE, now))
 
 
 def _group_note(t: Tenant, op: str, g: Group, ct: int, now: int, tips: dict) -> dict:
