@@ -321,3 +321,22 @@ async def test_join_application_notifications_fire_after_send_single(client, run
     # nothing of it is stored
     for user, cid in (("leckie", "si_jared_leckie"), ("jared", "si_jared_leckie")):
         assert await pull(im, user, cid) == []
+
+
+async def test_profile_change_pushes_1516_to_groups(client, runtime, im, receiver):
+    """update_user_info(_ex) changing nickname or faceURL pushes 1516 into each group where the
+    user's member nickname or faceURL is empty (§2.12): the group-msg hooks see it, nothing is
+    stored; a group where both are set gets none."""
+    g1, g2 = await im.group(), await im.group()
+    await im.ok("/group/set_group_member_info", {"members": [
+        {"groupID": g2, "userID": "bob", "nickname": "B", "faceURL": "f"}]})
+    await setup(client, runtime, im, receiver, {"afterSendGroupMsg": {}})
+    await im.ok("/user/update_user_info_ex", {"userInfo": {"userID": "bob", "nickname": "Bob2"}})
+    await im.ok("/user/update_user_info", {"userInfo": {"userID": "bob", "ex": "only ex"}})   # no 1516
+    await im.ok("/user/update_user_info", {"userInfo": {"userID": "bob", "faceURL": "u"}})
+    rows = await settle(client, 2, command=AFTER_GROUP)
+    await settle(client, 3, command=AFTER_GROUP, timeout=0.3)
+    assert [(r["body"]["contentType"], r["body"]["groupID"]) for r in
+            await deliveries(client, command=AFTER_GROUP)] == [(1516, g1), (1516, g1)]
+    assert rows[0]["body"]["content"] == ""
+    assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + g1)] == [1501]

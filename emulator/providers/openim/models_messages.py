@@ -432,6 +432,16 @@ def group_push(t: Tenant, op: str, g: Group, ct: int, now: int, **tips) -> None:
         cb.after_send(data)
 
 
+def profile_changed(t: Tenant, op: str, uid: str, now: int) -> None:
+    """update_user_info(_ex) with a nickname or faceURL: 1516 (push-only) in each group where
+    the user's own member nickname or faceURL is empty (2.12); only hooks see it."""
+    for gid in t.user_groups.get(uid, ()):
+        g = t.groups[gid]
+        m = g.members.get(uid)
+        if m is not None and (not m.nickname or not m.faceURL):
+            group_push(t, op, g, MEMBER_INFO_SET, now, changedUser=_member(t, g, uid))
+
+
 def managers(g: Group) -> list[str]:
     """The owner, then the admins (getGroupOwnerAndAdminUserID)."""
     return [g.owner] + [uid for uid, m in g.members.items() if m.roleLevel == ADMIN]
