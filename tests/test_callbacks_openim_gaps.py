@@ -340,3 +340,45 @@ async def test_profile_change_pushes_1516_to_groups(client, runtime, im, receive
             await deliveries(client, command=AFTER_GROUP)] == [(1516, g1), (1516, g1)]
     assert rows[0]["body"]["content"] == ""
     assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + g1)] == [1501]
+
+
+async def test_batch_replays_the_same(aiohttp_client, tmp_path, receiver):
+    """A batch asks one hook per recipient and stores after the last answer; the durable log
+    replays it at the entry carrying every answer, so a restart stores the same messages and
+    leaves out the refused recipient, calling nobody."""
+    settings = Settings(port=0, data_dir=tmp_path / "data")
+    client = await aiohttp_client(create_app(settings))
+    rt = client.app[RUNTIME]
+    await configure(client, "openim", "default", receiver.url, hooks={k: {"enable": True} for k in (
+        "beforeSendSingleMsg", "beforeMsgModify")})
+    receiver.reply(SINGLE, lambda b: REFUSE if b["recvID"] == "tommy" else ACCEPT)
+    receiver.override(MODIFY, ex="seen")
+    token = await get_admin_token(client)
+    _, body = await openim_call(client, "/msg/batch_send_msg", batch(["bob", "tommy", "jared"]), token=token)
+    assert body["errCode"] == 0 and body["data"]["failedUserIDs"] == ["tommy"], body
+    expected = rt.dump_state()
+    sent = len(receiver.received)
+    assert sent == 5
+
+    rt.store.close_quietly()
+    again = create_app(settings)[RUNTIME]
+    assert again.store.diverged == 0
+    assert again.dump_state() == expected
+    assert len(receiver.received) == sent
+
+
+async def test_batch_checks_every_recipient_again_after_the_last_answer(client, runtime, im, receiver):
+    """Whole-or-nothing per recipient after the waits: a recipient whose receive option changed
+    while a later recipient's hook was being asked is dropped, not stored from a stale probe."""
+    import asyncio
+    await setup(client, runtime, im, receiver, {"beforeSendSingleMsg": {}})
+    receiver.reply(SINGLE, ACCEPT, delay=0.5)
+
+    async def meanwhile():
+        await asyncio.sleep(0.75)          # during tommy's hook (bob's answered at ~0.5 s)
+        await im.ok("/user/update_user_info", {"userInfo": {"userID": "bob", "globalRecvMsgOpt": 1}})
+    data, _ = await asyncio.gather(im.ok("/msg/batch_send_msg", batch(["bob", "tommy"])), meanwhile())
+    assert [r["body"]["recvID"] for r in receiver.received] == ["bob", "tommy"]
+    assert [(r["recvID"], r["serverMsgID"] == "") for r in data["results"]] == [("bob", True), ("tommy", False)]
+    assert await pull(im, "bob", "si_bob_leckie") == []
+    assert len(await pull(im, "tommy", "si_leckie_tommy")) == 1

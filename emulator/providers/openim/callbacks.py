@@ -114,13 +114,42 @@ class Ask(Exception):
         self.key, self.hook = key, hook
 
 
+class Again(Exception):
+    """A probe that took results cached by an earlier one (``probe_cache``) finished without
+    asking anything: the rule runs once more in full, so every check is made after the waits."""
+
+
 class _Context:
-    __slots__ = ("call", "decided", "notes")
+    __slots__ = ("call", "decided", "notes", "cache", "cache_used", "no_cache")
 
     def __init__(self, call) -> None:
         self.call = call
         self.decided: dict[str, list] = {}   # key -> replies, in the order the rule asked
         self.notes: list = []                # group notifications waiting for beforeSendGroupMsg
+        self.cache: dict = {}                # probe_cache(): per-subject results of earlier probes
+        self.cache_used = False
+        self.no_cache = False
+
+
+def probe_cache() -> dict | None:
+    """For a rule that asks one hook per subject (batch_send_msg): a dict that keeps each
+    subject's result from one probe to the next, so a probe does not redo the subjects decided
+    before (linear, not quadratic, in the subjects). None when not probing (no hooks, or the
+    final run, which makes every check again). Call ``cache_hit()`` on using an entry and
+    ``final()`` before changing anything."""
+    ctx = _current.get()
+    return None if ctx is None or ctx.no_cache else ctx.cache
+
+
+def cache_hit() -> None:
+    _current.get().cache_used = True
+
+
+def final() -> None:
+    """Raises Again when this run took cached results: the change is made by a full run."""
+    ctx = _current.get()
+    if ctx is not None and ctx.cache_used:
+        raise Again
 
 
 _current: contextvars.ContextVar[_Context | None] = contextvars.ContextVar("openim_hooks", default=None)
@@ -230,8 +259,13 @@ def wrap(call, fn):
         seq = call.tenant.id_seq         # a probe must not use up generated ids
         call.extra.pop("after_hooks", None)
         ctx.notes = []
+        ctx.cache_used = False
         try:
             result = fn()
+        except Again:
+            call.tenant.id_seq = seq
+            ctx.no_cache = True
+            return attempt()
         except OpenIMError as exc:
             if not ctx.notes:
                 _send_anyway(call)
@@ -247,6 +281,7 @@ def wrap(call, fn):
                 except OpenIMError as exc:
                     reply = exc
                 ctx.decided.setdefault(key, []).append(reply)
+                ctx.no_cache = False
                 return attempt()
             return Pending(hook, apply)
         finally:

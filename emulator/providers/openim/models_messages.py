@@ -353,13 +353,26 @@ def batch_send_msg(t: Tenant, op: str, req: dict, now: int):
     recvs = list(t.users) if req["isSendAll"] else req["recvIDs"]
     client_id = t.next_digest()
     planned, failed = [], []
+    cache = cb.probe_cache()     # a probe between two hook answers reuses the recipients before
     for i, recv in enumerate(recvs):
-        try:
-            p = _plan(t, {**req, "recvID": recv}, ct, session, text, now, client_id, f"{i}:{recv}")
-        except OpenIMError:
+        slot = f"{i}:{recv}"
+        hit = cache.get(slot) if cache is not None else None
+        if hit is not None and hit[0] == t.id_seq:
+            cb.cache_hit()
+            t.id_seq, p = hit[1], hit[2]
+        else:
+            start = t.id_seq
+            try:
+                p = _plan(t, {**req, "recvID": recv}, ct, session, text, now, client_id, slot)
+            except OpenIMError:
+                p = False
+            if cache is not None:
+                cache[slot] = (start, t.id_seq, p)
+        if p is False:
             failed.append(recv)
-            continue
-        planned.append((recv, p))
+        else:
+            planned.append((recv, p))
+    cb.final()
     results = []
     for recv, p in planned:
         if p is not None:
