@@ -99,8 +99,10 @@ async def test_group_notifications_ask_before_send_group_msg(client, runtime, im
     # no afterSendGroupMsg; the next notification takes the next seq (no gap)
     receiver.reply(GROUP, lambda b: REFUSE if b["contentType"] == 1509 else ACCEPT)
     await im.ok("/group/invite_user_to_group", {"groupID": gid, "invitedUserIDs": ["jared"], "reason": ""})
+    await runtime.callbacks.settled()      # notifications are asked after the reply
     assert "jared" in await im.member_ids(gid)
     await im.ok("/group/kick_group", {"groupID": gid, "kickedUserIDs": ["jared"], "reason": ""})
+    await runtime.callbacks.settled()      # notifications are asked after the reply
     assert "jared" not in await im.member_ids(gid)
     await settle(client, 2, command=AFTER_GROUP)
     cts = [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)]
@@ -113,6 +115,7 @@ async def test_group_notifications_ask_before_send_group_msg(client, runtime, im
     await configure(client, "openim", tid(runtime, im), "http://127.0.0.1:9/cb",
                     hooks={"beforeSendGroupMsg": {"enable": True}})
     await im.ok("/group/mute_group", {"groupID": gid})
+    await runtime.callbacks.settled()      # notifications are asked after the reply
     assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == [1501, 1508]
     resp = await client.get("/_emulator/state/check")
     assert resp.status == 200, await resp.text()
@@ -131,6 +134,7 @@ async def test_group_notification_type_filter_and_revoke(client, runtime, im, re
                                   "contentType": 101, "content": {"content": "x"}})
     receiver.refuse(GROUP, 5007, "no")
     await im.ok("/msg/revoke_msg", {"conversationID": "sg_" + gid, "seq": 4, "userID": "leckie"})
+    await runtime.callbacks.settled()      # notifications are asked after the reply
     assert [r["body"]["contentType"] for r in receiver.received] == [101, 2101]
     msgs = await pull(im, "leckie", "sg_" + gid)
     assert msgs[-1]["contentType"] == 2101                     # shown revoked
@@ -154,6 +158,7 @@ async def test_dropped_notification_replays_the_same(aiohttp_client, tmp_path, r
     _, body = await openim_call(client, "/group/transfer_group", {
         "groupID": gid, "oldOwnerUserID": "leckie", "newOwnerUserID": "bob"}, token=token)
     assert body["errCode"] == 0, body
+    await rt.callbacks.settled()        # the notifications are asked after the reply
     conv = rt.providers["openim"].backend.tenants["default"].messages.get("sg_" + gid)
     assert [m.content()["contentType"] for m in conv.messages()] == [1501, 1507]   # 1519 refused
     expected = rt.dump_state()
@@ -244,9 +249,12 @@ async def test_push_only_group_notifications_fire_group_msg_hooks(client, runtim
     await setup(client, runtime, im, receiver, {"beforeSendGroupMsg": {}, "afterSendGroupMsg": {}})
     receiver.reply(GROUP, lambda b: REFUSE if b["contentType"] == 1517 else ACCEPT)
     await im.ok("/group/set_group_info_ex", {"groupID": gid, "introduction": "i", "notification": ""})
+    await runtime.callbacks.settled()      # notifications are asked after the reply
     await im.ok("/group/set_group_member_info", {"members": [
         {"groupID": gid, "userID": "bob", "roleLevel": 60, "nickname": "B"}]})
+    await runtime.callbacks.settled()
     await im.ok("/group/set_group_info", {"groupInfoForSet": {"groupID": gid, "groupName": "n2"}})
+    await runtime.callbacks.settled()      # notifications are asked after the reply
     cleared = [1519] if im.version == P16 else []     # v3.8.3 sends nothing for a cleared announcement
     asked = cleared + [1502, 1517, 1516, 1520]
     after = cleared + [1502, 1516, 1520]               # 1517 refused: no afterSendGroupMsg
@@ -260,6 +268,7 @@ async def test_push_only_group_notifications_fire_group_msg_hooks(client, runtim
     # patch.16: sendMessage false drops the stored copy, not the notification
     await im.ok("/group/kick_group", {"groupID": gid, "kickedUserIDs": ["bob"], "reason": "",
                                       "sendMessage": False})
+    await runtime.callbacks.settled()
     rows = await settle(client, len(after) + 1, command=AFTER_GROUP)
     assert rows[-1]["body"]["contentType"] == 1508
     assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == (
@@ -382,3 +391,18 @@ async def test_batch_checks_every_recipient_again_after_the_last_answer(client, 
     assert [(r["recvID"], r["serverMsgID"] == "") for r in data["results"]] == [("bob", True), ("tommy", False)]
     assert await pull(im, "bob", "si_bob_leckie") == []
     assert len(await pull(im, "tommy", "si_leckie_tommy")) == 1
+
+
+async def test_group_call_not_slowed_by_its_notification_hook(client, runtime, im, receiver):
+    """The server sends notifications after the REST reply (§0.5): a slow beforeSendGroupMsg
+    does not hold the group call; the notification is stored once the hook lets it through."""
+    import time
+    gid = await im.group()
+    await setup(client, runtime, im, receiver, {"beforeSendGroupMsg": {}})
+    receiver.reply(GROUP, ACCEPT, delay=1.0)
+    started = time.monotonic()
+    await im.ok("/group/mute_group", {"groupID": gid})
+    assert time.monotonic() - started < 0.5
+    assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == [1501]   # not yet
+    await runtime.callbacks.settled()
+    assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == [1501, 1514]

@@ -229,6 +229,11 @@ class CallbackEngine:
         self._session = None
         self._timeouts: dict = {}
         self._waiters: list[asyncio.Future] = []
+        # settle_later: before-hooks a provider asks after the reply (sends its server queues).
+        # log_later(call, outcomes) is set by the app with a durable log: it logs the request
+        # again with the outcomes so far and returns the commit to wait for (or None).
+        self.log_later: Callable | None = None
+        self._later: set[asyncio.Task] = set()
 
     # configuration -------------------------------------------------------------------------
     def validate(self, doc: dict) -> TenantConfig:
@@ -366,6 +371,50 @@ class CallbackEngine:
                 await asyncio.wait_for(fut, left)
             except asyncio.TimeoutError:
                 pass
+
+    # asked after the reply --------------------------------------------------------------------
+    def settle_later(self, call, result) -> None:
+        """Finish a request's Pending chain after its reply, the way a cloud sends what it
+        queued during the request (OpenIM's notifications ask beforeSendGroupMsg only then):
+        each before-hook is asked, logged with the request's outcomes so far (a durable log
+        then replays the same decision at that entry), and applied; the after-hooks its applies
+        emit are queued. Nothing happens during a replay (its entries settle it there)."""
+        if self.suspended or type(result) is not Pending:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        done = list(call.extra.get("callback_outcomes") or ())   # what the request's own hooks decided
+        task = loop.create_task(self._settle_later(call, result, done))
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
+
+    async def _settle_later(self, call, result, outcomes: list) -> None:
+        from emulator.core.errors import ProviderError
+        try:
+            while type(result) is Pending:
+                outcome = await self.before(result.hook, call)
+                if self.log_later is not None:
+                    outcomes.append(outcome.as_json())
+                    commit = self.log_later(call, outcomes)
+                    if commit is not None:
+                        await commit       # not durable: not applied either (replay agrees)
+                result = result.apply(outcome)
+        except ProviderError:
+            pass                           # the request's own answer, already sent
+        except Exception:   # noqa: BLE001 - a bug or a failed commit: say it, keep serving
+            import logging
+            logging.getLogger("emulator.callbacks").exception("settling %s after the reply", call.api)
+        finally:
+            hooks = call.extra.pop("after_hooks", None) if call.extra else None
+            if hooks:
+                self.enqueue(hooks)
+
+    async def settled(self) -> None:
+        """Wait until every chain ``settle_later`` started has finished (tests, shutdown)."""
+        while self._later:
+            await asyncio.gather(*list(self._later), return_exceptions=True)
 
     # delivery ------------------------------------------------------------------------------
     async def before(self, hook: Hook, call=None) -> Outcome:
@@ -509,6 +558,8 @@ class CallbackEngine:
         return self._session
 
     async def close(self) -> None:
+        for task in list(self._later):
+            task.cancel()
         for task in self._workers.values():
             task.cancel()
         for task in self._workers.values():

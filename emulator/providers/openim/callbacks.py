@@ -287,8 +287,11 @@ def wrap(call, fn):
         finally:
             _current.reset(token)
             _asked.reset(asked)
-        if ctx.notes:
-            return _ask_notes(call, ctx, result)
+        if ctx.notes:       # asked after the reply, as the server sends its notifications
+            call.provider.callbacks.settle_later(call, _ask_notes(call, ctx))
+            if isinstance(result, OpenIMError):
+                _send_anyway(call)
+                raise result
         return result
     return attempt()
 
@@ -296,12 +299,11 @@ def wrap(call, fn):
 # --- group notifications and beforeSendGroupMsg (§2.12, §4.6) ---------------------------------------
 # The server sends a group notification after the REST reply, through the group send path: a
 # refused or failed beforeSendGroupMsg drops that notification only, the call has succeeded. Here
-# the rule applies the group change whole and keeps the notification aside (``defer_note``); the
-# hook is asked once the change is made, and the notification is stored (taking its seq then) only
-# if the hook lets it through. For a durable log's replay, ``call.extra[NOTES]`` (logged with each
-# of the request's entries after the change) names the notifications, how many hook answers came
-# before them and how many were settled already, so each logged answer settles its notification
-# exactly once.
+# the rule applies the group change whole and keeps the notification aside (``defer_note``); once
+# the reply is out, the engine asks the hook (core/callbacks.settle_later) and the notification is
+# stored (taking its seq then) only if the hook lets it through. Each answer is logged with the
+# request (``call.extra[NOTES]`` names the notifications, how many hook answers came before them
+# and how many were settled already), so a durable log's replay settles each exactly once.
 NOTES = "openim_notes"
 note_store = None   # models_messages.store_note(t, cid, data, users): re-checks, then stores
 
@@ -335,19 +337,16 @@ def group_msg_hooks(ct: int, keys=("beforeSendGroupMsg", "afterSendGroupMsg")) -
     return False
 
 
-def _ask_notes(call, ctx: _Context, result):
+def _ask_notes(call, ctx: _Context):
     marker = {"skip": sum(len(v) for v in ctx.decided.values()), "done": 0, "notes": ctx.notes}
     call.extra[NOTES] = marker
-    return _note_chain(call, ctx, marker, result)
+    return _note_chain(call, ctx, marker)
 
 
-def _note_chain(call, ctx: _Context, marker: dict, result):
+def _note_chain(call, ctx: _Context, marker: dict):
     i = marker["done"]
     if i == len(marker["notes"]):
-        if isinstance(result, OpenIMError):
-            _send_anyway(call)
-            raise result
-        return result
+        return None
     cid, data, users, push = marker["notes"][i]
     h = _hook(call, "beforeSendGroupMsg", msg_body(data, call))
 
@@ -365,7 +364,7 @@ def _note_chain(call, ctx: _Context, marker: dict, result):
             finally:
                 _current.reset(token)
         marker["done"] = i + 1
-        return _note_chain(call, ctx, marker, result)
+        return _note_chain(call, ctx, marker)
     if h is None:                       # configuration removed meanwhile: sent as without hooks
         return apply(Outcome("not sent: no url"))
     return Pending(h, apply)
@@ -386,7 +385,7 @@ def _replay_notes(call, marker: dict):
     notification whose answer it carries (after the answers it skips)."""
     ctx = _Context(call)
     state = {**marker}
-    chain = _note_chain(call, ctx, state, None)
+    chain = _note_chain(call, ctx, state)
     for _ in range(marker["skip"] + marker["done"]):
         chain = Pending(None, lambda _o, nxt=chain: nxt)
     return chain
