@@ -406,3 +406,17 @@ async def test_group_call_not_slowed_by_its_notification_hook(client, runtime, i
     assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == [1501]   # not yet
     await runtime.callbacks.settled()
     assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == [1501, 1514]
+
+
+async def test_request_after_hooks_sent_once_with_late_notifications(client, runtime, im, receiver):
+    """The group call's own after hooks go out once; its notifications' afterSendGroupMsg
+    follow when their beforeSendGroupMsg has answered."""
+    await setup(client, runtime, im, receiver, {"afterCreateGroup": {}, "beforeSendGroupMsg": {},
+                                                "afterSendGroupMsg": {}})
+    await im.group(notification="hello")                      # 1501 and 1519
+    await runtime.callbacks.settled()
+    await settle(client, 2, command=AFTER_GROUP)
+    await settle(client, 2, command="callbackAfterCreateGroupCommand", timeout=0.3)
+    assert sorted(receiver.commands()) == sorted(
+        ["callbackAfterCreateGroupCommand", GROUP, GROUP, AFTER_GROUP, AFTER_GROUP])
+    assert [r["body"]["contentType"] for r in receiver.received if r["command"] == AFTER_GROUP] == [1501, 1519]

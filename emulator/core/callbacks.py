@@ -400,16 +400,22 @@ class CallbackEngine:
                     commit = self.log_later(call, outcomes)
                     if commit is not None:
                         await commit       # not durable: not applied either (replay agrees)
-                result = result.apply(outcome)
+                # the after-hooks this step emits go out now; the request's own list (which the
+                # pipeline may still be about to queue) is left as it was
+                own = call.extra.pop("after_hooks", None)
+                try:
+                    result = result.apply(outcome)
+                finally:
+                    fresh = call.extra.pop("after_hooks", None)
+                    if own is not None:
+                        call.extra["after_hooks"] = own
+                    if fresh:
+                        self.enqueue(fresh)
         except ProviderError:
             pass                           # the request's own answer, already sent
         except Exception:   # noqa: BLE001 - a bug or a failed commit: say it, keep serving
             import logging
             logging.getLogger("emulator.callbacks").exception("settling %s after the reply", call.api)
-        finally:
-            hooks = call.extra.pop("after_hooks", None) if call.extra else None
-            if hooks:
-                self.enqueue(hooks)
 
     async def settled(self) -> None:
         """Wait until every chain ``settle_later`` started has finished (tests, shutdown)."""
