@@ -420,3 +420,22 @@ async def test_request_after_hooks_sent_once_with_late_notifications(client, run
     assert sorted(receiver.commands()) == sorted(
         ["callbackAfterCreateGroupCommand", GROUP, GROUP, AFTER_GROUP, AFTER_GROUP])
     assert [r["body"]["contentType"] for r in receiver.received if r["command"] == AFTER_GROUP] == [1501, 1519]
+
+
+async def test_set_info_hooks_come_before_the_group_lookup(client, runtime, im, receiver):
+    """§4.6: beforeSetGroupInfo / beforeSetGroupInfoEx come after the permission check and
+    before the group is looked up: a dismissed group still asks them, then answers 1204."""
+    gid = await im.group()
+    await im.ok("/group/dismiss_group", {"groupID": gid, "deleteMember": False})
+    await setup(client, runtime, im, receiver, {"beforeSetGroupInfo": {}, "beforeSetGroupInfoEx": {}})
+    receiver.override("callbackBeforeSetGroupInfoCommand", groupID=gid)
+    receiver.override("callbackBeforeSetGroupInfoExCommand", groupID=gid)
+    body = await im.body("/group/set_group_info", {"groupInfoForSet": {"groupID": gid, "groupName": "x"}})
+    assert body["errCode"] == 1204
+    body = await im.body("/group/set_group_info_ex", {"groupID": gid, "groupName": "x"})
+    assert body["errCode"] == 1204
+    assert receiver.commands() == ["callbackBeforeSetGroupInfoCommand", "callbackBeforeSetGroupInfoExCommand"]
+    # a non-member ordinary user is refused before any hook
+    status, body = await im.raw("/group/set_group_info", {"groupInfoForSet": {"groupID": gid, "groupName": "y"}},
+                                as_="jared")
+    assert body["errCode"] != 0 and len(receiver.received) == 2
