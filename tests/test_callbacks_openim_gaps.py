@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from emulator.app import RUNTIME, create_app
 from emulator.settings import Settings
 from tests.callback_support import configure, deliveries, settle
@@ -142,7 +144,11 @@ async def test_group_notification_type_filter_and_revoke(client, runtime, im, re
     assert ("n_" + gid) not in (data["maxSeqs"] or {})
 
 
-async def test_dropped_notification_replays_the_same(aiohttp_client, tmp_path, receiver):
+@pytest.mark.parametrize("late_cap", [None, 0])     # asked after the reply, or (cap reached) before
+async def test_dropped_notification_replays_the_same(aiohttp_client, tmp_path, receiver, monkeypatch, late_cap):
+    if late_cap is not None:
+        import emulator.core.callbacks as core
+        monkeypatch.setattr(core, "LATER_CAP", late_cap)
     settings = Settings(port=0, data_dir=tmp_path / "data")
     client = await aiohttp_client(create_app(settings))
     rt = client.app[RUNTIME]
@@ -439,3 +445,19 @@ async def test_set_info_hooks_come_before_the_group_lookup(client, runtime, im, 
     status, body = await im.raw("/group/set_group_info", {"groupInfoForSet": {"groupID": gid, "groupName": "y"}},
                                 as_="jared")
     assert body["errCode"] != 0 and len(receiver.received) == 2
+
+
+async def test_too_many_late_chains_ask_before_the_reply(client, runtime, im, receiver, monkeypatch):
+    """Chains asked after the reply are bounded (LATER_CAP): past it a group call asks its
+    notifications' hook itself before answering (back-pressure, counted), same outcome."""
+    import emulator.core.callbacks as core
+    monkeypatch.setattr(core, "LATER_CAP", 0)
+    gid = await im.group()
+    await setup(client, runtime, im, receiver, {"beforeSendGroupMsg": {}, "afterSendGroupMsg": {}})
+    receiver.reply(GROUP, lambda b: REFUSE if b["contentType"] == 1514 else ACCEPT)
+    await im.ok("/group/mute_group", {"groupID": gid})                 # refused: dropped
+    await im.ok("/group/cancel_mute_group", {"groupID": gid})          # stored before the reply
+    assert [m["contentType"] for m in await pull(im, "leckie", "sg_" + gid)] == [1501, 1515]
+    assert runtime.callbacks.stats()["later_inline"] == 2
+    rows = await settle(client, 1, command=AFTER_GROUP)
+    assert [r["body"]["contentType"] for r in rows] == [1515]

@@ -34,6 +34,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 RECORD_CAP = 5000          # deliveries kept for /_emulator/callbacks (oldest dropped, counted)
 QUEUE_CAP = 1000           # after-hooks waiting per tenant before overflow is counted and dropped
+# Chains settle_later runs at once; past it a request asks its hooks itself, before its reply
+# (back-pressure instead of unbounded tasks when a receiver is slow; counted in stats)
+LATER_CAP = 1000
 # After-callbacks yield to a busy server: a delivery waits while requests keep arriving (one in
 # the last QUIET_S), at most YIELD_MAX_S, and never while its queue is more than half full
 # (emulator choice: the clouds deliver after-callbacks asynchronously too; the wait keeps a burst
@@ -234,6 +237,7 @@ class CallbackEngine:
         # again with the outcomes so far and returns the commit to wait for (or None).
         self.log_later: Callable | None = None
         self._later: set[asyncio.Task] = set()
+        self.later_inline = 0        # chains asked before the reply because LATER_CAP were running
 
     # configuration -------------------------------------------------------------------------
     def validate(self, doc: dict) -> TenantConfig:
@@ -353,6 +357,7 @@ class CallbackEngine:
     def stats(self) -> dict:
         return {"recorded": len(self.records), "records_dropped": self.records_dropped,
                 "record_cap": RECORD_CAP, "overflow": dict(self.overflow),
+                "later": len(self._later), "later_cap": LATER_CAP, "later_inline": self.later_inline,
                 "queued": {f"{p}/{t}": len(q) for (p, t), q in self._queues.items() if q}}
 
     async def wait_for(self, pred: Callable[[dict], bool], timeout: float) -> dict | None:
@@ -373,22 +378,27 @@ class CallbackEngine:
                 pass
 
     # asked after the reply --------------------------------------------------------------------
-    def settle_later(self, call, result) -> None:
+    def settle_later(self, call, result) -> bool:
         """Finish a request's Pending chain after its reply, the way a cloud sends what it
         queued during the request (OpenIM's notifications ask beforeSendGroupMsg only then):
         each before-hook is asked, logged with the request's outcomes so far (a durable log
         then replays the same decision at that entry), and applied; the after-hooks its applies
-        emit are queued. Nothing happens during a replay (its entries settle it there)."""
+        emit are queued. Nothing happens during a replay (its entries settle it there).
+        False when LATER_CAP chains are running: the caller hands the chain to the pipeline."""
         if self.suspended or type(result) is not Pending:
-            return
+            return True
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return
+            return True
+        if len(self._later) >= LATER_CAP:
+            self.later_inline += 1
+            return False
         done = list(call.extra.get("callback_outcomes") or ())   # what the request's own hooks decided
         task = loop.create_task(self._settle_later(call, result, done))
         self._later.add(task)
         task.add_done_callback(self._later.discard)
+        return True
 
     async def _settle_later(self, call, result, outcomes: list) -> None:
         from emulator.core.errors import ProviderError

@@ -288,7 +288,8 @@ def wrap(call, fn):
             _current.reset(token)
             _asked.reset(asked)
         if ctx.notes:       # asked after the reply, as the server sends its notifications
-            call.provider.callbacks.settle_later(call, _ask_notes(call, ctx))
+            if not call.provider.callbacks.settle_later(call, _ask_notes(call, ctx, None)):
+                return _ask_notes(call, ctx, result)    # too many running: before the reply
             if isinstance(result, OpenIMError):
                 _send_anyway(call)
                 raise result
@@ -337,16 +338,21 @@ def group_msg_hooks(ct: int, keys=("beforeSendGroupMsg", "afterSendGroupMsg")) -
     return False
 
 
-def _ask_notes(call, ctx: _Context):
+def _ask_notes(call, ctx: _Context, result):
     marker = {"skip": sum(len(v) for v in ctx.decided.values()), "done": 0, "notes": ctx.notes}
     call.extra[NOTES] = marker
-    return _note_chain(call, ctx, marker)
+    return _note_chain(call, ctx, marker, result)
 
 
-def _note_chain(call, ctx: _Context, marker: dict):
+def _note_chain(call, ctx: _Context, marker: dict, result=None):
+    """Each notification's beforeSendGroupMsg in turn; ``result`` at the end (the request's
+    reply, or its error, when the pipeline runs the chain before the reply)."""
     i = marker["done"]
     if i == len(marker["notes"]):
-        return None
+        if isinstance(result, OpenIMError):
+            _send_anyway(call)
+            raise result
+        return result
     cid, data, users, push = marker["notes"][i]
     h = _hook(call, "beforeSendGroupMsg", msg_body(data, call))
 
@@ -364,7 +370,7 @@ def _note_chain(call, ctx: _Context, marker: dict):
             finally:
                 _current.reset(token)
         marker["done"] = i + 1
-        return _note_chain(call, ctx, marker)
+        return _note_chain(call, ctx, marker, result)
     if h is None:                       # configuration removed meanwhile: sent as without hooks
         return apply(Outcome("not sent: no url"))
     return Pending(h, apply)
