@@ -8,6 +8,10 @@ function turning (config, command, body) into a ``Hook`` (URL, query, headers, b
   The pipeline awaits ``engine.before(hook)`` (outside any state change) and calls
   ``apply(outcome)``, which re-checks what the wait could have changed and either raises the
   provider's error or changes the state and returns the reply (or another ``Pending``).
+- Late before-hooks: what a cloud asks after its reply (OpenIM's notifications) goes to
+  ``engine.settle_later(call, pending)``: the chain runs in a task, each outcome logged with the
+  request (``log_later``) before it applies; at most LATER_CAP at once (past it the request runs
+  the chain itself, before its reply).
 - After-hooks: handlers call ``emit(call, hook)`` after their state change; the pipeline hands the
   hooks to ``engine.enqueue`` once the request succeeded. One FIFO per (provider, tenant), one
   worker each, so a tenant's deliveries arrive in order; a bounded queue, overflow counted.
