@@ -461,3 +461,17 @@ async def test_too_many_late_chains_ask_before_the_reply(client, runtime, im, re
     assert runtime.callbacks.stats()["later_inline"] == 2
     rows = await settle(client, 1, command=AFTER_GROUP)
     assert [r["body"]["contentType"] for r in rows] == [1515]
+
+
+async def test_revoke_in_a_dismissed_group_sends_no_notification(client, runtime, im):
+    """The 2101 of a group goes through the group send path (§2.8, §2.3): in a dismissed group
+    that path drops it (1204), the revoke itself succeeds — with hooks or without."""
+    gid = await im.group()
+    await im.ok("/msg/send_msg", {"sendID": "leckie", "groupID": gid, "sessionType": 3,
+                                  "contentType": 101, "content": {"content": "x"}})
+    await im.ok("/group/dismiss_group", {"groupID": gid, "deleteMember": False})
+    await im.ok("/msg/revoke_msg", {"conversationID": "sg_" + gid, "seq": 2, "userID": "leckie"})
+    msgs = await pull(im, "leckie", "sg_" + gid)
+    assert msgs[1]["contentType"] == 2101                      # shown revoked
+    data = await im.ok("/msg/newest_seq", {"userID": "leckie"})
+    assert ("n_" + gid) not in (data["maxSeqs"] or {})

@@ -487,9 +487,10 @@ def _group_note(t: Tenant, op: str, g: Group, ct: int, now: int, tips: dict) -> 
 def send_note(t: Tenant, cid: str, data: dict, users=()) -> None:
     """A server notification: a group one (sessionType 3) waits for beforeSendGroupMsg when that
     hook is on (callbacks.defer_note, asked after the request's change), others are stored now."""
-    if data["sessionType"] == READ_GROUP and cb.defer_note(cid, data, users):
-        return
-    _store(t, cid, data, users)
+    if data["sessionType"] != READ_GROUP:
+        _store(t, cid, data, users)
+    elif not cb.defer_note(cid, data, users):
+        store_note(t, cid, data, users)     # the group send path's checks (a dismissed group drops it)
 
 
 def store_note(t: Tenant, cid: str, data: dict, users=(), push: bool = False) -> None:
