@@ -475,3 +475,17 @@ async def test_revoke_in_a_dismissed_group_sends_no_notification(client, runtime
     assert msgs[1]["contentType"] == 2101                      # shown revoked
     data = await im.ok("/msg/newest_seq", {"userID": "leckie"})
     assert ("n_" + gid) not in (data["maxSeqs"] or {})
+
+
+async def test_member_invite_needing_approval_pushes_1503(client, runtime, im, receiver):
+    """An ordinary member inviting into a group whose invites need approval (needVerification 1)
+    files one request per invitee and pushes 1503 for each to the owner, the admins and the
+    inviter (§2.12): afterSendSingleMsg sees them, nothing is stored."""
+    gid = await im.group(needVerification=1)
+    await setup(client, runtime, im, receiver, {"afterSendSingleMsg": {}})
+    await im.ok("/group/invite_user_to_group", {"groupID": gid, "invitedUserIDs": ["jared", "imAdmin"],
+                                                "reason": ""}, as_="bob")
+    assert "jared" not in await im.member_ids(gid)
+    rows = await settle(client, 6, command=AFTER_SINGLE)
+    assert [(r["body"]["contentType"], r["body"]["sendID"], r["body"]["recvID"]) for r in rows] == [
+        (1503, "bob", "leckie"), (1503, "bob", "tommy"), (1503, "bob", "bob")] * 2

@@ -76,6 +76,8 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
             and op_m.roleLevel not in (OWNER, ADMIN)):
         for uid in ids:
             _put_request(t, gid, uid, GroupRequest("", now, JOIN_BY_INVITATION, op))
+        for _ in ids:   # 1503 per invitation to the owner/admins and the inviting op (push-only, 2.12)
+            msgs.single_push(t, op, msgs.managers(g) + [op], msgs.JOIN_APPLICATION, now, distinct=True, reqMsg="")
         return None
     if not t.setting("quirk_invite_existing_member_500"):
         ids = [uid for uid in ids if uid not in g.members]
