@@ -367,4 +367,7 @@ def open_store(rt: Runtime, load_scenario: bool) -> None:
         raise
     store.attach(rt)
     rt.store = store
+    # before-hooks asked after a reply (core/callbacks.settle_later) are logged like the pipeline's
+    rt.callbacks.log_later = lambda call, outcomes: store.log_request(
+        call, f"{call.provider.name} {call.route.method} {call.route.path}", outcomes)
 

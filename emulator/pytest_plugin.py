@@ -410,7 +410,7 @@ class CallbackReceiver:
     ``nonce``/``signature``.
 
     ``reply(command, body=None, status=200, delay=0.0)`` sets the answer for one command
-    (``"*"`` for all); ``refuse(command, code, message)`` and ``override(command, **fields)``
+    (``"*"`` for all; ``body`` may be a function of the received body, to answer per subject); ``refuse(command, code, message)`` and ``override(command, **fields)``
     build each provider's refusal / change. Default answers accept.
     """
 
@@ -474,6 +474,8 @@ class CallbackReceiver:
             status, reply, delay = self.replies.get(command) or self.replies.get("*") or (200, None, 0.0)
             if delay:
                 await asyncio.sleep(delay)
+            if callable(reply):
+                reply = reply(body)
             if reply is None:
                 reply = self.ACCEPT[provider]
             if isinstance(reply, str):

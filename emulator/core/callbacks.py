@@ -8,6 +8,10 @@ function turning (config, command, body) into a ``Hook`` (URL, query, headers, b
   The pipeline awaits ``engine.before(hook)`` (outside any state change) and calls
   ``apply(outcome)``, which re-checks what the wait could have changed and either raises the
   provider's error or changes the state and returns the reply (or another ``Pending``).
+- Late before-hooks: what a cloud asks after its reply (OpenIM's notifications) goes to
+  ``engine.settle_later(call, pending)``: the chain runs in a task, each outcome logged with the
+  request (``log_later``) before it applies; at most LATER_CAP at once (past it the request runs
+  the chain itself, before its reply).
 - After-hooks: handlers call ``emit(call, hook)`` after their state change; the pipeline hands the
   hooks to ``engine.enqueue`` once the request succeeded. One FIFO per (provider, tenant), one
   worker each, so a tenant's deliveries arrive in order; a bounded queue, overflow counted.
@@ -34,6 +38,9 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 RECORD_CAP = 5000          # deliveries kept for /_emulator/callbacks (oldest dropped, counted)
 QUEUE_CAP = 1000           # after-hooks waiting per tenant before overflow is counted and dropped
+# Chains settle_later runs at once; past it a request asks its hooks itself, before its reply
+# (back-pressure instead of unbounded tasks when a receiver is slow; counted in stats)
+LATER_CAP = 1000
 # After-callbacks yield to a busy server: a delivery waits while requests keep arriving (one in
 # the last QUIET_S), at most YIELD_MAX_S, and never while its queue is more than half full
 # (emulator choice: the clouds deliver after-callbacks asynchronously too; the wait keeps a burst
@@ -229,6 +236,12 @@ class CallbackEngine:
         self._session = None
         self._timeouts: dict = {}
         self._waiters: list[asyncio.Future] = []
+        # settle_later: before-hooks a provider asks after the reply (sends its server queues).
+        # log_later(call, outcomes) is set by the app with a durable log: it logs the request
+        # again with the outcomes so far and returns the commit to wait for (or None).
+        self.log_later: Callable | None = None
+        self._later: set[asyncio.Task] = set()
+        self.later_inline = 0        # chains asked before the reply because LATER_CAP were running
 
     # configuration -------------------------------------------------------------------------
     def validate(self, doc: dict) -> TenantConfig:
@@ -348,6 +361,7 @@ class CallbackEngine:
     def stats(self) -> dict:
         return {"recorded": len(self.records), "records_dropped": self.records_dropped,
                 "record_cap": RECORD_CAP, "overflow": dict(self.overflow),
+                "later": len(self._later), "later_cap": LATER_CAP, "later_inline": self.later_inline,
                 "queued": {f"{p}/{t}": len(q) for (p, t), q in self._queues.items() if q}}
 
     async def wait_for(self, pred: Callable[[dict], bool], timeout: float) -> dict | None:
@@ -366,6 +380,61 @@ class CallbackEngine:
                 await asyncio.wait_for(fut, left)
             except asyncio.TimeoutError:
                 pass
+
+    # asked after the reply --------------------------------------------------------------------
+    def settle_later(self, call, result) -> bool:
+        """Finish a request's Pending chain after its reply, the way a cloud sends what it
+        queued during the request (OpenIM's notifications ask beforeSendGroupMsg only then):
+        each before-hook is asked, logged with the request's outcomes so far (a durable log
+        then replays the same decision at that entry), and applied; the after-hooks its applies
+        emit are queued. Nothing happens during a replay (its entries settle it there).
+        False when LATER_CAP chains are running: the caller hands the chain to the pipeline."""
+        if self.suspended or type(result) is not Pending:
+            return True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return True
+        if len(self._later) >= LATER_CAP:
+            self.later_inline += 1
+            return False
+        done = list(call.extra.get("callback_outcomes") or ())   # what the request's own hooks decided
+        task = loop.create_task(self._settle_later(call, result, done))
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
+        return True
+
+    async def _settle_later(self, call, result, outcomes: list) -> None:
+        from emulator.core.errors import ProviderError
+        try:
+            while type(result) is Pending:
+                outcome = await self.before(result.hook, call)
+                if self.log_later is not None:
+                    outcomes.append(outcome.as_json())
+                    commit = self.log_later(call, outcomes)
+                    if commit is not None:
+                        await commit       # not durable: not applied either (replay agrees)
+                # the after-hooks this step emits go out now; the request's own list (which the
+                # pipeline may still be about to queue) is left as it was
+                own = call.extra.pop("after_hooks", None)
+                try:
+                    result = result.apply(outcome)
+                finally:
+                    fresh = call.extra.pop("after_hooks", None)
+                    if own is not None:
+                        call.extra["after_hooks"] = own
+                    if fresh:
+                        self.enqueue(fresh)
+        except ProviderError:
+            pass                           # the request's own answer, already sent
+        except Exception:   # noqa: BLE001 - a bug or a failed commit: say it, keep serving
+            import logging
+            logging.getLogger("emulator.callbacks").exception("settling %s after the reply", call.api)
+
+    async def settled(self) -> None:
+        """Wait until every chain ``settle_later`` started has finished (tests, shutdown)."""
+        while self._later:
+            await asyncio.gather(*list(self._later), return_exceptions=True)
 
     # delivery ------------------------------------------------------------------------------
     async def before(self, hook: Hook, call=None) -> Outcome:
@@ -509,6 +578,8 @@ class CallbackEngine:
         return self._session
 
     async def close(self) -> None:
+        for task in list(self._later):
+            task.cancel()
         for task in self._workers.values():
             task.cancel()
         for task in self._workers.values():

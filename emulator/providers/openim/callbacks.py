@@ -59,6 +59,9 @@ HOOKS = {
     "afterSendGroupMsg": ("callbackAfterSendGroupMsgCommand", "after"),
     "beforeMsgModify": ("callbackBeforeMsgModifyCommand", "before"),
     "afterRevokeMsg": ("callbackBeforeAfterMsgCommand", "after"),
+    # read hooks (§4.6 table): mark_msgs_as_read / mark_conversation_as_read
+    "afterSingleMsgRead": ("callbackAfterSingleMsgReadCommand", "after"),
+    "afterGroupMsgRead": ("callbackAfterGroupMsgReadCommand", "after"),
 }
 # hooks whose body carries the request's operationID (§4.6); set-info ones send "" themselves
 WITH_OPERATION_ID = {"beforeCreateGroup", "beforeInviteUserToGroup", "afterJoinGroup"}
@@ -111,12 +114,42 @@ class Ask(Exception):
         self.key, self.hook = key, hook
 
 
+class Again(Exception):
+    """A probe that took results cached by an earlier one (``probe_cache``) finished without
+    asking anything: the rule runs once more in full, so every check is made after the waits."""
+
+
 class _Context:
-    __slots__ = ("call", "decided")
+    __slots__ = ("call", "decided", "notes", "cache", "cache_used", "no_cache")
 
     def __init__(self, call) -> None:
         self.call = call
         self.decided: dict[str, list] = {}   # key -> replies, in the order the rule asked
+        self.notes: list = []                # group notifications waiting for beforeSendGroupMsg
+        self.cache: dict = {}                # probe_cache(): per-subject results of earlier probes
+        self.cache_used = False
+        self.no_cache = False
+
+
+def probe_cache() -> dict | None:
+    """For a rule that asks one hook per subject (batch_send_msg): a dict that keeps each
+    subject's result from one probe to the next, so a probe does not redo the subjects decided
+    before (linear, not quadratic, in the subjects). None when not probing (no hooks, or the
+    final run, which makes every check again). Call ``cache_hit()`` on using an entry and
+    ``final()`` before changing anything."""
+    ctx = _current.get()
+    return None if ctx is None or ctx.no_cache else ctx.cache
+
+
+def cache_hit() -> None:
+    _current.get().cache_used = True
+
+
+def final() -> None:
+    """Raises Again when this run took cached results: the change is made by a full run."""
+    ctx = _current.get()
+    if ctx is not None and ctx.cache_used:
+        raise Again
 
 
 _current: contextvars.ContextVar[_Context | None] = contextvars.ContextVar("openim_hooks", default=None)
@@ -144,16 +177,19 @@ def _hook(call, key: str, body: dict):
     return h
 
 
-def before(key: str, body_fn) -> dict | None:
+def before(key: str, body_fn, slot: str | None = None) -> dict | None:
     """At a before hook's position: None when the hook is off (or answered nothing usable),
-    else the reply to take overrides from; raises the refusal as the caller's error."""
+    else the reply to take overrides from; raises the refusal as the caller's error. ``slot``
+    keeps the replies of one hook asked for several subjects apart (batch_send_msg asks per
+    recipient: a recipient that fails its checks on a re-run must not shift the others')."""
     ctx = _current.get()
     if ctx is None:
         return None
-    done = ctx.decided.get(key)
+    name = key if slot is None else f"{key}\x00{slot}"
+    done = ctx.decided.get(name)
     asked = _asked.get()
-    n = asked.get(key, 0)
-    asked[key] = n + 1
+    n = asked.get(name, 0)
+    asked[name] = n + 1
     if done is not None and n < len(done):
         if isinstance(done[n], OpenIMError):    # a refusal surfaces where the hook was asked
             raise done[n]
@@ -161,7 +197,7 @@ def before(key: str, body_fn) -> dict | None:
     h = _hook(ctx.call, key, body_fn())
     if h is None:
         return None
-    raise Ask(key, h)
+    raise Ask(name, h)
 
 
 def active() -> bool:
@@ -210,6 +246,9 @@ def decide(outcome: Outcome, h) -> dict | None:
 def wrap(call, fn):
     """Run rule ``fn()`` with hooks on; a before hook turns the call into a Pending chain."""
     engine = call.provider.callbacks
+    marker = call.extra.get(NOTES) if call.extra else None
+    if marker is not None:      # a durable log's replay of a notification's beforeSendGroupMsg
+        return _replay_notes(call, marker)
     if engine is None or not engine.active("openim", call.tenant_id):
         return fn()
     ctx = _Context(call)
@@ -219,8 +258,19 @@ def wrap(call, fn):
         asked = _asked.set({})
         seq = call.tenant.id_seq         # a probe must not use up generated ids
         call.extra.pop("after_hooks", None)
+        ctx.notes = []
+        ctx.cache_used = False
         try:
-            return fn()
+            result = fn()
+        except Again:
+            call.tenant.id_seq = seq
+            ctx.no_cache = True
+            return attempt()
+        except OpenIMError as exc:
+            if not ctx.notes:
+                _send_anyway(call)
+                raise
+            result = exc     # patch.16's join quirk answers 1001 after the change: still sent (§0.4)
         except Ask as exc:
             call.tenant.id_seq = seq
             key, hook = exc.key, exc.hook
@@ -231,12 +281,120 @@ def wrap(call, fn):
                 except OpenIMError as exc:
                     reply = exc
                 ctx.decided.setdefault(key, []).append(reply)
+                ctx.no_cache = False
                 return attempt()
             return Pending(hook, apply)
         finally:
             _current.reset(token)
             _asked.reset(asked)
+        if ctx.notes:       # asked after the reply, as the server sends its notifications
+            if not call.provider.callbacks.settle_later(call, _ask_notes(call, ctx, None)):
+                return _ask_notes(call, ctx, result)    # too many running: before the reply
+            if isinstance(result, OpenIMError):
+                _send_anyway(call)
+                raise result
+        return result
     return attempt()
+
+
+# --- group notifications and beforeSendGroupMsg (§2.12, §4.6) ---------------------------------------
+# The server sends a group notification after the REST reply, through the group send path: a
+# refused or failed beforeSendGroupMsg drops that notification only, the call has succeeded. Here
+# the rule applies the group change whole and keeps the notification aside (``defer_note``); once
+# the reply is out, the engine asks the hook (core/callbacks.settle_later) and the notification is
+# stored (taking its seq then) only if the hook lets it through. Each answer is logged with the
+# request (``call.extra[NOTES]`` names the notifications, how many hook answers came before them
+# and how many were settled already), so a durable log's replay settles each exactly once.
+NOTES = "openim_notes"
+note_store = None   # models_messages.store_note(t, cid, data, users): re-checks, then stores
+
+
+def defer_note(cid: str, data: dict, users=(), push: bool = False) -> bool:
+    """True when the notification waits for beforeSendGroupMsg (the caller stores nothing).
+    ``push``: a notification without a stored copy, only its afterSendGroupMsg follows."""
+    ctx = _current.get()
+    if ctx is None:
+        return False
+    engine = ctx.call.provider.callbacks
+    cfg = engine.config("openim", ctx.call.tenant_id, HOOKS["beforeSendGroupMsg"][0])
+    if cfg is None or not type_allowed((cfg.settings.get("hooks") or {}).get("beforeSendGroupMsg"),
+                                       data["contentType"]):
+        return False
+    ctx.notes.append([cid, data, list(users), push])
+    return True
+
+
+def group_msg_hooks(ct: int, keys=("beforeSendGroupMsg", "afterSendGroupMsg")) -> bool:
+    """Whether one of the message hooks ``keys`` would see a message of type ``ct`` (a
+    notification nothing stores is built only then)."""
+    ctx = _current.get()
+    if ctx is None:
+        return False
+    engine = ctx.call.provider.callbacks
+    for key in keys:
+        cfg = engine.config("openim", ctx.call.tenant_id, HOOKS[key][0])
+        if cfg is not None and type_allowed((cfg.settings.get("hooks") or {}).get(key), ct):
+            return True
+    return False
+
+
+def _ask_notes(call, ctx: _Context, result):
+    marker = {"skip": sum(len(v) for v in ctx.decided.values()), "done": 0, "notes": ctx.notes}
+    call.extra[NOTES] = marker
+    return _note_chain(call, ctx, marker, result)
+
+
+def _note_chain(call, ctx: _Context, marker: dict, result=None):
+    """Each notification's beforeSendGroupMsg in turn; ``result`` at the end (the request's
+    reply, or its error, when the pipeline runs the chain before the reply)."""
+    i = marker["done"]
+    if i == len(marker["notes"]):
+        if isinstance(result, OpenIMError):
+            _send_anyway(call)
+            raise result
+        return result
+    cid, data, users, push = marker["notes"][i]
+    h = _hook(call, "beforeSendGroupMsg", msg_body(data, call))
+
+    def apply(outcome: Outcome):
+        keep = True
+        if h is not None:
+            try:
+                decide(outcome, h)
+            except OpenIMError:
+                keep = False            # dropped silently: the group call still succeeds
+        if keep:
+            token = _current.set(ctx)   # its afterSendGroupMsg goes with the request
+            try:
+                note_store(call.tenant, cid, data, users, push)
+            finally:
+                _current.reset(token)
+        marker["done"] = i + 1
+        return _note_chain(call, ctx, marker, result)
+    if h is None:                       # configuration removed meanwhile: sent as without hooks
+        return apply(Outcome("not sent: no url"))
+    return Pending(h, apply)
+
+
+def _send_anyway(call) -> None:
+    """A rule that fails after its change (patch.16's join quirk, §0.4) has queued its
+    notifications already: their afterSendGroupMsg go out although the request answers an error
+    (the pipeline sends after hooks only with a success). Rules that fail before changing
+    anything have emitted nothing."""
+    hooks = call.extra.pop("after_hooks", None) if call.extra else None
+    if hooks:
+        call.provider.callbacks.enqueue(hooks)
+
+
+def _replay_notes(call, marker: dict):
+    """The request's change was applied by an earlier log entry; this entry settles the
+    notification whose answer it carries (after the answers it skips)."""
+    ctx = _Context(call)
+    state = {**marker}
+    chain = _note_chain(call, ctx, state)
+    for _ in range(marker["skip"] + marker["done"]):
+        chain = Pending(None, lambda _o, nxt=chain: nxt)
+    return chain
 
 
 def member_overrides(reply: dict | None) -> dict:
@@ -312,12 +470,12 @@ def type_allowed(entry: dict | None, ct: int) -> bool:
     return not (entry["deniedTypes"] and _in(entry["deniedTypes"], ct))
 
 
-def msg_body(data: dict) -> dict:
+def msg_body(data: dict, call=None) -> dict:
     """§4.5: the common message body (seq 0: hooks run before storage) plus recvID or groupID."""
-    ctx = _current.get()
+    call = call if call is not None else _current.get().call
     ct = data["contentType"]
     body = {"sendID": data["sendID"], "serverMsgID": data["serverMsgID"], "clientMsgID": data["clientMsgID"],
-            "operationID": ctx.call.request.headers.get("operationID", ""),
+            "operationID": call.request.headers.get("operationID", ""),
             "senderPlatformID": data["senderPlatformID"], "senderNickname": data["senderNickname"],
             "sessionType": data["sessionType"], "msgFrom": data["msgFrom"], "contentType": ct,
             "status": data["status"], "sendTime": data["sendTime"], "createTime": data["createTime"],
@@ -330,27 +488,34 @@ def msg_body(data: dict) -> dict:
     return body
 
 
-def before_send(data: dict, sender_is_admin: bool) -> None:
+def asks_single(ct: int, sender_is_admin: bool) -> bool:
+    """Whether a single-chat send of type ``ct`` goes to beforeSendSingleMsg (§2.3 step 1-2)."""
+    return _current.get() is not None and not (sender_is_admin or ct in NOTIFICATION_TYPES or ct == TYPING) \
+        and _entry("beforeSendSingleMsg") is not None and type_allowed(_entry("beforeSendSingleMsg"), ct)
+
+
+def before_send(data: dict, sender_is_admin: bool, slot: str | None = None, send: bool = True,
+                modify: bool = True) -> None:
     """beforeSendSingleMsg / beforeSendGroupMsg then beforeMsgModify (text only), on a REST send
     about to be stored; the modify reply changes ``data`` in place. No reply fields of the send
-    hooks are applied (§4.6)."""
+    hooks are applied (§4.6). ``send`` / ``modify`` pick one of the two steps (a single chat
+    asks its send hook before the recipient's checks, the modify hook after them)."""
     if _current.get() is None:
         return
     ct, session = data["contentType"], data["sessionType"]
     if session == SINGLE_CHAT:
-        if not (sender_is_admin or ct in NOTIFICATION_TYPES or ct == TYPING) \
-                and type_allowed(_entry("beforeSendSingleMsg"), ct):
-            before("beforeSendSingleMsg", lambda: msg_body(data))
+        if send and asks_single(ct, sender_is_admin):
+            before("beforeSendSingleMsg", lambda: msg_body(data), slot)
     elif session == GROUP_CHAT:
-        if type_allowed(_entry("beforeSendGroupMsg"), ct):
-            before("beforeSendGroupMsg", lambda: msg_body(data))
+        if send and type_allowed(_entry("beforeSendGroupMsg"), ct):
+            before("beforeSendGroupMsg", lambda: msg_body(data), slot)
     else:
         return
-    if ct == TEXT and type_allowed(_entry("beforeMsgModify"), ct):
+    if modify and ct == TEXT and type_allowed(_entry("beforeMsgModify"), ct):
         body = msg_body(data)
         body.pop("recvID", None)
         body.pop("groupID", None)
-        reply = before("beforeMsgModify", lambda: body)
+        reply = before("beforeMsgModify", lambda: body, slot)
         for k, typ in MODIFIABLE.items():
             v = (reply or {}).get(k)
             if v is not None and isinstance(v, typ) and not isinstance(v, bool):

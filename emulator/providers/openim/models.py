@@ -73,6 +73,7 @@ DEFAULT_SETTINGS: dict = {
     "send_reply_modify": True,                       # 2.3/2.9: patch.16 protocol: send reply `modify`, pinnedConversationIDs
     "notification_send_message_field": True,         # 2.12: patch.16 honours sendMessage:false on group calls
     "revoke_former_member_by_admin": True,           # 2.8: v3.8.3 panics (INFERRED) when a group admin revokes a former member's message
+    "cleared_announcement_notification": True,       # 2.12: set_group_info_ex notification "" pushes 1519 (v3.8.3: none)
 }
 PROFILES: dict = {
     V_PATCH16: {},
@@ -92,6 +93,7 @@ PROFILES: dict = {
         "send_reply_modify": False,
         "notification_send_message_field": False,
         "revoke_former_member_by_admin": False,
+        "cleared_announcement_notification": False,
     },
 }
 
@@ -401,6 +403,7 @@ class SettingsSchema(_Strict):
     update_user_info_ex_check = fields.Boolean()
     send_reply_modify = fields.Boolean()
     notification_send_message_field = fields.Boolean()
+    cleared_announcement_notification = fields.Boolean()
     revoke_former_member_by_admin = fields.Boolean()
 
 

@@ -113,11 +113,17 @@ def get_groups_info(t: Tenant, op: str, req: dict, now: int):
     return {"groupInfos": out}
 
 
-def _check_set_permission(t: Tenant, op: str, gid: str) -> Group:
+def _check_set_permission(t: Tenant, op: str, gid: str, lookup: bool = True) -> Group | None:
+    """The op user's right to change the group, then (``lookup``) the group itself: the set-info
+    before hooks come between the two (§4.6: after permission, before the group lookup)."""
     if not t.is_admin(op):
         m = take_member(t, gid, op)
         if m.roleLevel not in (OWNER, ADMIN):
             raise no_permission("no group owner or admin")
+    return _settable_group(t, gid) if lookup else None
+
+
+def _settable_group(t: Tenant, gid: str) -> Group:
     g = take_group(t, gid)
     not_dismissed(g)
     if not g.owner:
@@ -140,8 +146,12 @@ def _apply(t: Tenant, g: Group, changes: dict, op: str, now: int) -> None:
     # stored copies: 1520 for a name, 1519 for a non-empty announcement; 1502 is push-only (2.12)
     if changes.get("notification"):
         msgs.group_notify(t, op, g, msgs.ANNOUNCEMENT_SET, now)
+    elif "notification" in changes and t.setting("cleared_announcement_notification"):
+        msgs.group_push(t, op, g, msgs.ANNOUNCEMENT_SET, now)   # patch.16: pushed, no copy
     if "groupName" in changes:
         msgs.group_notify(t, op, g, msgs.NAME_SET, now)
+    if set(changes) - {"groupName", "notification", "notificationUserID", "notificationUpdateTime"}:
+        msgs.group_push(t, op, g, msgs.GROUP_INFO_SET, now, muteTime=0)
 
 
 SET_EX_KEYS = ("groupName", "notification", "introduction", "faceURL", "ex", "needVerification",
@@ -176,7 +186,7 @@ def set_group_info_ex(t: Tenant, op: str, req: dict, now: int):
 def _before_set_ex(t: Tenant, op: str, req: dict) -> dict:
     """beforeSetGroupInfoEx, after the permission check: every field is taken from the reply
     (omitted -> null = unchanged; an omitted groupID fails with 1004); notification stays."""
-    _check_set_permission(t, op, req["groupID"]) if req["groupID"] else None
+    _check_set_permission(t, op, req["groupID"], lookup=False) if req["groupID"] else None
     reply = cb.before("beforeSetGroupInfoEx", lambda: {
         "operationID": "", "groupID": req["groupID"], **{k: req[k] for k in SET_EX_KEYS}})
     if reply is None:
@@ -195,7 +205,7 @@ def set_group_info(t: Tenant, op: str, req: dict, now: int):
     if info is None:
         raise check("GroupInfoForSets is empty")
     require(info["groupID"], "GroupID is empty")
-    g = _check_set_permission(t, op, info["groupID"])
+    _check_set_permission(t, op, info["groupID"], lookup=False)
     keys = ("groupName", "notification", "introduction", "faceURL", "ex", "needVerification",
             "lookMemberInfo", "applyMemberFriend")
     reply = cb.before("beforeSetGroupInfo", lambda: {
@@ -208,10 +218,9 @@ def set_group_info(t: Tenant, op: str, req: dict, now: int):
         for k in ("ex", "needVerification", "lookMemberInfo", "applyMemberFriend"):
             if reply.get(k) is not None:
                 info[k] = reply[k]
-        if info["groupID"] != g.groupID:
-            g = take_group(t, info["groupID"]) if info["groupID"] else None
-            if g is None:
-                raise not_found()
+        if not info["groupID"]:
+            raise not_found()
+    g = _settable_group(t, info["groupID"])      # the reply's groupID, if it gave one
     changes = {k: info[k] for k in ("groupName", "notification", "introduction", "faceURL") if info[k]}
     for k in ("ex", "needVerification", "lookMemberInfo", "applyMemberFriend"):
         if info[k] is not None:

@@ -76,6 +76,8 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
             and op_m.roleLevel not in (OWNER, ADMIN)):
         for uid in ids:
             _put_request(t, gid, uid, GroupRequest("", now, JOIN_BY_INVITATION, op))
+        for _ in ids:   # 1503 per invitation to the owner/admins and the inviting op (push-only, 2.12)
+            msgs.single_push(t, op, msgs.managers(g) + [op], msgs.JOIN_APPLICATION, now, distinct=True, reqMsg="")
         return None
     if not t.setting("quirk_invite_existing_member_500"):
         ids = [uid for uid in ids if uid not in g.members]
@@ -198,6 +200,9 @@ def join_group(t: Tenant, op: str, req: dict, now: int):
         return None
     _put_request(t, gid, applicant, GroupRequest(req["reqMessage"], now, src,
                                                  "" if quirk else inviter, req["ex"]))
+    if inviter in t.users:      # 1503 to owner/admins, the inviter and the op (push-only, 2.12)
+        msgs.single_push(t, op, msgs.managers(g) + [inviter, op], msgs.JOIN_APPLICATION, now,
+                         distinct=True, reqMsg=req["reqMessage"])
     return None
 
 
@@ -225,6 +230,9 @@ def group_application_response(t: Tenant, op: str, req: dict, now: int):
         "groupID": gid, "memberList": [{"userID": uid, "ex": r.ex}], "groupEx": g.ex})) \
         if result == AGREE and uid not in g.members else {}
     r.handleResult = result
+    # 1505 / 1506 to owner/admins and the applicant (push-only, 2.12)
+    msgs.single_push(t, op, msgs.managers(g) + [uid], msgs.APPLICATION_ACCEPTED if result == AGREE
+                     else msgs.APPLICATION_REJECTED, now, handleMsg=req["handledMsg"])
     if not t.setting("quirk_request_handle_fields_lost"):
         # both tags write handle_msg where the model reads handled_msg, and never write the
         # handler or the time: the request reads back "", "", 0 (7.4)

@@ -247,44 +247,57 @@ def _options(req: dict) -> dict:
 
 
 def _deliver(t: Tenant, op: str, req: dict, ct: int, session: int, text: str, now: int,
-             client_id: str | None = None, hooks: bool = True) -> dict | None:
+             client_id: str | None = None, slot: str | None = None) -> dict | None:
     """Session checks, the before-send webhooks, then store; None when the recipient's receive
-    option drops it. ``hooks`` False: batch_send_msg, whose earlier recipients are already stored
-    when a later one would ask (README known differences)."""
+    option drops it."""
+    planned = _plan(t, req, ct, session, text, now, client_id, slot)
+    if planned is None:
+        return None
+    _store(t, *planned)
+    return planned[1]
+
+
+def _plan(t: Tenant, req: dict, ct: int, session: int, text: str, now: int,
+          client_id: str | None = None, slot: str | None = None):
+    """Everything of a send but storing it: the checks, the message and its before hooks
+    (``slot`` names the recipient when one request asks them for several). Returns the
+    arguments of ``_store``, or None when the recipient's receive option drops the message."""
     send_id = req["sendID"]
     fields = {**req, "options": _options(req)}
     online = bool(req.get("isOnlineOnly"))
     if session == SINGLE:
         recv = req["recvID"]
+        fields["groupID"] = ""
+        admin = t.is_admin(send_id)
+        data = None
+        if cb.asks_single(ct, admin):     # 2.3: the send hook comes before the recipient's checks
+            data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
+            cb.before_send(data, admin, slot, modify=False)
         u = t.users.get(recv)
         if u is None:
             raise not_found("record not found")
         if u.globalRecvMsgOpt == 1:
             return None
-        fields["groupID"] = ""
-        data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
-        if hooks:
-            cb.before_send(data, t.is_admin(send_id))
-        _store(t, single_id(send_id, recv), data, (send_id, recv), online)
-        return data
+        if data is None:
+            data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
+        cb.before_send(data, admin, slot, send=False)
+        return single_id(send_id, recv), data, (send_id, recv), online
     if session == NOTIFICATION_CHAT:
         recv = req["recvID"]
         fields["groupID"] = ""
         data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
-        _store(t, oa_id(send_id, recv), data, (send_id, recv), online)
-        return data
+        return oa_id(send_id, recv), data, (send_id, recv), online
     g = t.groups.get(req["groupID"])
     if g is None:
         raise not_found("record not found")
     check_group_send(t, g, send_id, ct, now)
     fields["recvID"] = ""
     data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
-    if hooks:
-        cb.before_send(data, t.is_admin(send_id))
+    admin = t.is_admin(send_id)
+    cb.before_send(data, admin, slot)
     # an imAdmin sender or a 1000-5000 contentType skipped the membership check (verify.go)
-    admin = t.is_admin(send_id) or NOTIFICATION_MIN <= ct <= NOTIFICATION_MAX
-    _store(t, group_conv_id(g.groupID), data, (), online, AS_ADMIN if admin else 0)
-    return data
+    flags = AS_ADMIN if admin or NOTIFICATION_MIN <= ct <= NOTIFICATION_MAX else 0
+    return group_conv_id(g.groupID), data, (), online, flags
 
 
 def check_group_send(t: Tenant, g: Group, send_id: str, ct: int, now: int) -> None:
@@ -331,21 +344,43 @@ def check_msg_is_send_success(t: Tenant, operation_id: str) -> dict:
 
 
 def batch_send_msg(t: Tenant, op: str, req: dict, now: int):
-    """One clientMsgID for all; each recipient's failure lands in failedUserIDs (errCode 0)."""
+    """One clientMsgID for all (2.5); each recipient's failure, a refusing or failing before
+    hook included, lands in failedUserIDs (errCode 0). The server runs SendMsg per recipient,
+    so beforeSendSingleMsg / beforeMsgModify are asked per recipient; every recipient is
+    checked and asked first and the messages stored together after the last answer (each
+    recipient's checks made again then), so nothing is stored while a hook is waited for."""
     _bind_send(t, req, single_recv=False)
     if req["recvIDs"] is None:
         raise _bind(t, "RecvIDs", struct="BatchSendMsgReq")
     ct, session, text = _prepare(t, op, req)
     recvs = list(t.users) if req["isSendAll"] else req["recvIDs"]
     client_id = t.next_digest()
-    results, failed = [], []
-    for recv in recvs:
-        try:
-            data = _deliver(t, op, {**req, "recvID": recv}, ct, session, text, now, client_id, hooks=False)
-        except OpenIMError:
+    planned, failed = [], []
+    cache = cb.probe_cache()     # a probe between two hook answers reuses the recipients before
+    for i, recv in enumerate(recvs):
+        slot = f"{i}:{recv}"
+        hit = cache.get(slot) if cache is not None else None
+        if hit is not None and hit[0] == t.id_seq:
+            cb.cache_hit()
+            t.id_seq, p = hit[1], hit[2]
+        else:
+            start = t.id_seq
+            try:
+                p = _plan(t, {**req, "recvID": recv}, ct, session, text, now, client_id, slot)
+            except OpenIMError:
+                p = False
+            if cache is not None:
+                cache[slot] = (start, t.id_seq, p)
+        if p is False:
             failed.append(recv)
-            continue
-        r = _reply(t, data)
+        else:
+            planned.append((recv, p))
+    cb.final()
+    results = []
+    for recv, p in planned:
+        if p is not None:
+            _store(t, *p)
+        r = _reply(t, p[1] if p is not None else None)
         results.append({"serverMsgID": r["serverMsgID"], "clientMsgID": r["clientMsgID"],
                         "sendTime": r["sendTime"], "recvID": recv})
     return {"results": results, "failedUserIDs": failed}
@@ -372,6 +407,8 @@ def send_business_notification(t: Tenant, op: str, req: dict, now: int):
 GROUP_CREATED, MEMBER_QUIT, OWNER_TRANSFERRED, MEMBER_KICKED, MEMBER_INVITED = 1501, 1504, 1507, 1508, 1509
 MEMBER_ENTER, GROUP_DISMISSED, MEMBER_MUTED, MEMBER_UNMUTED, GROUP_MUTED = 1510, 1511, 1512, 1513, 1514
 GROUP_UNMUTED, ANNOUNCEMENT_SET, NAME_SET = 1515, 1519, 1520
+GROUP_INFO_SET, MEMBER_INFO_SET, SET_TO_ADMIN, SET_TO_ORDINARY = 1502, 1516, 1517, 1518   # push-only
+JOIN_APPLICATION, APPLICATION_ACCEPTED, APPLICATION_REJECTED = 1503, 1505, 1506           # single chat
 
 
 def _op_user(t: Tenant, g: Group, op: str) -> dict:
@@ -389,19 +426,90 @@ def _member(t: Tenant, g: Group, uid: str) -> dict:
 
 def group_notify(t: Tenant, op: str, g: Group, ct: int, now: int, send_message=None, **tips) -> None:
     """Store the copy a group API posts into ``sg_<groupID>``. ``send_message`` is the request's
-    optional ``sendMessage`` (patch.16 only: False suppresses the copy). A dismissed group drops
-    all but 1511, as the normal group send path does."""
+    optional ``sendMessage`` (patch.16 only: False suppresses the copy, the notification is
+    still pushed). A dismissed group drops all but 1511, as the normal group send path does."""
     if send_message is False and t.setting("notification_send_message_field"):
+        group_push(t, op, g, ct, now, **tips)
         return
     if g.status == STATUS_DISMISSED and ct != GROUP_DISMISSED:
         return
+    send_note(t, group_conv_id(g.groupID), _group_note(t, op, g, ct, now, tips))
+
+
+def group_push(t: Tenant, op: str, g: Group, ct: int, now: int, **tips) -> None:
+    """A group notification pushed without a stored copy (2.12: 1502, 1516-1518, ...): nothing
+    is stored, but it goes through the group send path, so beforeSendGroupMsg and
+    afterSendGroupMsg see it (4.6). Built only when one of them is on (its ids then come from
+    the tenant's sequence, as a stored notification's do)."""
+    if g.status == STATUS_DISMISSED or not cb.group_msg_hooks(ct):
+        return
+    data = _group_note(t, op, g, ct, now, tips)
+    if not cb.defer_note(group_conv_id(g.groupID), data, (), push=True):
+        cb.after_send(data)
+
+
+def profile_changed(t: Tenant, op: str, uid: str, now: int) -> None:
+    """update_user_info(_ex) with a nickname or faceURL: 1516 (push-only) in each group where
+    the user's own member nickname or faceURL is empty (2.12); only hooks see it."""
+    for gid in t.user_groups.get(uid, ()):
+        g = t.groups[gid]
+        m = g.members.get(uid)
+        if m is not None and (not m.nickname or not m.faceURL):
+            group_push(t, op, g, MEMBER_INFO_SET, now, changedUser=_member(t, g, uid))
+
+
+def managers(g: Group) -> list[str]:
+    """The owner, then the admins (getGroupOwnerAndAdminUserID)."""
+    return [g.owner] + [uid for uid, m in g.members.items() if m.roleLevel == ADMIN]
+
+
+def single_push(t: Tenant, op: str, recvs: list, ct: int, now: int, distinct: bool = False,
+                **tips) -> None:
+    """Single-chat notifications a group API pushes to each of ``recvs`` without storing them
+    (2.12: 1503, 1505, 1506): only afterSendSingleMsg sees them (beforeSendSingleMsg skips
+    1000-5000, 4.6); built only when that hook is on."""
+    if not cb.group_msg_hooks(ct, ("afterSendSingleMsg",)):
+        return
+    text = orjson.dumps({"detail": orjson.dumps({"opUserID": op, **tips}).decode()}).decode()
+    for recv in (dict.fromkeys(recvs) if distinct else recvs):
+        if recv:
+            cb.after_send(_msg_data(t, {"sendID": op, "recvID": recv, "options": {}}, text, ct, SINGLE, now))
+
+
+def _group_note(t: Tenant, op: str, g: Group, ct: int, now: int, tips: dict) -> dict:
     body = {"group": group_info(g), "opUser": _op_user(t, g, op), "operationTime": now, **tips}
     text = orjson.dumps({"detail": orjson.dumps(body).decode()}).decode()
-    nick = t.users[op].nickname if ct == ANNOUNCEMENT_SET and op in t.users else ""
-    fields = {"sendID": op, "recvID": g.groupID, "groupID": g.groupID, "senderNickname": nick,
+    # senderNickname / senderFaceURL come from the op user's profile for 1502 and 1519 only (2.12)
+    u = t.users.get(op) if ct in (ANNOUNCEMENT_SET, GROUP_INFO_SET) else None
+    fields = {"sendID": op, "recvID": g.groupID, "groupID": g.groupID,
+              "senderNickname": u.nickname if u else "", "senderFaceURL": u.faceURL if u else "",
               "options": {}}
-    data = _msg_data(t, fields, text, ct, READ_GROUP, now)
-    _store(t, group_conv_id(g.groupID), data, flags=AS_ADMIN)     # the server's own notification
+    return _msg_data(t, fields, text, ct, READ_GROUP, now)
+
+
+def send_note(t: Tenant, cid: str, data: dict, users=()) -> None:
+    """A server notification: a group one (sessionType 3) waits for beforeSendGroupMsg when that
+    hook is on (callbacks.defer_note, asked after the request's change), others are stored now."""
+    if data["sessionType"] != READ_GROUP:
+        _store(t, cid, data, users)
+    elif not cb.defer_note(cid, data, users):
+        store_note(t, cid, data, users)     # the group send path's checks (a dismissed group drops it)
+
+
+def store_note(t: Tenant, cid: str, data: dict, users=(), push: bool = False) -> None:
+    """A group notification its beforeSendGroupMsg let through, stored now (or, ``push``, only
+    its afterSendGroupMsg): the group send path's checks again (2.3: gone or dismissed drops all
+    but 1511)."""
+    g = t.groups.get(data["groupID"])
+    if g is None or (g.status == STATUS_DISMISSED and data["contentType"] != GROUP_DISMISSED):
+        return
+    if push:
+        cb.after_send(data)
+    else:
+        _store(t, cid, data, users, flags=AS_ADMIN)     # the server's own notification
+
+
+cb.note_store = store_note
 
 
 def members_left(t: Tenant, g: Group, uids) -> None:

@@ -15,8 +15,9 @@ from . import callbacks as cb
 from .errors import INTERNAL, OpenIMError, args, check, no_permission, not_found, panic
 from .models import ADMIN, ORDINARY, OWNER, Tenant
 from .models_common import require
-from .models_messages import (HAS_READ_RECEIPT, IS_READ, READ_GROUP, REVOKE_NOTIFICATION, SINGLE,
-                              _msg_data, _store, group_conv_id, twin_id)
+from .models_messages import (HAS_READ_RECEIPT, IS_READ, NOTIFICATION_CHAT, READ_GROUP,
+                              REVOKE_NOTIFICATION, SINGLE, _msg_data, _store, group_conv_id,
+                              send_note, twin_id)
 from .models_users import check_access
 
 
@@ -220,12 +221,26 @@ def revoke_msg(t: Tenant, op: str, req: dict, now: int):
     fields = {"sendID": user, "recvID": recv, "groupID": d["groupID"], "options": {}}
     note = _msg_data(t, fields, orjson.dumps({"detail": orjson.dumps(tips).decode()}).decode(),
                      REVOKE_NOTIFICATION, d["sessionType"], now)
-    _store(t, twin_id(cid), note, conv.users)
+    send_note(t, twin_id(cid), note, conv.users)      # a group's 2101 asks beforeSendGroupMsg (§4.6)
     cb.after("afterRevokeMsg", lambda: {"conversationID": cid, "seq": seq, "userID": user})  # revoke.go:131
     return None
 
 
 # --- read state -----------------------------------------------------------------------------------
+def _conv_type(conv: Conversation) -> int:
+    """The conversation row's conversationType: 1 single, 3 group, 4 notification chat."""
+    if conv.id.startswith("sg_") or (conv.id.startswith("n_") and not conv.users):
+        return READ_GROUP
+    return NOTIFICATION_CHAT if conv.id.startswith("sn_") else SINGLE
+
+
+def _after_single_read(cid: str, user: str, seqs, conv: Conversation) -> None:
+    """afterSingleMsgRead (§4.6): the request's seqs as ``Seqs`` (capital S, as the server's
+    struct tags it), contentType the conversation type."""
+    cb.after("afterSingleMsgRead", lambda: {"conversationID": cid, "userID": user, "Seqs": seqs,
+                                            "contentType": _conv_type(conv)})
+
+
 def _read_receipt(t: Tenant, user: str, cid: str, conv: Conversation, seqs, now: int) -> None:
     """HasReadReceipt 2200 to the peer of a one-to-one conversation, stored in its n_ twin."""
     if not cid.startswith("si_"):
@@ -239,6 +254,19 @@ def _read_receipt(t: Tenant, user: str, cid: str, conv: Conversation, seqs, now:
     data = _msg_data(t, fields, orjson.dumps({"detail": orjson.dumps(tips).decode()}).decode(),
                      HAS_READ_RECEIPT, SINGLE, now)
     _store(t, twin_id(cid), data, conv.users)
+
+
+def _self_receipt(t: Tenant, user: str, cid: str, conv: Conversation, seqs, now: int) -> None:
+    """HasReadReceipt 2200 to the reader itself (group and notification chats): not stored
+    (sender = receiver, 2.9), but a single-chat SendMsg all the same, so afterSendSingleMsg
+    sees it (4.6); built only when that hook is on."""
+    if not cb.group_msg_hooks(HAS_READ_RECEIPT, ("afterSendSingleMsg",)):
+        return
+    tips = {"conversationID": cid, "markAsReadUserID": user, "seqs": seqs,
+            "hasReadSeq": conv.marks.get(user, [0, 0])[0]}
+    fields = {"sendID": user, "recvID": user, "options": {}}
+    cb.after_send(_msg_data(t, fields, orjson.dumps({"detail": orjson.dumps(tips).decode()}).decode(),
+                            HAS_READ_RECEIPT, SINGLE, now))
 
 
 def mark_msgs_as_read(t: Tenant, op: str, req: dict, now: int):
@@ -263,6 +291,7 @@ def mark_msgs_as_read(t: Tenant, op: str, req: dict, now: int):
             m.flags |= IS_READ
     if seqs[-1] > conv.marks.get(user, [0, 0])[0]:
         t.messages.mark(conv, user, read_seq=seqs[-1])
+    _after_single_read(cid, user, seqs, conv)       # any conversation type, before the 2200
     _read_receipt(t, user, cid, conv, seqs, now)
     return None
 
@@ -279,6 +308,7 @@ def set_conversation_has_read_seq(t: Tenant, op: str, req: dict, now: int):
     if seq > top:
         raise args("hasReadSeq must not be bigger than maxSeq")
     t.messages.mark(conv, user, read_seq=seq)
+    _self_receipt(t, user, cid, conv, None, now)
     return None
 
 
@@ -381,7 +411,7 @@ def delete_msgs(t: Tenant, op: str, req: dict, now: int):
             fields = {"sendID": user, "recvID": "" if group else peer, "groupID": group, "options": {}}
             note = _msg_data(t, fields, orjson.dumps({"detail": orjson.dumps(tips).decode()}).decode(),
                              DELETE_NOTIFICATION, READ_GROUP if group else SINGLE, now)
-            _store(t, twin_id(cid), note, conv.users)
+            send_note(t, twin_id(cid), note, conv.users)
         return None
     key = f"{user}\x00{cid}"
     kept = [s for s in t.msg_hidden.get(key, ()) if s >= conv.first_seq]   # dropped by the cap: gone
@@ -415,6 +445,14 @@ def mark_conversation_as_read(t: Tenant, op: str, req: dict, now: int):
         t.messages.mark(conv, user, read_seq=seq)
     if cid.startswith("si_"):
         _read_receipt(t, user, cid, conv, seqs, now)
+    else:
+        _self_receipt(t, user, cid, conv, req["seqs"], now)
+    ctype = _conv_type(conv)
+    if ctype == SINGLE:         # after the 2200, with the request's seqs (null when absent)
+        _after_single_read(cid, user, req["seqs"], conv)
+    elif ctype == READ_GROUP:   # unreadMsgNum carries the hasReadSeq sent (as the server fills it)
+        cb.after("afterGroupMsgRead", lambda: {"sendID": user, "receiveID": user, "unreadMsgNum": seq,
+                                               "contentType": READ_GROUP})
     return None
 
 

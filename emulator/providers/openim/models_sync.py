@@ -91,9 +91,23 @@ def set_group_member_info(t: Tenant, op: str, req: dict, now: int):
             t.role_changed(t.groups[m["groupID"]], m["userID"])
             eids.insert(0, V_SORT_CHANGE_ID)
         t.member_changed(m["groupID"], eids, V_UPDATE)
+    member_notes(t, op, members, now)
     for m in members:
         cb.after("afterSetGroupMemberInfo", lambda m=m: _member_body(m))
     return None
+
+
+def member_notes(t: Tenant, op: str, members: list, now: int) -> None:
+    """The push-only notifications of set_group_member_info (2.12): 1517 / 1518 for a role set
+    to admin / ordinary, 1516 when nickname, faceURL or ex is given; only hooks see them."""
+    from . import models_messages as msgs
+    for m in members:
+        g = t.groups[m["groupID"]]
+        ct = {ADMIN: msgs.SET_TO_ADMIN, ORDINARY: msgs.SET_TO_ORDINARY}.get(m["roleLevel"])
+        if ct is not None:
+            msgs.group_push(t, op, g, ct, now, changedUser=msgs._member(t, g, m["userID"]))
+        if any(m[k] is not None for k in ("nickname", "faceURL", "ex")):
+            msgs.group_push(t, op, g, msgs.MEMBER_INFO_SET, now, changedUser=msgs._member(t, g, m["userID"]))
 
 
 def _member_body(m: dict) -> dict:

@@ -118,6 +118,9 @@ def update_user_info(t: Tenant, op: str, req: dict, now: int):
             setattr(u, name, info[name])
     if info["globalRecvMsgOpt"]:
         u.globalRecvMsgOpt = info["globalRecvMsgOpt"]
+    if info["nickname"] or info["faceURL"]:
+        from .models_messages import profile_changed
+        profile_changed(t, op, u.userID, now)
     cb.after("afterUpdateUserInfo", lambda: {"userID": info["userID"], "nickName": info["nickname"],
                                              "faceURL": info["faceURL"], "ex": ""})
     return None

@@ -142,6 +142,9 @@ def update_user_info_ex(t: Tenant, op: str, req: dict, now: int):
     for name in ("nickname", "faceURL", "ex", "globalRecvMsgOpt"):
         if info[name] is not None:
             setattr(u, name, info[name])
+    if info["nickname"] is not None or info["faceURL"] is not None:
+        from .models_messages import profile_changed
+        profile_changed(t, op, u.userID, now)
     cb.after("afterUpdateUserInfoEx", body)
     return None
 
