@@ -57,6 +57,9 @@ def twin_id(cid: str) -> str:
 
 
 def _conv(t: Tenant, cid: str, users=()) -> Conversation:
+    conv = t.messages.convs.get(cid)
+    if conv is not None:        # every send after a conversation's first: skip kind and sort
+        return conv
     kind = "group" if cid.startswith(("sg_", "n_")) and not users else cid.split("_", 1)[0]
     return t.messages.conversation(cid, kind, sorted(users))
 
@@ -394,7 +397,8 @@ def group_notify(t: Tenant, op: str, g: Group, ct: int, now: int, send_message=N
     if g.status == STATUS_DISMISSED and ct != GROUP_DISMISSED:
         return
     body = {"group": group_info(g), "opUser": _op_user(t, g, op), "operationTime": now, **tips}
-    text = orjson.dumps({"detail": orjson.dumps(body).decode()}).decode()
+    # {"detail": <body as JSON text>} without the wrapping dict: one of these per group write
+    text = '{"detail":' + orjson.dumps(orjson.dumps(body).decode()).decode() + "}"
     nick = t.users[op].nickname if ct == ANNOUNCEMENT_SET and op in t.users else ""
     fields = {"sendID": op, "recvID": g.groupID, "groupID": g.groupID, "senderNickname": nick,
               "options": {}}
