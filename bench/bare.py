@@ -47,10 +47,10 @@ def make_app() -> web.Application:
     return app
 
 
-async def serve(host: str, port: int) -> None:
+async def serve(host: str, port: int, backlog: int = 128) -> None:
     runner = web.AppRunner(make_app(), access_log=None, handle_signals=False, shutdown_timeout=0.5)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, reuse_address=True)
+    site = web.TCPSite(runner, host, port, reuse_address=True, backlog=backlog)
     await site.start()
     real = site._server.sockets[0].getsockname()[1]
     print(f"bare aiohttp listening on http://{host}:{real}", flush=True)
@@ -68,13 +68,14 @@ def main() -> None:
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio",
                    help="the event loop (the emulator's --loop); asyncio unless a figure says otherwise")
+    p.add_argument("--backlog", type=int, default=128, help="listen backlog (aiohttp's default 128)")
     a = p.parse_args()
     factory = None
     if a.loop == "uvloop":
         import uvloop
         factory = uvloop.new_event_loop
     with asyncio.Runner(loop_factory=factory) as runner:
-        runner.run(serve(a.host, a.port))
+        runner.run(serve(a.host, a.port, a.backlog))
 
 
 if __name__ == "__main__":
