@@ -206,6 +206,19 @@ def _users_calls(provider: str, s, k: int):
             ("user/checkOnline (presence)", lambda: s.rongcloud("/user/checkOnline.json", {"userId": u}))]
 
 
+def _all_online(rt, provider: str, n_users: int) -> None:
+    """Every user bu0..bu<n-1> online on one platform (core/presence.py, as POST
+    /_emulator/presence sets it, listeners included): the presence rows then ask about a user
+    among n online ones."""
+    backend = rt.providers[provider].backend
+    platform = backend.normalise_platform("Android")
+    now = backend.clock.now_ms()
+    for pres in (backend.presence_of(t) for t in backend.tenants.values()):
+        if pres is not None:
+            for k in range(n_users):
+                pres.set_online(f"bu{k}", platform, True, now)
+
+
 async def _users_tenant(provider: str, n_users: int, reps: int) -> dict[str, float]:
     doc = clients.scenario([provider], n_users, 0)
     out: dict[str, float] = {}
@@ -215,6 +228,7 @@ async def _users_tenant(provider: str, n_users: int, reps: int) -> dict[str, flo
                 if not ok(provider, await s.rongcloud("/user/getToken.json", {
                         "userId": f"bu{k}", "name": f"bu{k}", "portraitUri": ""})):
                     raise RuntimeError("rongcloud: filling users failed")
+        _all_online(rt, provider, n_users)
         labels = [label for label, _ in _users_calls(provider, s, 0)]
         for i, label in enumerate(labels):
             times, good = [], True
@@ -239,6 +253,102 @@ def users_rows(providers: list[str], reps: int) -> list[list]:
     return rows
 
 
+# --- callbacks (issue 16): a write with an after-callback, against a full record log / queue ------
+CB_QUEUE_BIG = 90_000      # after-hooks waiting in a queue of CB_QUEUE_SIZE (near its bound)
+CB_QUEUE_SIZE = 100_000    # the largest queue_size a configuration accepts
+
+
+async def _callbacks_flat(receiver_url: str, reps: int, batch: int) -> list[list]:
+    """Tencent create_group with Group.CallbackAfterCreateGroup configured, CPU per write:
+    - delivered to the receiver (drained after each batch): the record log empty vs at its cap
+      (RECORD_CAP, oldest dropped per delivery);
+    - queued only (the tenant's worker parked): a queue holding CB_QUEUE_BIG hooks vs an empty one.
+    Batches interleaved; process CPU time (the receiver runs in its own process)."""
+    from emulator.core import callbacks as core_cb
+
+    sdk = str(clients.TENCENT_APP)
+    key = ("tencent", sdk)
+    async with app_client(["tencent"], clients.scenario(["tencent"], 20, 0), journal_size=1) as (client, rt, s):
+        engine = rt.callbacks
+        engine.set_config(engine.validate({"provider": "tencent", "tenant": sdk, "url": receiver_url,
+                                           "commands": ["Group.CallbackAfterCreateGroup"],
+                                           "queue_size": CB_QUEUE_SIZE}))
+        counter = iter(range(10**9))
+
+        async def writes(n: int) -> bool:
+            good = True
+            for _ in range(n):
+                good = good and ok("tencent", await s.tencent("create_group", {
+                    "Type": "Public", "Name": f"cb{next(counter)}"}))
+            return good
+
+        async def drained() -> None:
+            while engine.stats()["queued"]:
+                await asyncio.sleep(0.002)
+
+        async def delivered_batch(empty_log: bool) -> float:
+            if empty_log:
+                engine.clear()
+            else:       # topped up to the cap with copies of a real record
+                engine.records.extend(dict(filler) for _ in range(core_cb.RECORD_CAP - len(engine.records)))
+            t0 = time.process_time()
+            good = await writes(batch)
+            await drained()
+            return (time.process_time() - t0) / batch * 1e6 if good else float("nan")
+
+        await writes(200)           # warm-up; one real delivery record to copy
+        await drained()
+        filler = engine.records[-1]
+        cells: dict = {"r0": [], "rcap": [], "q0": [], "qbig": []}
+        for _ in range(reps):
+            cells["r0"].append(await delivered_batch(True))
+            cells["rcap"].append(await delivered_batch(False))
+
+        # park the worker: hooks stay queued; the batch's own hooks are taken off again after it
+        parked = asyncio.get_running_loop().create_future()
+        engine._workers[key] = parked
+        await writes(1)
+        q = engine._queues[key]
+        hook = q[0]
+
+        async def queued_batch(depth: int) -> float:
+            q.clear()
+            q.extend([hook] * depth)
+            t0 = time.process_time()
+            good = await writes(batch)
+            cpu = (time.process_time() - t0) / batch * 1e6
+            good = good and len(q) == depth + batch
+            return cpu if good else float("nan")
+
+        for _ in range(reps):
+            cells["q0"].append(await queued_batch(0))
+            cells["qbig"].append(await queued_batch(CB_QUEUE_BIG))
+        q.clear()
+        del engine._workers[key]
+        parked.cancel()
+        engine.remove_config("tencent", sdk)
+    from emulator.core import callbacks as core_cb
+
+    rows = []
+    for label, k0, kb, what in (
+            ("create_group + after-callback delivered", "r0", "rcap", f"record log at its cap ({core_cb.RECORD_CAP:,})"),
+            ("create_group + after-callback queued", "q0", "qbig", f"queue holding {CB_QUEUE_BIG:,} of {CB_QUEUE_SIZE:,}")):
+        base, big = median(cells[k0]), median(cells[kb])
+        ratio = big / base if base else float("nan")
+        rows.append(["tencent", label, what, f"{base:.0f}", f"{big:.0f}", f"{ratio:.2f}x", f"<= {TARGET}x",
+                     verdict(ratio <= TARGET) if ratio == ratio else "FAILED calls"])
+    return rows
+
+
+def callbacks_rows(reps: int, batch: int = 300) -> list[list]:
+    import sys
+
+    from bench.common import Server
+
+    with Server([sys.executable, "-m", "bench.callbacks", "--serve"]) as receiver:
+        return asyncio.run(_callbacks_flat(receiver.url + "/cb", reps, batch))
+
+
 def run(providers: list[str], reps: int = 5, read_reps: int = 20) -> str:
     rows = []
     for p in providers:
@@ -248,7 +358,19 @@ def run(providers: list[str], reps: int = 5, read_reps: int = 20) -> str:
                   ["provider", "call", "20 users ms", f"{USERS_BIG:,} users ms", "ratio", "target", "verdict"],
                   users_rows(providers, read_reps * 5),
                   "RongCloud's users (and one token each) are made by getToken calls; Tencent's and "
-                  "OpenIM's come from the scenario. Each call names a different user.")
+                  "OpenIM's come from the scenario. Each call names a different user. Every user of "
+                  "both tenants is online (one platform), so the presence rows ask among 20 vs "
+                  f"{USERS_BIG:,} online users.")
+    if "tencent" in providers:
+        users += "\n" + table(
+            "Scaling: callbacks, a write with an after-callback against a full record log / queue "
+            "(in-process, CPU us per write)",
+            ["provider", "call", "large state", "us/write empty", "us/write large", "ratio", "target",
+             "verdict"], callbacks_rows(reps),
+            "Process CPU time per write, median of interleaved batches of 300 (the receiver, "
+            "bench.callbacks --serve, in its own process). 'delivered': each batch waits until its "
+            "callbacks are delivered; the log is cleared before the 'empty' batch. 'queued': the "
+            "tenant's delivery worker is parked, so every write only queues its hook.")
     return table("Scaling: per-call cost as the state grows (in-process, signed, median ms per call)",
                  ["provider", "call", "ms", "vs first row", "target", "verdict"], rows,
                  "Tencent and OpenIM add 300 in one call; RongCloud's join takes at most 100, so its "

@@ -57,6 +57,9 @@ def twin_id(cid: str) -> str:
 
 
 def _conv(t: Tenant, cid: str, users=()) -> Conversation:
+    conv = t.messages.convs.get(cid)
+    if conv is not None:        # every send after a conversation's first: skip kind and sort
+        return conv
     kind = "group" if cid.startswith(("sg_", "n_")) and not users else cid.split("_", 1)[0]
     return t.messages.conversation(cid, kind, sorted(users))
 
@@ -478,7 +481,8 @@ def single_push(t: Tenant, op: str, recvs: list, ct: int, now: int, distinct: bo
 
 def _group_note(t: Tenant, op: str, g: Group, ct: int, now: int, tips: dict) -> dict:
     body = {"group": group_info(g), "opUser": _op_user(t, g, op), "operationTime": now, **tips}
-    text = orjson.dumps({"detail": orjson.dumps(body).decode()}).decode()
+    # {"detail": <body as JSON text>} without the wrapping dict: one of these per group write
+    text = '{"detail":' + orjson.dumps(orjson.dumps(body).decode()).decode() + "}"
     # senderNickname / senderFaceURL come from the op user's profile for 1502 and 1519 only (2.12)
     u = t.users.get(op) if ct in (ANNOUNCEMENT_SET, GROUP_INFO_SET) else None
     fields = {"sendID": op, "recvID": g.groupID, "groupID": g.groupID,

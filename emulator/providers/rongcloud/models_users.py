@@ -76,8 +76,8 @@ class UserState:
 # --- ids derived from the app, never random ------------------------------------------------------
 
 def _digest(t: Tenant, *parts: Any) -> bytes:
-    msg = "\x1f".join(str(p) for p in parts).encode()
-    return hmac.new(t.app_secret.encode(), msg, hashlib.sha256).digest()
+    msg = "\x1f".join(map(str, parts)).encode()
+    return hmac.digest(t.app_secret.encode(), msg, "sha256")    # one-shot: hmac.new(...).digest()
 
 
 def nav_tag(t: Tenant) -> str:
@@ -98,8 +98,10 @@ def make_token(t: Tenant, uid: str, seq: int) -> str:
 def dashed_id(t: Tenant, kind: str, n: int) -> str:
     """Four dash-separated groups of four uppercase letters and digits, derived from the app
     secret (the shape of operateIds such as ``C70B-B1D6-82E8-5SBO`` and of messageUIDs)."""
-    text = base64.b32encode(_digest(t, kind, n)).decode()[:16]
-    return "-".join(text[i:i + 4] for i in range(0, 16, 4))
+    # base32 turns each 5 bytes into 8 letters on their own: the first 10 bytes give the same 16
+    # letters as the whole digest, at a third of the cost (one per stored message)
+    text = base64.b32encode(_digest(t, kind, n)[:10]).decode()
+    return f"{text[:4]}-{text[4:8]}-{text[8:12]}-{text[12:]}"
 
 
 def make_operate_id(t: Tenant, seq: int) -> str:
