@@ -80,7 +80,11 @@ async def test_group_send_recall_and_c2c_withdraw(client, tim, receiver):
     rec = await tim("group_msg_recall", {"GroupId": gid, "MsgSeqList": [{"MsgSeq": res["MsgSeq"]}]})
     assert rec["RecallRetList"][0]["RetCode"] == 0
     recall = (await settle(client, 1, command="Group.CallbackAfterRecallMsg"))[0]["body"]
-    assert recall["MsgSeqList"] == [{"MsgSeq": res["MsgSeq"]}] and recall["Type"] == "Public"
+    # MsgId (CN docs, 2025): one id per message, the same in the before, after and recall hooks
+    before = (await settle(client, 2, command="Group.CallbackBeforeSendMsg"))[0]["body"]
+    assert before["MsgId"] == after["MsgId"] and after["MsgId"].endswith(f"-{after['MsgTime']}-5")
+    assert recall["MsgSeqList"] == [{"MsgSeq": res["MsgSeq"], "MsgId": after["MsgId"]}]
+    assert recall["Type"] == "Public" and "MsgId" not in rec["RecallRetList"][0]
     sent = await tim("openim/sendmsg", {"From_Account": "leckie", "To_Account": "tommy", "MsgRandom": 3,
                                         "MsgBody": text("oops")})
     assert (await tim("openim/admin_msgwithdraw", {"From_Account": "leckie", "To_Account": "tommy",

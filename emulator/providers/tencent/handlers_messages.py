@@ -110,10 +110,13 @@ def h_get_c2c_unread_msg_num(call) -> dict:
 
 
 def _group_body(call, g, data: dict) -> dict:
-    body = {"GroupId": g.GroupId, "Type": g.Type, "From_Account": data.get("From_Account") or call.caller,
+    """The group send hooks' fields (§13.5); MsgId (CN docs, 2025) as the C2C hooks make it, from
+    the stored sender, the send's second and its Random."""
+    sender = data.get("From_Account") or call.caller
+    body = {"GroupId": g.GroupId, "Type": g.Type, "From_Account": sender,
             "Operator_Account": call.caller, "Random": data["Random"],
             "OnlineOnlyFlag": 0 if g.Type == "AVChatRoom" else data.get("OnlineOnlyFlag", 0),
-            "MsgBody": data["MsgBody"]}
+            "MsgBody": data["MsgBody"], "MsgId": mm.msg_id(sender, int(call.now), data["Random"])}
     if "CloudCustomData" in data:
         body["CloudCustomData"] = data["CloudCustomData"]
     return body
@@ -164,7 +167,7 @@ def h_group_msg_get_simple(call) -> dict:
 def h_group_msg_recall(call) -> dict:
     """Group.CallbackAfterRecallMsg with the messages this call recalled (§13.5)."""
     result = mm.group_msg_recall(call.tenant, call.data)
-    done = [{"MsgSeq": r["MsgSeq"]} for r in result["RecallRetList"] if r["RetCode"] == 0]
+    done = [{"MsgSeq": r["MsgSeq"], "MsgId": r.pop("MsgId")} for r in result["RecallRetList"] if r["RetCode"] == 0]
     if done:
         g = call.tenant.group(call.data["GroupId"])
         cb.emit(call, "Group.CallbackAfterRecallMsg", {"Operator_Account": call.caller, "Type": g.Type,

@@ -621,7 +621,10 @@ def group_msg_recall(app: App, data: dict) -> dict:
             out.append({"MsgSeq": seq, "RetCode": 10030})
             continue
         msg.flags |= RECALLED
-        out.append({"MsgSeq": seq, "RetCode": 0, "MsgKey": msg_key(seq, msg.ids[0] if msg.ids else 0, msg.time)})
+        random = msg.ids[0] if msg.ids else 0
+        # MsgId is for Group.CallbackAfterRecallMsg only; h_group_msg_recall takes it out of the reply
+        out.append({"MsgSeq": seq, "RetCode": 0, "MsgKey": msg_key(seq, random, msg.time),
+                    "MsgId": msg_id(msg.sender, msg.time, random)})
     return {"RecallRetList": out}
 
 
