@@ -24,6 +24,7 @@ from emulator.core.call import Call, Route
 from emulator.core.callbacks import Pending
 from emulator.core.errors import ProviderError
 from emulator.core.persist import PersistError
+from emulator.core.reply import json_reply
 
 if TYPE_CHECKING:
     from emulator.app import Runtime
@@ -85,7 +86,7 @@ def make_handler(rt: "Runtime", provider: "Provider", route: Route):
 
 
 async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Request,
-              key: str = "") -> web.Response:
+              key: str = "") -> web.StreamResponse:
     started = perf_counter()
     refused = None
     try:
@@ -155,13 +156,11 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
     if hooks:    # after-callbacks of a request that took effect (and is on disk)
         rt.callbacks.enqueue(hooks)
     payload = body if isinstance(body, bytes) else dumps(body)
-    response = web.Response(body=payload, status=status, content_type="application/json",
-                            charset="utf-8", headers=call.response_headers)
-    if refused is not None:
-        response.force_close()   # the rest of that body is never read
+    # refused: the connection closes after the reply (the rest of that body is never read)
+    response = json_reply(request, status, payload, call.response_headers, refused is not None)
     ms = (perf_counter() - started) * 1000
     rt.journal.record(call.now, provider.name, call.tenant_id, call.api, request.method,
-                      request.path, request.query_string, request.headers.items(), raw, status,
+                      request.path, request.query_string, request.headers, raw, status,
                       payload, ms)
     if request_log.isEnabledFor(_DEBUG):
         log_request(request.method, request.path, provider.name, call.api, status, code, ms)

@@ -1,0 +1,127 @@
+"""A JSON reply written to the socket in one piece, without aiohttp's header machinery.
+
+``web.Response`` builds a case-insensitive header multidict per reply, then ``prepare`` walks
+it (cookies, compression, chunking, content-type default, connection rule) and serialises it,
+and ``write_eof`` joins head and body: ~10 us of every emulated request, more than the
+emulator's own routing. Every provider reply is the same shape — a complete JSON body, a
+status, at most a constant header or two — so ``JsonReply`` writes the same bytes
+``web.Response`` would (same header order, the same Date and Server values, the same
+Connection rule for HTTP/1.0 and 1.1, HEAD without its body) from one format string.
+
+What it does not do, it leaves to ``web.Response`` (``json_reply`` decides): a status that
+must not carry a body (1xx, 204, 304), an HTTP version other than 1.0/1.1, and any app that
+registers ``on_response_prepare`` handlers (the emulator registers none; the check keeps a
+future one working).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.helpers import rfc822_formatted_time
+from aiohttp.http import SERVER_SOFTWARE, HttpVersion10, HttpVersion11
+from aiohttp.web_response import REASON_PHRASES
+
+_SERVER = SERVER_SOFTWARE.encode("ascii")
+# status -> b"<code> <reason>", built on first use (a fault may pick any 2xx-5xx status)
+_STATUS: dict[int, bytes] = {}
+_EMPTY_BODY = frozenset({204, 304})
+# the header block a provider's constant extra headers (OpenIM's CORS) encode to, by identity
+_EXTRA: dict[int, tuple[dict, bytes]] = {}
+
+
+def _status_line(status: int) -> bytes:
+    line = _STATUS.get(status)
+    if line is None:
+        line = _STATUS[status] = f"{status} {REASON_PHRASES.get(status, '')}".encode("ascii")
+    return line
+
+
+def _extra_block(headers: dict) -> bytes:
+    """``Name: value\\r\\n`` lines of a provider's constant headers (kept by the dict's identity,
+    with the dict itself so the id cannot be reused)."""
+    hit = _EXTRA.get(id(headers))
+    if hit is not None and hit[0] is headers:
+        return hit[1]
+    lines = []
+    for k, v in headers.items():
+        if any(c in f"{k}{v}" for c in "\r\n\0"):
+            raise ValueError(f"header {k!r} carries a line break")
+        lines.append(f"{k}: {v}\r\n")
+    block = "".join(lines).encode("latin-1")
+    if len(_EXTRA) < 64:   # providers have one or two such dicts
+        _EXTRA[id(headers)] = (headers, block)
+    return block
+
+
+class JsonReply(web.StreamResponse):
+    """A prepared JSON reply: ``prepare`` writes status line, headers and body at once."""
+
+    def __init__(self, status: int, body: bytes, headers: dict | None, close: bool) -> None:
+        # StreamResponse.__init__ would build the header multidict this class exists to avoid;
+        # ``headers`` below builds it on demand for code that asks.
+        self._state = {}
+        self._status = status
+        self._reason = REASON_PHRASES.get(status, "")
+        self._json = body
+        self._extra = headers
+        if close:
+            self._keep_alive = False
+
+    @property
+    def headers(self):  # type: ignore[override]
+        h = self.__dict__.get("_headers")
+        if h is None:
+            from multidict import CIMultiDict
+            h = self._headers = CIMultiDict(self._extra or {})
+            h["Content-Type"] = "application/json; charset=utf-8"
+            h["Content-Length"] = str(len(self._json))
+        return h
+
+    @property
+    def body(self) -> bytes:
+        return self._json
+
+    async def prepare(self, request: web.BaseRequest):
+        if self._eof_sent:
+            return None
+        writer = request._payload_writer
+        keep_alive = self._keep_alive
+        if keep_alive is None:
+            keep_alive = self._keep_alive = request.keep_alive
+        version = request.version
+        head = b"HTTP/1.%d %s\r\n%sContent-Type: application/json; charset=utf-8\r\nContent-Length: %d\r\nDate: %s\r\nServer: %s\r\n%s\r\n" % (
+            version.minor, _status_line(self._status),
+            b"" if self._extra is None else _extra_block(self._extra),
+            len(self._json), rfc822_formatted_time().encode("ascii"), _SERVER,
+            (b"Connection: keep-alive\r\n" if version == HttpVersion10 else b"") if keep_alive else
+            (b"Connection: close\r\n" if version == HttpVersion11 else b""))
+        self._payload_writer = writer
+        self._req = request
+        # HEAD: the headers of the reply a POST would get, no body (as web.Response does)
+        writer._write(head if request.method == "HEAD" else head + self._json)
+        self._eof_sent = True
+        self._body_length = writer.output_size
+        await writer.drain()
+        self._payload_writer = None
+        self._req = None
+        return None
+
+
+def json_reply(request: web.BaseRequest, status: int, body: bytes, headers: dict | None = None,
+               close: bool = False) -> web.StreamResponse:
+    """A JsonReply where it writes what web.Response would, else the web.Response itself.
+    ``close``: the connection closes after this reply (web.Response.force_close)."""
+    version = request.version
+    if (status < 200 or status in _EMPTY_BODY or (version != HttpVersion11 and version != HttpVersion10)
+            or _prepare_hooks(request)):
+        response = web.Response(body=body, status=status, content_type="application/json",
+                                charset="utf-8", headers=headers)
+        if close:
+            response.force_close()
+        return response
+    return JsonReply(status, body, headers, close)
+
+
+def _prepare_hooks(request: web.BaseRequest) -> bool:
+    match_info = getattr(request, "_match_info", None)   # web.Request only
+    return match_info is not None and any(app.on_response_prepare for app in match_info._apps)
