@@ -48,7 +48,13 @@ async def _read_plain(request: web.BaseRequest, limit: int) -> bytes:
     if request.content_length is not None:
         if request.content_length > limit:
             raise _too_large(limit)
-        return await request.read()     # the common case: aiohttp's own read, a known length
+        content = request.content
+        if content.is_eof():
+            # The usual small request: the parser has already fed the whole body (it stops at
+            # Content-Length), so it is all in the buffer; take it without request.read()'s
+            # await loop and bytearray copy. The pipeline is the body's only reader.
+            return content.read_nowait(-1)
+        return await request.read()     # a body still arriving: aiohttp's own read
     parts: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(CHUNK):

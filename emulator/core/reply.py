@@ -124,4 +124,8 @@ def json_reply(request: web.BaseRequest, status: int, body: bytes, headers: dict
 
 def _prepare_hooks(request: web.BaseRequest) -> bool:
     match_info = getattr(request, "_match_info", None)   # web.Request only
-    return match_info is not None and any(app.on_response_prepare for app in match_info._apps)
+    if match_info is not None:
+        for app in match_info._apps:
+            if app.on_response_prepare:
+                return True
+    return False
