@@ -34,6 +34,21 @@ def _too_large(limit: int) -> BodyRefused:
     return BodyRefused(f"request body larger than {limit} bytes", True)
 
 
+def buffered_body(request: web.BaseRequest, limit: int) -> bytes | None:
+    """The body, when it is plain (no Content-Encoding), within the cap and already whole in
+    aiohttp's buffer (the parser stops at Content-Length and feeds EOF): the usual small
+    request, taken without read_body's awaits or request.read()'s copy. None otherwise: then
+    read_body reads it (and refuses it when it must). The pipeline is the body's only reader."""
+    encoding = request.headers.get("Content-Encoding")
+    if encoding is not None and encoding.strip().lower() not in ("", "identity"):
+        return None
+    length = request.content_length
+    if length is None or length > limit:
+        return None
+    content = request.content
+    return content.read_nowait(-1) if content.is_eof() else None
+
+
 async def read_body(request: web.BaseRequest, limit: int) -> bytes:
     encoding = request.headers.get("Content-Encoding", "").strip().lower()
     if encoding in ("", "identity"):
@@ -48,13 +63,7 @@ async def _read_plain(request: web.BaseRequest, limit: int) -> bytes:
     if request.content_length is not None:
         if request.content_length > limit:
             raise _too_large(limit)
-        content = request.content
-        if content.is_eof():
-            # The usual small request: the parser has already fed the whole body (it stops at
-            # Content-Length), so it is all in the buffer; take it without request.read()'s
-            # await loop and bytearray copy. The pipeline is the body's only reader.
-            return content.read_nowait(-1)
-        return await request.read()     # a body still arriving: aiohttp's own read
+        return await request.read()     # the common case: aiohttp's own read, a known length
     parts: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(CHUNK):

@@ -22,35 +22,41 @@ from aiohttp.http import SERVER_SOFTWARE, HttpVersion10, HttpVersion11
 from aiohttp.web_response import REASON_PHRASES
 
 _SERVER = SERVER_SOFTWARE.encode("ascii")
-# status -> b"<code> <reason>", built on first use (a fault may pick any 2xx-5xx status)
-_STATUS: dict[int, bytes] = {}
 _EMPTY_BODY = frozenset({204, 304})
-# the header block a provider's constant extra headers (OpenIM's CORS) encode to, by identity
-_EXTRA: dict[int, tuple[dict, bytes]] = {}
+# (HTTP minor version, status, id of the extra headers) -> (extra headers, the head up to the
+# Content-Length value): a handful of entries (statuses x two header sets), built on first use.
+_HEADS: dict[tuple, tuple] = {}
+# [the Date value aiohttp last gave (it changes once a second), the Date and Server lines for it]
+_DATE: list = ["", b""]
+_CONNECTION = {(0, True): b"Connection: keep-alive\r\n\r\n", (0, False): b"\r\n",
+               (1, True): b"\r\n", (1, False): b"Connection: close\r\n\r\n"}
 
 
-def _status_line(status: int) -> bytes:
-    line = _STATUS.get(status)
-    if line is None:
-        line = _STATUS[status] = f"{status} {REASON_PHRASES.get(status, '')}".encode("ascii")
-    return line
-
-
-def _extra_block(headers: dict) -> bytes:
-    """``Name: value\\r\\n`` lines of a provider's constant headers (kept by the dict's identity,
-    with the dict itself so the id cannot be reused)."""
-    hit = _EXTRA.get(id(headers))
-    if hit is not None and hit[0] is headers:
+def _head(minor: int, status: int, extra: dict | None) -> bytes:
+    """``HTTP/1.x <status> <reason>``, the extra headers, Content-Type, ``Content-Length: ``."""
+    key = (minor, status, id(extra))
+    hit = _HEADS.get(key)
+    if hit is not None and hit[0] is extra:
         return hit[1]
-    lines = []
-    for k, v in headers.items():
+    lines = [f"HTTP/1.{minor} {status} {REASON_PHRASES.get(status, '')}\r\n"]
+    for k, v in (extra or {}).items():
         if any(c in f"{k}{v}" for c in "\r\n\0"):
             raise ValueError(f"header {k!r} carries a line break")
         lines.append(f"{k}: {v}\r\n")
-    block = "".join(lines).encode("latin-1")
-    if len(_EXTRA) < 64:   # providers have one or two such dicts
-        _EXTRA[id(headers)] = (headers, block)
-    return block
+    lines.append("Content-Type: application/json; charset=utf-8\r\nContent-Length: ")
+    head = "".join(lines).encode("latin-1")
+    if len(_HEADS) < 256:   # providers use a few statuses and one or two header dicts
+        _HEADS[key] = (extra, head)   # the dict kept with it: its id cannot be reused
+    return head
+
+
+def _date_server() -> bytes:
+    """``Date: ...`` (aiohttp's own value, cached per second) and ``Server: ...`` lines."""
+    date = rfc822_formatted_time()
+    if date is not _DATE[0]:
+        _DATE[1] = b"Date: %s\r\nServer: %s\r\n" % (date.encode("ascii"), _SERVER)
+        _DATE[0] = date
+    return _DATE[1]
 
 
 class JsonReply(web.StreamResponse):
@@ -88,17 +94,14 @@ class JsonReply(web.StreamResponse):
         keep_alive = self._keep_alive
         if keep_alive is None:
             keep_alive = self._keep_alive = request.keep_alive
-        version = request.version
-        head = b"HTTP/1.%d %s\r\n%sContent-Type: application/json; charset=utf-8\r\nContent-Length: %d\r\nDate: %s\r\nServer: %s\r\n%s\r\n" % (
-            version.minor, _status_line(self._status),
-            b"" if self._extra is None else _extra_block(self._extra),
-            len(self._json), rfc822_formatted_time().encode("ascii"), _SERVER,
-            (b"Connection: keep-alive\r\n" if version == HttpVersion10 else b"") if keep_alive else
-            (b"Connection: close\r\n" if version == HttpVersion11 else b""))
+        minor = request.version.minor
+        body = self._json
+        head = b"%s%d\r\n%s%s" % (_head(minor, self._status, self._extra), len(body), _date_server(),
+                                   _CONNECTION[minor, bool(keep_alive)])
         self._payload_writer = writer
         self._req = request
         # HEAD: the headers of the reply a POST would get, no body (as web.Response does)
-        writer._write(head if request.method == "HEAD" else head + self._json)
+        writer._write(head if request.method == "HEAD" else head + body)
         self._eof_sent = True
         self._body_length = writer.output_size
         await writer.drain()
