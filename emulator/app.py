@@ -82,6 +82,9 @@ class Runtime:
         self.shutdown_errors: list[str] = []
         # provider name -> the route answering paths it claims but does not serve
         self.not_found_routes = {name: p.not_found_route() for name, p in self.providers.items()}
+        # Replies may bypass web.Response (core/reply.py): set by EmulatorApp.freeze once it knows
+        # the app has no on_response_prepare handlers (which only web.Response runs).
+        self.plain_replies = False
 
     # --- unknown paths -----------------------------------------------------------------------
     def claimant(self, request: web.Request) -> tuple[Provider | None, int]:
@@ -327,6 +330,9 @@ with warnings.catch_warnings():
                 return
             super().freeze()
             self._direct = direct_routes(self)
+            rt = self.get(RUNTIME)
+            if rt is not None:    # the signals are frozen now: no handler can be added later
+                rt.plain_replies = not self.on_response_prepare
 
         async def _handle(self, request: web.Request) -> web.StreamResponse:
             hit = self._direct.get((request.method, request.rel_url.path_safe))

@@ -62,3 +62,22 @@ async def test_no_table_with_middlewares():
     app.middlewares.append(mw)
     app.freeze()
     assert app._direct == {} and direct_routes(app) == {}
+
+
+async def test_response_prepare_handlers_still_run(aiohttp_client):
+    """Provider replies skip web.Response only while the app has no on_response_prepare handler."""
+    plain = create_app(Settings(port=0))
+    client = await aiohttp_client(plain)
+    assert plain[RUNTIME].plain_replies is True
+
+    async def stamp(request, response):
+        response.headers["X-Stamped"] = "yes"
+
+    app = create_app(Settings(port=0))
+    app.on_response_prepare.append(stamp)
+    client = await aiohttp_client(app)
+    assert app[RUNTIME].plain_replies is False
+    resp = await client.post("/v4/group_open_http_svc/get_group_info", params=tencent_query(),
+                             json={"GroupIdList": ["nope"]})
+    assert resp.headers["X-Stamped"] == "yes"
+    assert (await resp.json())["GroupInfo"][0]["ErrorCode"] == 10010

@@ -9,9 +9,9 @@ status, at most a constant header or two — so ``JsonReply`` writes the same by
 Connection rule for HTTP/1.0 and 1.1, HEAD without its body) from one format string.
 
 What it does not do, it leaves to ``web.Response`` (``json_reply`` decides): a status that
-must not carry a body (1xx, 204, 304), an HTTP version other than 1.0/1.1, and any app that
-registers ``on_response_prepare`` handlers (the emulator registers none; the check keeps a
-future one working).
+must not carry a body (1xx, 204, 304), an HTTP version other than 1.0/1.1, and an app that
+registers ``on_response_prepare`` handlers (the emulator registers none; app.EmulatorApp
+says at freeze whether there are any, so a future one keeps working).
 """
 
 from __future__ import annotations
@@ -111,24 +111,16 @@ class JsonReply(web.StreamResponse):
 
 
 def json_reply(request: web.BaseRequest, status: int, body: bytes, headers: dict | None = None,
-               close: bool = False) -> web.StreamResponse:
+               close: bool = False, plain: bool = True) -> web.StreamResponse:
     """A JsonReply where it writes what web.Response would, else the web.Response itself.
-    ``close``: the connection closes after this reply (web.Response.force_close)."""
+    ``close``: the connection closes after this reply (web.Response.force_close). ``plain``:
+    the application has no ``on_response_prepare`` handlers (which only web.Response runs)."""
     version = request.version
-    if (status < 200 or status in _EMPTY_BODY or (version != HttpVersion11 and version != HttpVersion10)
-            or _prepare_hooks(request)):
+    if (not plain or status < 200 or status in _EMPTY_BODY
+            or (version != HttpVersion11 and version != HttpVersion10)):
         response = web.Response(body=body, status=status, content_type="application/json",
                                 charset="utf-8", headers=headers)
         if close:
             response.force_close()
         return response
     return JsonReply(status, body, headers, close)
-
-
-def _prepare_hooks(request: web.BaseRequest) -> bool:
-    match_info = getattr(request, "_match_info", None)   # web.Request only
-    if match_info is not None:
-        for app in match_info._apps:
-            if app.on_response_prepare:
-                return True
-    return False
