@@ -113,7 +113,9 @@ class JsonReply(web.StreamResponse):
 def json_reply(request: web.BaseRequest, status: int, body: bytes, headers: dict | None = None,
                close: bool = False, plain: bool = True) -> web.StreamResponse:
     """A JsonReply where it writes what web.Response would, else the web.Response itself.
-    ``close``: the connection closes after this reply (web.Response.force_close). ``plain``:
+    ``headers``: a provider's constant extra headers (never changed after use: their lines are
+    cached by the dict's identity). ``close``: the connection closes after this reply
+    (web.Response.force_close). ``plain``:
     the application has no ``on_response_prepare`` handlers (which only web.Response runs)."""
     version = request.version
     if (not plain or status < 200 or status in _EMPTY_BODY
