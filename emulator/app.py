@@ -9,10 +9,12 @@ import logging
 import os
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import orjson
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.web_urldispatcher import PlainResource, UrlMappingMatchInfo
 
 from emulator import __version__
 from emulator.core import scenario as scenario_mod
@@ -80,6 +82,9 @@ class Runtime:
         self.shutdown_errors: list[str] = []
         # provider name -> the route answering paths it claims but does not serve
         self.not_found_routes = {name: p.not_found_route() for name, p in self.providers.items()}
+        # Replies may bypass web.Response (core/reply.py): set by EmulatorApp.freeze once it knows
+        # the app has no on_response_prepare handlers (which only web.Response runs).
+        self.plain_replies = False
 
     # --- unknown paths -----------------------------------------------------------------------
     def claimant(self, request: web.Request) -> tuple[Provider | None, int]:
@@ -299,6 +304,71 @@ def deferring_handler(rt: Runtime, owner: Provider, inner):
     return handler
 
 
+with warnings.catch_warnings():
+    # aiohttp discourages subclassing Application (DeprecationWarning at class creation): its
+    # extension points are middlewares and signals, and a middleware would add a layer to every
+    # request where this class takes one away.
+    warnings.simplefilter("ignore", DeprecationWarning)
+
+    class EmulatorApp(web.Application):
+        """The Application, with a shortcut for requests to a fixed path.
+
+        aiohttp resolves every request through its router (walking the path's prefixes, a match
+        object built and frozen per request) before the handler runs. For a method and path that
+        a plain (no ``{}``) resource serves, the answer never changes, so ``freeze`` asks the
+        router once and keeps, per (method, path), the handler with its match frozen; a request
+        then costs one dict lookup. Everything else — catch-alls, the control plane's own
+        routes, unknown paths, methods a path does not serve, ``Expect: 100-continue`` — goes
+        through ``Application._handle`` as before. Without middlewares or sub-applications only
+        (the emulator uses none): with them the table stays empty.
+        """
+
+        ATTRS = web.Application.ATTRS | {"_direct"}
+
+        def freeze(self) -> None:
+            if self.frozen:
+                return
+            super().freeze()
+            self._direct = direct_routes(self)
+            rt = self.get(RUNTIME)
+            if rt is not None:    # the signals are frozen now: no handler can be added later
+                rt.plain_replies = not self.on_response_prepare
+
+        async def _handle(self, request: web.Request) -> web.StreamResponse:
+            hit = self._direct.get((request.method, request.rel_url.path_safe))
+            if hit is None or hdrs.EXPECT in request.headers:
+                return await super()._handle(request)
+            request._match_info = hit[0]
+            return await hit[1](request)
+
+
+def direct_routes(app: web.Application) -> dict:
+    """(method, path) -> (frozen match info, handler) for every method a plain resource serves
+    by name, where the router would pick that resource: the first resource registered for a
+    path wins, and one with a ``*`` route answers every method, so its path is left out."""
+    if app._run_middlewares or app.router._matched_sub_app_resources or app._subapps:
+        return {}
+    table: dict = {}
+    taken: set = set()        # paths an earlier resource serves for any method
+    for resource in app.router.resources():
+        if not isinstance(resource, PlainResource):
+            continue
+        path = resource.canonical
+        if path in taken:
+            continue
+        for route in resource:
+            if route.method == hdrs.METH_ANY:
+                taken.add(path)
+                continue
+            key = (route.method, path)
+            if key not in table:
+                match = UrlMappingMatchInfo({}, route)
+                match.add_app(app)
+                match.freeze()
+                table[key] = (match, route.handler)
+    return table
+
+
 def create_app(settings: Settings | None = None, *, load_scenario: bool = True) -> web.Application:
     """Build the application; a bad scenario raises ScenarioError before any socket opens."""
     settings = settings or Settings()
@@ -315,8 +385,8 @@ def create_app(settings: Settings | None = None, *, load_scenario: bool = True) 
         rt.load_state_file(settings.state_file)
 
     # Request bodies are decoded by core/body.py (capped, streaming, errors in the envelope).
-    app = web.Application(client_max_size=settings.max_body_bytes,
-                          handler_args={"auto_decompress": False})
+    app = EmulatorApp(client_max_size=settings.max_body_bytes,
+                      handler_args={"auto_decompress": False})
     app[RUNTIME] = rt
     for provider in rt.providers.values():
         for route in provider.route_table():

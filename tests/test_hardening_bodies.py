@@ -146,3 +146,37 @@ async def test_gateway_body_errors_use_its_envelope(client):
     body = await resp.json()
     assert resp.status == 200 and body["code"] == 400 and body["success"] is False
     assert "Content-Encoding" in body["message"]
+
+
+async def test_buffered_bodies_equal_read_ones(client):
+    """body.buffered_body (a body aiohttp already holds whole) gives what read_body gives: for a
+    Content-Length body, a complete chunked one, and not at all for an encoded or capped one."""
+    from aiohttp.test_utils import make_mocked_request
+    from aiohttp.streams import StreamReader
+
+    from emulator.core.body import buffered_body, read_body
+
+    class Proto:
+        _reading_paused = False
+
+        def pause_reading(self, *a, **k):
+            pass
+
+        def resume_reading(self, *a, **k):
+            pass
+
+    def request(body: bytes, headers: dict, eof: bool = True):
+        payload = StreamReader(Proto(), 2 ** 16, loop=__import__("asyncio").get_running_loop())
+        payload.feed_data(body)
+        if eof:
+            payload.feed_eof()
+        return make_mocked_request("POST", "/x", headers=headers, payload=payload)
+
+    body = b"groupId=g1&name=n&owner=leckie"
+    for headers in ({"Content-Length": str(len(body))}, {"Transfer-Encoding": "chunked"}):
+        assert buffered_body(request(body, headers), CAP) == body
+        assert await read_body(request(body, headers), CAP) == body
+    assert buffered_body(request(body, {"Content-Encoding": "gzip"}), CAP) is None
+    assert buffered_body(request(body, {"Content-Encoding": " Identity "}), CAP) == body
+    assert buffered_body(request(body, {}, eof=False), CAP) is None     # still arriving
+    assert buffered_body(request(body, {}), len(body) - 1) is None       # over the cap: read_body refuses

@@ -34,6 +34,21 @@ def _too_large(limit: int) -> BodyRefused:
     return BodyRefused(f"request body larger than {limit} bytes", True)
 
 
+def buffered_body(request: web.BaseRequest, limit: int) -> bytes | None:
+    """The body, when it is plain (no Content-Encoding), within the cap and already whole in
+    aiohttp's buffer (the parser feeds EOF at the end of the body, and nothing of it has been
+    read yet): the usual small request, taken without read_body's awaits or request.read()'s
+    copy. None otherwise: then read_body reads it (and refuses it when it must). The pipeline
+    is the body's only reader."""
+    content = request.content
+    if not content.is_eof() or content.total_bytes > limit:
+        return None
+    encoding = request.headers.get("Content-Encoding")
+    if encoding is not None and encoding.strip().lower() not in ("", "identity"):
+        return None
+    return content.read_nowait(-1)
+
+
 async def read_body(request: web.BaseRequest, limit: int) -> bytes:
     encoding = request.headers.get("Content-Encoding", "").strip().lower()
     if encoding in ("", "identity"):

@@ -75,11 +75,15 @@ class _Handler(RequestHandler):
         if self._head_timer is not None and self._request_count:
             self._head_timer.cancel()
             self._head_timer = None
+            # the timer was for the first head only: from now on the transport calls aiohttp's
+            # own method directly (an instance attribute), without this wrapper's frame
+            self.data_received = RequestHandler.data_received.__get__(self)
 
     def connection_lost(self, exc) -> None:
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
+        self.__dict__.pop("data_received", None)   # the bound method refers to self: no cycle left
         super().connection_lost(exc)
 
     def _no_head(self) -> None:

@@ -35,7 +35,7 @@ class Entry:
     method: str
     path: str
     query: str
-    headers: tuple
+    raw_headers: object     # as recorded: the request's header mapping, or (name, value) pairs
     request_body: bytes
     status: int
     response_body: bytes
@@ -43,6 +43,13 @@ class Entry:
     request_len: int = 0    # the full body lengths; > len(body) when the body was cut
     response_len: int = 0
     cost: int = 0           # bytes this entry counts against max_bytes
+
+    @property
+    def headers(self) -> tuple:
+        """The request's (name, value) header pairs, in order: copied out of the request's
+        read-only header mapping when read, not on every request."""
+        raw = self.raw_headers
+        return raw if type(raw) is tuple else tuple(raw.items())
 
 
 def _mask_query(qs: str) -> dict:
@@ -85,6 +92,8 @@ class Journal:
     def record(self, time: float, provider: str, tenant: str | None, api: str, method: str,
                path: str, query: str, headers, request_body: bytes, status: int,
                response_body: bytes, duration_ms: float) -> None:
+        """``headers``: (name, value) pairs, or the request's read-only header mapping
+        (aiohttp's ``request.headers``, never changed after parsing), kept as it is."""
         self._seq += 1
         req_len = len(request_body)
         resp_len = len(response_body)
@@ -97,8 +106,10 @@ class Journal:
         if len(entries) == self.size:   # the deque's maxlen drops the oldest on append
             self.bytes -= entries[0].cost
             self.dropped += 1
+        if not hasattr(headers, "items"):
+            headers = tuple(headers)
         entries.append(Entry(self._seq, time, provider, tenant, api, method, path, query,
-                             tuple(headers), request_body, status, response_body, duration_ms,
+                             headers, request_body, status, response_body, duration_ms,
                              req_len, resp_len, cost))
         self.bytes += cost
         if self.bytes > self.max_bytes:

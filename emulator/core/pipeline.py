@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from time import monotonic, perf_counter
 from typing import TYPE_CHECKING
 
 import orjson
 from aiohttp import web
 
-from emulator.core.body import BodyRefused, read_body
+from emulator.core.body import BodyRefused, buffered_body, read_body
 from emulator.core.call import Call, Route
 from emulator.core.callbacks import Pending
 from emulator.core.errors import ProviderError
 from emulator.core.persist import PersistError
+from emulator.core.reply import json_reply
 
 if TYPE_CHECKING:
     from emulator.app import Runtime
@@ -43,6 +45,12 @@ def log_request(method: str, path: str, provider: str, api: str, status: int, co
 
 
 def dumps(body) -> bytes:
+    try:
+        # string keys only (nearly every reply): orjson's fast path; OPT_NON_STR_KEYS, which
+        # costs about half as much again, only for the replies that need it
+        return orjson.dumps(body)
+    except TypeError:
+        pass
     try:
         return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:
@@ -70,28 +78,30 @@ async def _both(first, second) -> None:
 
 
 def make_handler(rt: "Runtime", provider: "Provider", route: Route):
-    """An aiohttp handler bound to one route; all the work is in ``run``."""
-
+    """An aiohttp handler bound to one route: ``run`` with its first arguments bound (a partial
+    is called from C, so the route costs no coroutine frame of its own)."""
     key = f"{provider.name} {route.method} {route.path}"
-    engine = rt.callbacks
-
-    async def handler(request: web.Request) -> web.StreamResponse:
-        engine.last_request = monotonic()   # after-callbacks yield to a busy server (core/callbacks.py)
-        return await run(rt, provider, route, request, key)
-
+    handler = partial(run, rt, provider, route, key=key)
     handler.__name__ = f"{provider.name}:{route.api}"
     handler.route_key = key      # what a durable log entry names (core/persist.py)
     return handler
 
 
 async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Request,
-              key: str = "") -> web.Response:
+              key: str = "") -> web.StreamResponse:
+    rt.callbacks.last_request = monotonic()   # after-callbacks yield to a busy server (core/callbacks.py)
     started = perf_counter()
     refused = None
-    try:
-        raw = await read_body(request, rt.settings.max_body_bytes) if request.body_exists else b""
-    except BodyRefused as exc:   # over the cap or undecodable: answered below, in the envelope
-        raw, refused = b"", exc
+    if request.body_exists:
+        # the usual request: a plain body aiohttp already holds whole, taken without awaiting
+        raw = buffered_body(request, rt.settings.max_body_bytes)
+        if raw is None:
+            try:
+                raw = await read_body(request, rt.settings.max_body_bytes)
+            except BodyRefused as exc:   # over the cap or undecodable: answered below, in the envelope
+                raw, refused = b"", exc
+    else:
+        raw = b""
     call = Call(request, provider, route, raw, rt.clock.now())
     code = "-"
     pending = None   # the commit of this request's log entry, awaited before the reply leaves
@@ -110,8 +120,9 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
                 raise provider.fault_error(call, fault.error, fault.message, fault.http_status)
         if route.auth:
             provider.authenticate(call)
-            if call.tenant_id is not None and not rt.limiter.allow(
-                    provider.name, call.tenant_id, call.api, provider.rate_limit(call)):
+            limit = provider.rate_limit(call)   # None or 0: unlimited, nothing to count
+            if limit and call.tenant_id is not None and not rt.limiter.allow(
+                    provider.name, call.tenant_id, call.api, limit):
                 raise provider.rate_limited(call)
         call.payload = provider.parse_body(call)
         call.data = provider.validate(call)
@@ -155,13 +166,12 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
     if hooks:    # after-callbacks of a request that took effect (and is on disk)
         rt.callbacks.enqueue(hooks)
     payload = body if isinstance(body, bytes) else dumps(body)
-    response = web.Response(body=payload, status=status, content_type="application/json",
-                            charset="utf-8", headers=call.response_headers)
-    if refused is not None:
-        response.force_close()   # the rest of that body is never read
+    # refused: the connection closes after the reply (the rest of that body is never read)
+    response = json_reply(request, status, payload, call.response_headers, refused is not None,
+                          rt.plain_replies)
     ms = (perf_counter() - started) * 1000
     rt.journal.record(call.now, provider.name, call.tenant_id, call.api, request.method,
-                      request.path, request.query_string, request.headers.items(), raw, status,
+                      request.path, request.query_string, request.headers, raw, status,
                       payload, ms)
     if request_log.isEnabledFor(_DEBUG):
         log_request(request.method, request.path, provider.name, call.api, status, code, ms)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import orjson
+
+from emulator.core.pipeline import dumps
+
 from .errors import TencentError
 from .legacy import LEGACY_GROUP_FIELDS, LEGACY_MEMBER_FIELDS
 from .models import App, Group, Member
@@ -45,12 +49,25 @@ def mute_until(g: Group, account: str, now: float) -> int:
 
 def base_info(g: Group, wanted=None, app_keys=None) -> dict:
     """get_group_info's base fields, optionally only ``wanted`` (GroupBaseInfoFilter)."""
-    out: dict = {}
-    names = BASE_INFO_FIELDS + (COMMUNITY_FIELDS if g.Type == "Community" else ())
-    for name in names:
-        if wanted is not None and name not in wanted and name != "GroupId":
-            continue
-        out[name] = len(g.members) if name == "MemberNum" else getattr(g, name)
+    if wanted is None:
+        # every field (the usual call), in BASE_INFO_FIELDS order, built directly
+        out = {"GroupId": g.GroupId, "Type": g.Type, "Name": g.Name, "Introduction": g.Introduction,
+               "Notification": g.Notification, "FaceUrl": g.FaceUrl, "Owner_Account": g.Owner_Account,
+               "CreateTime": g.CreateTime, "InfoSeq": g.InfoSeq, "LastInfoTime": g.LastInfoTime,
+               "LastMsgTime": g.LastMsgTime, "NextMsgSeq": g.NextMsgSeq, "MemberNum": len(g.members),
+               "MaxMemberNum": g.MaxMemberNum, "ApplyJoinOption": g.ApplyJoinOption,
+               "InviteJoinOption": g.InviteJoinOption, "MuteAllMember": g.MuteAllMember}
+        if g.Type == "Community":
+            out["SupportTopic"] = g.SupportTopic
+            out["EnablePermission"] = g.EnablePermission
+            out["DefaultPermission"] = g.DefaultPermission
+    else:
+        out = {}
+        names = BASE_INFO_FIELDS + (COMMUNITY_FIELDS if g.Type == "Community" else ())
+        for name in names:
+            if name not in wanted and name != "GroupId":
+                continue
+            out[name] = len(g.members) if name == "MemberNum" else getattr(g, name)
     if wanted:
         for old, new in LEGACY_GROUP_FIELDS.items():
             if old in wanted:   # an older client asks by the older name: answer under it
@@ -62,6 +79,54 @@ def base_info(g: Group, wanted=None, app_keys=None) -> dict:
     if data:
         out["AppDefinedData"] = [{"Key": k, "Value": v} for k, v in data]
     return out
+
+
+# Serialised member rows kept per app for get_group_info (Group.rows), oldest dropped first: a
+# memory bound beside the state (README Reliability). Each kept group counts its bytes plus
+# ROWS_ENTRY_COST (the entry itself), so many small groups are bounded too; a group whose rows
+# alone are over a quarter of the bound is never kept.
+ROWS_CACHE_BYTES = 8 * 1024 * 1024
+ROWS_ENTRY_COST = 256
+
+
+def build_member_rows(g: Group, now: float) -> bytes:
+    """get_group_info's MemberList, serialised, for a group nobody in is muted (unfiltered)."""
+    return dumps([
+        {"Member_Account": a, "Role": m.Role, "JoinTime": m.JoinTime, "MsgSeq": m.MsgSeq,
+         "MsgFlag": m.MsgFlag, "LastSendMsgTime": m.LastSendMsgTime, "MuteUntil": 0,
+         "NameCard": m.NameCard}
+        if not m.AppMemberDefinedData else member_info(g, a, m, now)
+        for a, m in g.members.items()])
+
+
+def member_rows(app: App, g: Group, now: float) -> orjson.Fragment:
+    """build_member_rows as an orjson.Fragment: with nobody muted every row depends on the
+    member alone (MuteUntil is 0), so it is serialised once and reused until
+    Group.members_changed() drops it."""
+    data = g.rows
+    if data is not None:
+        return orjson.Fragment(data)
+    data = build_member_rows(g, now)
+    cost = len(data) + ROWS_ENTRY_COST
+    if cost <= ROWS_CACHE_BYTES // 4:
+        cached = app.rows_cached
+        forget_rows(app, g)
+        while cached and app.rows_cached_bytes + cost > ROWS_CACHE_BYTES:
+            og, ocost = cached.pop(next(iter(cached)))
+            og.rows = None
+            app.rows_cached_bytes -= ocost
+        cached[id(g)] = (g, cost)
+        app.rows_cached_bytes += cost
+        g.rows = data
+    return orjson.Fragment(data)
+
+
+def forget_rows(app: App, g: Group) -> None:
+    """Drop ``g``'s entry from the app's row cache (its rows go with it)."""
+    old = app.rows_cached.pop(id(g), None)
+    if old is not None:
+        app.rows_cached_bytes -= old[1]
+    g.rows = None
 
 
 def member_info(g: Group, account: str, m: Member, now: float, wanted=None, app_keys=None) -> dict:

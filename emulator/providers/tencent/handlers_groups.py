@@ -12,7 +12,7 @@ from itertools import islice
 from . import callbacks as cb
 from .errors import TencentError
 from .handlers_common import (base_info, check_batch, check_custom_group_id, kv_dict,
-                              member_info)
+                              member_info, member_rows)
 from .legacy import LEGACY_MEMBER_FIELDS
 from .models import TYPE_ALIASES, App, Group, Member
 
@@ -191,14 +191,9 @@ def h_get_group_info(call) -> dict:
         item.update(base_info(g, base_wanted, app_keys))
         if with_members and g.Type != "AVChatRoom":
             if member_wanted is None and member_keys is None and not g.muted:
-                # the usual call, no filters and nobody muted: member_info's rows, built inline
-                # (this runs once per member of every listed group)
-                item["MemberList"] = [
-                    {"Member_Account": a, "Role": m.Role, "JoinTime": m.JoinTime, "MsgSeq": m.MsgSeq,
-                     "MsgFlag": m.MsgFlag, "LastSendMsgTime": m.LastSendMsgTime, "MuteUntil": 0,
-                     "NameCard": m.NameCard}
-                    if not m.AppMemberDefinedData else member_info(g, a, m, now)
-                    for a, m in g.members.items()]
+                # the usual call, no filters and nobody muted: rows that depend on the members
+                # alone, serialised once per change of them
+                item["MemberList"] = member_rows(app, g, now)
             else:
                 item["MemberList"] = [member_info(g, a, m, now, member_wanted, member_keys)
                                       for a, m in g.members.items()]
@@ -275,6 +270,7 @@ def h_change_group_owner(call) -> dict:
         if g.Owner_Account:
             g.members[g.Owner_Account].Role = "Member"
         g.members[new].Role = "Owner"
+        g.members_changed()
         g.Owner_Account = new
         g.touch(call.now)
     return {}

@@ -194,6 +194,7 @@ def h_modify_group_member_info(call) -> dict:
             else:
                 merged[k] = v
         m.AppMemberDefinedData = merged or None
+    g.members_changed()
     if "MuteTime" in data:
         _set_mute(g, account, data["MuteTime"], now)
     return {}

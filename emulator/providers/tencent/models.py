@@ -116,6 +116,16 @@ class Group:
     banned: dict = field(default_factory=dict)     # Member_Account -> BannedUntil (AVChatRoom)
     attrs: dict = field(default_factory=dict)      # group attributes key -> value
     seq: int = 0                                   # creation order, for get_appid_group_list Next
+    # get_group_info's member rows, serialised (JSON bytes; handlers_common.member_rows), or
+    # None. Not state: never dumped, dropped by members_changed() on every change it shows.
+    rows: object = field(default=None, compare=False, repr=False)
+
+    def members_changed(self) -> None:
+        """Who is in the group, their order, or a member field get_group_info lists (Role,
+        JoinTime, MsgFlag, NameCard, MsgSeq, LastSendMsgTime, AppMemberDefinedData) changed:
+        the serialised rows are stale. Every such change calls this (tests/test_tencent_rows.py
+        changes each way and reads back)."""
+        self.rows = None
 
     def touch(self, now: float) -> None:
         """A base-info change: InfoSeq and LastInfoTime move (get_group_info counters)."""
@@ -150,6 +160,10 @@ class App:
     kicked: dict = field(default_factory=dict)      # UserID -> kick time (epoch s)
     kick_voids_same_second: bool = True
     presence: Presence = field(default_factory=Presence)   # core/presence.py: who is online where
+    # Groups whose member rows are cached (Group.rows), oldest first: id(group) -> (group, cost);
+    # not state. Bounded by ROWS_CACHE_BYTES (handlers_common.member_rows).
+    rows_cached: dict = field(default_factory=dict)
+    rows_cached_bytes: int = 0
 
     # --- lookups ------------------------------------------------------------------------------
     def group(self, group_id) -> Group:
@@ -187,6 +201,9 @@ class App:
         self.messages.join("group:" + g.GroupId, g.members, g.NextMsgSeq)   # membership history
 
     def drop_group(self, g: Group) -> None:
+        cached = self.rows_cached.pop(id(g), None)   # its serialised rows (Group.rows) go too
+        if cached is not None:
+            self.rows_cached_bytes -= cached[1]
         for account in g.members:
             self._unindex(account, g.GroupId)
         del self.groups[g.GroupId]
@@ -204,11 +221,13 @@ class App:
         # gives a new copy): ~45 bytes less per membership (<= 300 B target)
         account = sys.intern(account)
         g.members[account] = m
+        g.members_changed()
         self.joined.setdefault(account, {})[g.GroupId] = None
         self.messages.join("group:" + g.GroupId, (account,), g.NextMsgSeq)
 
     def remove_member(self, g: Group, account: str) -> None:
         del g.members[account]
+        g.members_changed()
         g.muted.pop(account, None)
         self.messages.leave("group:" + g.GroupId, (account,), g.NextMsgSeq)
         self._unindex(account, g.GroupId)
@@ -379,6 +398,24 @@ def _group_from_spec(app: App, gs: dict, path: str, now: float) -> Group:
     return g
 
 
+def _check_rows(app: App) -> list[str]:
+    """The cached get_group_info member rows are what the members give now (a change that did
+    not call Group.members_changed() shows here), and the cache's byte count adds up."""
+    from .handlers_common import build_member_rows
+    problems = []
+    for gid, g in app.groups.items():
+        if g.rows is None:
+            continue
+        if id(g) not in app.rows_cached:
+            problems.append(f"group {gid}: cached member rows not counted in the row cache")
+        if not g.muted and g.rows != build_member_rows(g, 0):
+            problems.append(f"group {gid}: cached member rows are stale")
+    total = sum(cost for _, cost in app.rows_cached.values())
+    if total != app.rows_cached_bytes:
+        problems.append(f"row cache counts {app.rows_cached_bytes} bytes, its entries {total}")
+    return problems
+
+
 def check_app(app: App) -> list[str]:
     """Invariants: counts, one owner who is a member, index agrees with groups, caps."""
     problems: list[str] = []
@@ -398,6 +435,7 @@ def check_app(app: App) -> list[str]:
             if gid not in app.joined.get(account, {}):
                 problems.append(f"group {gid}: member {account!r} missing from the joined index")
             seen_index += 1
+    problems.extend(_check_rows(app))
     indexed = sum(len(v) for v in app.joined.values())
     if indexed != seen_index:
         problems.append(f"joined index has {indexed} entries, groups have {seen_index} members")

@@ -501,6 +501,7 @@ def send_group_msg(app: App, data: dict, caller: str, now: float) -> dict:
     if m is not None:
         m.LastSendMsgTime = int(time)
         m.MsgSeq = msg.seq
+        g.members_changed()   # both are in get_group_info's member rows
     if counts:
         for account, member in g.members.items():
             if account != who:
