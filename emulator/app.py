@@ -15,6 +15,7 @@ from pathlib import Path
 import orjson
 from aiohttp import hdrs, web
 from aiohttp.web_urldispatcher import PlainResource, UrlMappingMatchInfo
+from yarl import URL
 
 from emulator import __version__
 from emulator.core import scenario as scenario_mod
@@ -329,7 +330,12 @@ with warnings.catch_warnings():
             if self.frozen:
                 return
             super().freeze()
-            self._direct = direct_routes(self)
+            try:
+                self._direct = direct_routes(self)
+            except AttributeError:
+                # an aiohttp or yarl whose private attributes differ from the ones read here:
+                # every request goes through the router, as in a plain Application
+                self._direct = {}
             rt = self.get(RUNTIME)
             if rt is not None:    # the signals are frozen now: no handler can be added later
                 rt.plain_replies = not self.on_response_prepare
@@ -348,6 +354,7 @@ def direct_routes(app: web.Application) -> dict:
     path wins, and one with a ``*`` route answers every method, so its path is left out."""
     if app._run_middlewares or app.router._matched_sub_app_resources or app._subapps:
         return {}
+    URL("/").path_safe     # the key _handle looks up (yarl >= 1.13); AttributeError without it
     table: dict = {}
     taken: set = set()        # paths an earlier resource serves for any method
     for resource in app.router.resources():

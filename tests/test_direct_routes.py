@@ -81,3 +81,18 @@ async def test_response_prepare_handlers_still_run(aiohttp_client):
                              json={"GroupIdList": ["nope"]})
     assert resp.headers["X-Stamped"] == "yes"
     assert (await resp.json())["GroupInfo"][0]["ErrorCode"] == 10010
+
+
+async def test_without_the_private_attributes_every_request_routes(monkeypatch, aiohttp_client):
+    # an aiohttp/yarl without the attributes direct_routes reads: an empty table, same answers
+    import emulator.app as app_module
+
+    def missing(app):
+        raise AttributeError("path_safe")
+    monkeypatch.setattr(app_module, "direct_routes", missing)
+    app = create_app(Settings(port=0))
+    client = await aiohttp_client(app)
+    assert app._direct == {}
+    resp = await client.post("/v4/group_open_http_svc/get_group_info", params=tencent_query(),
+                             json={"GroupIdList": ["nope"]})
+    assert (await resp.json())["GroupInfo"][0]["ErrorCode"] == 10010
