@@ -120,10 +120,13 @@ def _lookup(obj: dict, key: str):
     return None
 
 
+def _where(struct: str, name: str) -> str:
+    return f"Key: '{struct}.{name}' Error:Field validation for '{name}'"
+
+
 def _validate_element(t: Tenant, struct: str, rules, obj: dict) -> None:
     for key, name, kind in rules:
-        v = _lookup(obj, key)
-        where = f"Key: '{struct}.{name}' Error:Field validation for '{name}'"
+        v = obj[key] if key in obj else _lookup(obj, key)
         if isinstance(kind, tuple):
             if v is not None and not isinstance(v, dict):
                 raise _content_error(t, f"1 error(s) decoding:\n\n* '{key}' expected a map, got "
@@ -135,18 +138,18 @@ def _validate_element(t: Tenant, struct: str, rules, obj: dict) -> None:
                 raise _content_error(t, f"1 error(s) decoding:\n\n* '{key}' expected type 'string', "
                                         f"got unconvertible type '{type(v).__name__}'")
             if not v:
-                raise _content_error(t, f"{where} failed on the 'required' tag")
+                raise _content_error(t, f"{_where(struct, name)} failed on the 'required' tag")
         elif kind == "n":
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
                 raise _content_error(t, f"1 error(s) decoding:\n\n* '{key}' expected a number, got "
                                         f"'{type(v).__name__}'")
             if not v:
-                raise _content_error(t, f"{where} failed on the 'required' tag")
+                raise _content_error(t, f"{_where(struct, name)} failed on the 'required' tag")
         elif kind == "l":
             if v is None or not isinstance(v, list):
-                raise _content_error(t, f"{where} failed on the 'required' tag")
+                raise _content_error(t, f"{_where(struct, name)} failed on the 'required' tag")
             if len(v) > AT_USER_MAX:
-                raise _content_error(t, f"{where} failed on the 'max' tag")
+                raise _content_error(t, f"{_where(struct, name)} failed on the 'max' tag")
 
 
 def validate_content(t: Tenant, content_type: int, content: dict) -> None:
@@ -161,17 +164,22 @@ def validate_content(t: Tenant, content_type: int, content: dict) -> None:
 
 # --- storing -------------------------------------------------------------------------------------
 def _msg_data(t: Tenant, req: dict, content: str, content_type: int, session: int, now: int,
-              client_id: str | None = None, send_time: int | None = None) -> dict:
-    """The MsgData the server stores (sdkws.MsgData), ids made from the tenant's sequence."""
+              client_id: str | None = None, send_time: int | None = None, recv_id: str | None = None,
+              options: dict | None = None) -> dict:
+    """The MsgData the server stores (sdkws.MsgData), ids made from the tenant's sequence.
+    ``recv_id`` / ``options``, when given, stand for the request's recvID / options."""
     send_id = req["sendID"]
+    if options is None:
+        options = req.get("options")
     return {
-        "sendID": send_id, "recvID": req.get("recvID", ""), "groupID": req.get("groupID", ""),
+        "sendID": send_id, "recvID": req.get("recvID", "") if recv_id is None else recv_id,
+        "groupID": req.get("groupID", ""),
         "clientMsgID": client_id or t.next_digest(), "serverMsgID": t.next_digest(),
         "senderPlatformID": req.get("senderPlatformID", 0),
         "senderNickname": req.get("senderNickname", ""), "senderFaceURL": req.get("senderFaceURL", ""),
         "sessionType": session, "msgFrom": MSG_FROM_SYS, "contentType": content_type,
         "content": content, "sendTime": send_time if send_time else now, "createTime": now,
-        "status": 0, "options": req.get("options") or {},
+        "status": 0, "options": options or {},
         "offlinePushInfo": req.get("offlinePushInfo"), "atUserIDList": None, "attachedInfo": "",
         "ex": req.get("ex", "")}
 
@@ -183,8 +191,9 @@ def _store(t: Tenant, cid: str, data: dict, users=(), online_only: bool = False,
                        ids=(data["serverMsgID"], data["clientMsgID"]), flags=flags)
     cb.after_send(data)     # afterSendSingleMsg / afterSendGroupMsg (§4.6), with the request's reply
     if not online_only:
-        # the sender's read position becomes its own message (msg_transfer.go)
-        store.mark(conv, data["sendID"], read_seq=msg.seq)
+        # the sender's read position becomes its own message (msg_transfer.go); what
+        # store.mark(conv, sender, read_seq=msg.seq) sets, msg.seq being the conversation's last
+        conv.mark_of(msg.sender)[0] = msg.seq
     return msg
 
 
@@ -266,9 +275,9 @@ def _plan(t: Tenant, req: dict, ct: int, session: int, text: str, now: int,
     (``slot`` names the recipient when one request asks them for several). Returns the
     arguments of ``_store``, or None when the recipient's receive option drops the message."""
     send_id = req["sendID"]
-    fields = {**req, "options": _options(req)}
     online = bool(req.get("isOnlineOnly"))
     if session == SINGLE:
+        fields = {**req, "options": _options(req)}
         recv = req["recvID"]
         fields["groupID"] = ""
         admin = t.is_admin(send_id)
@@ -286,6 +295,7 @@ def _plan(t: Tenant, req: dict, ct: int, session: int, text: str, now: int,
         cb.before_send(data, admin, slot, send=False)
         return single_id(send_id, recv), data, (send_id, recv), online
     if session == NOTIFICATION_CHAT:
+        fields = {**req, "options": _options(req)}
         recv = req["recvID"]
         fields["groupID"] = ""
         data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
@@ -293,22 +303,23 @@ def _plan(t: Tenant, req: dict, ct: int, session: int, text: str, now: int,
     g = t.groups.get(req["groupID"])
     if g is None:
         raise not_found("record not found")
-    check_group_send(t, g, send_id, ct, now)
-    fields["recvID"] = ""
-    data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
     admin = t.is_admin(send_id)
+    check_group_send(t, g, send_id, ct, now, admin)
+    # _msg_data of {**req, options: _options(req), recvID: ""} without copying the request
+    data = _msg_data(t, req, text, ct, session, now, client_id, req["sendTime"], "", _options(req))
     cb.before_send(data, admin, slot)
     # an imAdmin sender or a 1000-5000 contentType skipped the membership check (verify.go)
     flags = AS_ADMIN if admin or NOTIFICATION_MIN <= ct <= NOTIFICATION_MAX else 0
     return group_conv_id(g.groupID), data, (), online, flags
 
 
-def check_group_send(t: Tenant, g: Group, send_id: str, ct: int, now: int) -> None:
+def check_group_send(t: Tenant, g: Group, send_id: str, ct: int, now: int,
+                     admin: bool | None = None) -> None:
     """verify.go's group rules: 1204 dismissed (but 1511), 1203 non-member, 1402 muted member,
     1403 muted group (owner never muted, admins may talk in a muted group)."""
     if g.status == STATUS_DISMISSED and ct != GROUP_DISMISSED:
         raise wrapped(1204)
-    if t.is_admin(send_id) or NOTIFICATION_MIN <= ct <= NOTIFICATION_MAX:
+    if (t.is_admin(send_id) if admin is None else admin) or NOTIFICATION_MIN <= ct <= NOTIFICATION_MAX:
         return
     m = g.members.get(send_id)
     if m is None:
@@ -485,10 +496,21 @@ def _group_note(t: Tenant, op: str, g: Group, ct: int, now: int, tips: dict) -> 
     text = '{"detail":' + orjson.dumps(orjson.dumps(body).decode()).decode() + "}"
     # senderNickname / senderFaceURL come from the op user's profile for 1502 and 1519 only (2.12)
     u = t.users.get(op) if ct in (ANNOUNCEMENT_SET, GROUP_INFO_SET) else None
-    fields = {"sendID": op, "recvID": g.groupID, "groupID": g.groupID,
-              "senderNickname": u.nickname if u else "", "senderFaceURL": u.faceURL if u else "",
-              "options": {}}
-    return _msg_data(t, fields, text, ct, READ_GROUP, now)
+    # _msg_data(t, {sendID: op, recvID/groupID: the group, the two sender fields, options {}},
+    # text, ct, READ_GROUP, now), written out: the same keys in the same order, the client id
+    # taken from the sequence before the server id
+    gid = g.groupID
+    client_id = t.next_digest()
+    return {
+        "sendID": op, "recvID": gid, "groupID": gid,
+        "clientMsgID": client_id, "serverMsgID": t.next_digest(),
+        "senderPlatformID": 0,
+        "senderNickname": u.nickname if u else "", "senderFaceURL": u.faceURL if u else "",
+        "sessionType": READ_GROUP, "msgFrom": MSG_FROM_SYS, "contentType": ct,
+        "content": text, "sendTime": now, "createTime": now,
+        "status": 0, "options": {},
+        "offlinePushInfo": None, "atUserIDList": None, "attachedInfo": "",
+        "ex": ""}
 
 
 def send_note(t: Tenant, cid: str, data: dict, users=()) -> None:
