@@ -79,17 +79,24 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
         for _ in ids:   # 1503 per invitation to the owner/admins and the inviting op (push-only, 2.12)
             msgs.single_push(t, op, msgs.managers(g) + [op], msgs.JOIN_APPLICATION, now, distinct=True, reqMsg="")
         return None
-    if not t.setting("quirk_invite_existing_member_500"):
-        ids = [uid for uid in ids if uid not in g.members]
-    check_member_quota(t, g, len({uid for uid in ids if uid not in g.members}))
+    members = g.members
+    quirk_500 = t.setting("quirk_invite_existing_member_500")
+    if not quirk_500:
+        ids = [uid for uid in ids if uid not in members]
+        # ids has no duplicates (checked above) and none is a member now
+        check_member_quota(t, g, len(ids))
+    else:
+        check_member_quota(t, g, len({uid for uid in ids if uid not in members}))
     joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
         "groupID": gid, "memberList": [{"userID": u, "ex": ""} for u in ids], "groupEx": g.ex})) if ids else {}
     # v3.8.3 reads the op user only for non-admins: an admin's invitees record "" (5.3)
-    by = op if not admin or t.setting("invite_by_admin_records_admin") else ""
+    records_op = not admin or t.setting("invite_by_admin_records_admin")
+    by = op if records_op else ""
     size = t.setting("invite_chunk_size") or len(ids) or 1
     for start in range(0, len(ids), size):
-        chunk = ids[start:start + size]
-        dup = next((uid for uid in chunk if uid in g.members), None)
+        chunk = ids[start:start + size] if size < len(ids) else ids
+        # only the quirk keeps members in ids (a webhook asked above adds none)
+        dup = next((uid for uid in chunk if uid in members), None) if quirk_500 else None
         if dup is not None:
             # an ordered insert without a transaction (standalone MongoDB): the invitees before
             # the duplicate stay, without their version-log bump (5.4, INFERRED)
@@ -98,13 +105,14 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
                                             operatorUserID=by, inviterUserID=by))
             raise duplicate_member(gid, dup)
         _add(t, g, chunk, now, by, by, JOIN_BY_INVITATION)
-        for uid in chunk:
-            cb.apply_member(g.members[uid], joined.get(uid))
+        if joined:      # apply_member(m, None) changes nothing
+            for uid in chunk:
+                cb.apply_member(members[uid], joined.get(uid))
         msgs.members_joined(t, g, chunk)      # one 1509 per chunk (2.12)
-        invited = {"invitedUserList": [msgs._member(t, g, u) for u in chunk]}
-        if not admin or t.setting("invite_by_admin_records_admin"):
-            invited["inviterUser"] = msgs._member(t, g, op)
-        msgs.group_notify(t, op, g, msgs.MEMBER_INVITED, now, req.get("sendMessage"), **invited)
+        invited = {"invitedUserList": [msgs._op_user(t, g, u) for u in chunk]}
+        if records_op:
+            invited["inviterUser"] = msgs._op_user(t, g, op)
+        msgs.notify(t, op, g, msgs.MEMBER_INVITED, now, req.get("sendMessage"), invited)
         _joined(t)
     return None
 

@@ -19,6 +19,7 @@ import orjson
 from emulator.core.messages import AS_ADMIN, PROVIDER_FLAG, Conversation, Message
 
 from . import callbacks as cb
+from .callbacks import _current as _hooks      # the request's webhook context (None: no hooks)
 from .errors import (ARGS, CHECK, INTERNAL, NO_PERMISSION, USER_ID_NOT_FOUND, OpenIMError, args,
                      no_permission, not_found, wrapped)
 from .models import ADMIN, OWNER, STATUS_DISMISSED, STATUS_MUTED, Group, Tenant
@@ -442,12 +443,33 @@ def group_notify(t: Tenant, op: str, g: Group, ct: int, now: int, send_message=N
     """Store the copy a group API posts into ``sg_<groupID>``. ``send_message`` is the request's
     optional ``sendMessage`` (patch.16 only: False suppresses the copy, the notification is
     still pushed). A dismissed group drops all but 1511, as the normal group send path does."""
+    notify(t, op, g, ct, now, send_message, tips)
+
+
+def notify(t: Tenant, op: str, g: Group, ct: int, now: int, send_message, tips: dict) -> None:
+    """``group_notify`` with the tips as one dict (what the group write paths call)."""
     if send_message is False and t.setting("notification_send_message_field"):
         group_push(t, op, g, ct, now, **tips)
         return
     if g.status == STATUS_DISMISSED and ct != GROUP_DISMISSED:
         return
-    send_note(t, group_conv_id(g.groupID), _group_note(t, op, g, ct, now, tips))
+    data = _group_note(t, op, g, ct, now, tips)
+    cid = "sg_" + g.groupID
+    if _hooks.get() is not None:      # a request with webhooks: beforeSendGroupMsg may defer it
+        send_note(t, cid, data)
+        return
+    # No webhook context (defer_note and after_send do nothing): what send_note -> store_note
+    # -> _store do for a group notification, in one place
+    g = t.groups.get(data["groupID"])
+    if g is None or (g.status == STATUS_DISMISSED and ct != GROUP_DISMISSED):
+        return
+    store = t.messages
+    conv = store.convs.get(cid)
+    if conv is None:
+        conv = _conv(t, cid)
+    msg = store.append(conv, op, data, now / 1000, ids=(data["serverMsgID"], data["clientMsgID"]),
+                       flags=AS_ADMIN)
+    conv.mark_of(msg.sender)[0] = msg.seq
 
 
 def group_push(t: Tenant, op: str, g: Group, ct: int, now: int, **tips) -> None:
@@ -548,6 +570,8 @@ def members_left(t: Tenant, g: Group, uids) -> None:
 
 
 def members_joined(t: Tenant, g: Group, uids) -> None:
+    if not t.msg_caps:
+        return
     for uid in uids:
         t.msg_caps.pop(f"{uid}\x00{group_conv_id(g.groupID)}", None)
 
