@@ -66,8 +66,10 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
         raise args("userID duplicate")
     g = take_group(t, gid)
     not_dismissed(g, "group dismissed checking group status found it dismissed")
-    if any(uid not in t.users for uid in ids):
-        raise not_found("user not found")
+    users = t.users
+    for uid in ids:     # any(...) without a generator: one of these per invite
+        if uid not in users:
+            raise not_found("user not found")
     admin = t.is_admin(op)
     op_m = None if admin else take_member(t, gid, op)   # the op user comes last (5.1, 5.2)
     cb.before("beforeInviteUserToGroup", lambda: {"groupID": gid, "reason": req["reason"],
@@ -80,13 +82,14 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
             msgs.single_push(t, op, msgs.managers(g) + [op], msgs.JOIN_APPLICATION, now, distinct=True, reqMsg="")
         return None
     members = g.members
-    quirk_500 = t.setting("quirk_invite_existing_member_500")
-    if not quirk_500:
-        ids = [uid for uid in ids if uid not in members]
-        # ids has no duplicates (checked above) and none is a member now
-        check_member_quota(t, g, len(ids))
-    else:
-        check_member_quota(t, g, len({uid for uid in ids if uid not in members}))
+    # ids has no duplicates (checked above): the non-members among them are distinct
+    fresh = [uid for uid in ids if uid not in members]
+    # with the quirk (the default) members stay in ids and fail at their chunk below
+    some_members = len(fresh) != len(ids)
+    if not t.setting("quirk_invite_existing_member_500"):
+        ids = fresh
+        some_members = False
+    check_member_quota(t, g, len(fresh))
     joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
         "groupID": gid, "memberList": [{"userID": u, "ex": ""} for u in ids], "groupEx": g.ex})) if ids else {}
     # v3.8.3 reads the op user only for non-admins: an admin's invitees record "" (5.3)
@@ -95,8 +98,9 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
     size = t.setting("invite_chunk_size") or len(ids) or 1
     for start in range(0, len(ids), size):
         chunk = ids[start:start + size] if size < len(ids) else ids
-        # only the quirk keeps members in ids (a webhook asked above adds none)
-        dup = next((uid for uid in chunk if uid in members), None) if quirk_500 else None
+        # only the quirk keeps members in ids (a webhook asked above adds none; earlier
+        # chunks add only non-members of ids, and ids has no duplicates)
+        dup = next((uid for uid in chunk if uid in members), None) if some_members else None
         if dup is not None:
             # an ordered insert without a transaction (standalone MongoDB): the invitees before
             # the duplicate stay, without their version-log bump (5.4, INFERRED)
