@@ -453,13 +453,14 @@ def notify(t: Tenant, op: str, g: Group, ct: int, now: int, send_message, tips: 
         return
     if g.status == STATUS_DISMISSED and ct != GROUP_DISMISSED:
         return
-    data = _group_note(t, op, g, ct, now, tips)
     cid = "sg_" + g.groupID
     if _hooks.get() is not None:      # a request with webhooks: beforeSendGroupMsg may defer it
-        send_note(t, cid, data)
+        send_note(t, cid, _group_note(t, op, g, ct, now, tips))
         return
     # No webhook context (defer_note and after_send do nothing): what send_note -> store_note
-    # -> _store do for a group notification, in one place
+    # -> _store do for a group notification, in one place; nothing but the store reads this
+    # MsgData, so its content goes in as the bytes the store would write for the text
+    data = _group_note(t, op, g, ct, now, tips, _stored_text(_note_json(t, op, g, now, tips)))
     g = t.groups.get(data["groupID"])
     if g is None or (g.status == STATUS_DISMISSED and ct != GROUP_DISMISSED):
         return
@@ -512,10 +513,32 @@ def single_push(t: Tenant, op: str, recvs: list, ct: int, now: int, distinct: bo
             cb.after_send(_msg_data(t, {"sendID": op, "recvID": recv, "options": {}}, text, ct, SINGLE, now))
 
 
-def _group_note(t: Tenant, op: str, g: Group, ct: int, now: int, tips: dict) -> dict:
-    body = {"group": group_info(g), "opUser": _op_user(t, g, op), "operationTime": now, **tips}
-    # {"detail": <body as JSON text>} without the wrapping dict: one of these per group write
-    text = '{"detail":' + orjson.dumps(orjson.dumps(body).decode()).decode() + "}"
+def _note_json(t: Tenant, op: str, g: Group, now: int, tips: dict) -> bytes:
+    """The notification's tips as compact JSON (the server's detail text)."""
+    return orjson.dumps({"group": group_info(g), "opUser": _op_user(t, g, op), "operationTime": now, **tips})
+
+
+def _note_text(body: bytes) -> str:
+    """{"detail": <body as JSON text>} without the wrapping dict: one of these per group write."""
+    return '{"detail":' + orjson.dumps(body.decode()).decode() + "}"
+
+
+def _stored_text(body: bytes):
+    """``_note_text(body)`` as a JSON string literal, the bytes the store writes for it, as an
+    orjson Fragment. orjson escapes only '"', '\\' and control characters in strings (and
+    writes the latter as backslash escapes), so when ``body`` holds no backslash, escaping
+    twice only turns each '"' of ``body`` into backslash, backslash, backslash, '"': one
+    replace instead of two escaping passes over a text full of quotes (checked against orjson
+    on random bodies in tests/test_openim_note_bytes.py)."""
+    if b"\\" in body:
+        return orjson.Fragment(orjson.dumps(_note_text(body)))
+    return orjson.Fragment(b'"{\\"detail\\":\\"' + body.replace(b'"', b'\\\\\\"') + b'\\"}"')
+
+
+def _group_note(t: Tenant, op: str, g: Group, ct: int, now: int, tips: dict, content=None) -> dict:
+    """The notification's MsgData; ``content`` stands for its text when given (the fast
+    path's Fragment, which only the store sees)."""
+    text = _note_text(_note_json(t, op, g, now, tips)) if content is None else content
     # senderNickname / senderFaceURL come from the op user's profile for 1502 and 1519 only (2.12)
     u = t.users.get(op) if ct in (ANNOUNCEMENT_SET, GROUP_INFO_SET) else None
     # _msg_data(t, {sendID: op, recvID/groupID: the group, the two sender fields, options {}},
