@@ -193,6 +193,15 @@ def tenant_key(spec: dict) -> str:
     return spec.get("id") or "openim-" + hashlib.sha256(spec["secret"].encode()).hexdigest()[:12]
 
 
+# Per version, the profile over the defaults (what ``Tenant.setting`` falls back to), merged
+# once: a write asks several settings per request. PROFILES and DEFAULT_SETTINGS are constant.
+_RESOLVED: dict = {v: {**DEFAULT_SETTINGS, **prof} for v, prof in PROFILES.items()}
+# md5 state after "secret:" per tenant secret (next_digest copies it); a handful of tenants, but
+# secrets come from scenarios and loads, so the map is cleared when it ever holds this many.
+_DIGEST_BASES: dict = {}
+_DIGEST_BASES_MAX = 1024
+
+
 @dataclass
 class Tenant:
     secret: str
@@ -237,16 +246,24 @@ class Tenant:
     presence: Presence = field(default_factory=Presence)
 
     def next_digest(self) -> str:
-        """A fresh MD5 hex digest from (secret, sequence number)."""
+        """A fresh MD5 hex digest from (secret, sequence number): md5(f"{secret}:{seq}"), the
+        "secret:" prefix hashed once per secret (two of these per stored message)."""
         self.id_seq += 1
-        return hashlib.md5(f"{self.secret}:{self.id_seq}".encode()).hexdigest()
+        base = _DIGEST_BASES.get(self.secret)
+        if base is None:
+            if len(_DIGEST_BASES) >= _DIGEST_BASES_MAX:
+                _DIGEST_BASES.clear()
+            base = _DIGEST_BASES[self.secret] = hashlib.md5(f"{self.secret}:".encode())
+        h = base.copy()
+        h.update(b"%d" % self.id_seq)
+        return h.hexdigest()
 
     def setting(self, name: str):
         """The tenant's own value, else its version profile's, else the default."""
         s = self.settings
         if name in s:
             return s[name]
-        return PROFILES[s.get("version", DEFAULT_VERSION)].get(name, DEFAULT_SETTINGS[name])
+        return _RESOLVED[s.get("version", DEFAULT_VERSION)][name]
 
     @property
     def version(self) -> str:

@@ -66,8 +66,10 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
         raise args("userID duplicate")
     g = take_group(t, gid)
     not_dismissed(g, "group dismissed checking group status found it dismissed")
-    if any(uid not in t.users for uid in ids):
-        raise not_found("user not found")
+    users = t.users
+    for uid in ids:     # any(...) without a generator: one of these per invite
+        if uid not in users:
+            raise not_found("user not found")
     admin = t.is_admin(op)
     op_m = None if admin else take_member(t, gid, op)   # the op user comes last (5.1, 5.2)
     cb.before("beforeInviteUserToGroup", lambda: {"groupID": gid, "reason": req["reason"],
@@ -79,17 +81,26 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
         for _ in ids:   # 1503 per invitation to the owner/admins and the inviting op (push-only, 2.12)
             msgs.single_push(t, op, msgs.managers(g) + [op], msgs.JOIN_APPLICATION, now, distinct=True, reqMsg="")
         return None
+    members = g.members
+    # ids has no duplicates (checked above): the non-members among them are distinct
+    fresh = [uid for uid in ids if uid not in members]
+    # with the quirk (the default) members stay in ids and fail at their chunk below
+    some_members = len(fresh) != len(ids)
     if not t.setting("quirk_invite_existing_member_500"):
-        ids = [uid for uid in ids if uid not in g.members]
-    check_member_quota(t, g, len({uid for uid in ids if uid not in g.members}))
+        ids = fresh
+        some_members = False
+    check_member_quota(t, g, len(fresh))
     joined = cb.member_overrides(cb.before("beforeMemberJoinGroup", lambda: {
         "groupID": gid, "memberList": [{"userID": u, "ex": ""} for u in ids], "groupEx": g.ex})) if ids else {}
     # v3.8.3 reads the op user only for non-admins: an admin's invitees record "" (5.3)
-    by = op if not admin or t.setting("invite_by_admin_records_admin") else ""
+    records_op = not admin or t.setting("invite_by_admin_records_admin")
+    by = op if records_op else ""
     size = t.setting("invite_chunk_size") or len(ids) or 1
     for start in range(0, len(ids), size):
-        chunk = ids[start:start + size]
-        dup = next((uid for uid in chunk if uid in g.members), None)
+        chunk = ids[start:start + size] if size < len(ids) else ids
+        # only the quirk keeps members in ids (a webhook asked above adds none; earlier
+        # chunks add only non-members of ids, and ids has no duplicates)
+        dup = next((uid for uid in chunk if uid in members), None) if some_members else None
         if dup is not None:
             # an ordered insert without a transaction (standalone MongoDB): the invitees before
             # the duplicate stay, without their version-log bump (5.4, INFERRED)
@@ -98,13 +109,14 @@ def invite_user_to_group(t: Tenant, op: str, req: dict, now: int):
                                             operatorUserID=by, inviterUserID=by))
             raise duplicate_member(gid, dup)
         _add(t, g, chunk, now, by, by, JOIN_BY_INVITATION)
-        for uid in chunk:
-            cb.apply_member(g.members[uid], joined.get(uid))
+        if joined:      # apply_member(m, None) changes nothing
+            for uid in chunk:
+                cb.apply_member(members[uid], joined.get(uid))
         msgs.members_joined(t, g, chunk)      # one 1509 per chunk (2.12)
-        invited = {"invitedUserList": [msgs._member(t, g, u) for u in chunk]}
-        if not admin or t.setting("invite_by_admin_records_admin"):
-            invited["inviterUser"] = msgs._member(t, g, op)
-        msgs.group_notify(t, op, g, msgs.MEMBER_INVITED, now, req.get("sendMessage"), **invited)
+        invited = {"invitedUserList": [msgs._op_user(t, g, u) for u in chunk]}
+        if records_op:
+            invited["inviterUser"] = msgs._op_user(t, g, op)
+        msgs.notify(t, op, g, msgs.MEMBER_INVITED, now, req.get("sendMessage"), invited)
         _joined(t)
     return None
 

@@ -19,6 +19,7 @@ import orjson
 from emulator.core.messages import AS_ADMIN, PROVIDER_FLAG, Conversation, Message
 
 from . import callbacks as cb
+from .callbacks import _current as _hooks      # the request's webhook context (None: no hooks)
 from .errors import (ARGS, CHECK, INTERNAL, NO_PERMISSION, USER_ID_NOT_FOUND, OpenIMError, args,
                      no_permission, not_found, wrapped)
 from .models import ADMIN, OWNER, STATUS_DISMISSED, STATUS_MUTED, Group, Tenant
@@ -120,10 +121,13 @@ def _lookup(obj: dict, key: str):
     return None
 
 
+def _where(struct: str, name: str) -> str:
+    return f"Key: '{struct}.{name}' Error:Field validation for '{name}'"
+
+
 def _validate_element(t: Tenant, struct: str, rules, obj: dict) -> None:
     for key, name, kind in rules:
-        v = _lookup(obj, key)
-        where = f"Key: '{struct}.{name}' Error:Field validation for '{name}'"
+        v = obj[key] if key in obj else _lookup(obj, key)
         if isinstance(kind, tuple):
             if v is not None and not isinstance(v, dict):
                 raise _content_error(t, f"1 error(s) decoding:\n\n* '{key}' expected a map, got "
@@ -135,18 +139,18 @@ def _validate_element(t: Tenant, struct: str, rules, obj: dict) -> None:
                 raise _content_error(t, f"1 error(s) decoding:\n\n* '{key}' expected type 'string', "
                                         f"got unconvertible type '{type(v).__name__}'")
             if not v:
-                raise _content_error(t, f"{where} failed on the 'required' tag")
+                raise _content_error(t, f"{_where(struct, name)} failed on the 'required' tag")
         elif kind == "n":
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
                 raise _content_error(t, f"1 error(s) decoding:\n\n* '{key}' expected a number, got "
                                         f"'{type(v).__name__}'")
             if not v:
-                raise _content_error(t, f"{where} failed on the 'required' tag")
+                raise _content_error(t, f"{_where(struct, name)} failed on the 'required' tag")
         elif kind == "l":
             if v is None or not isinstance(v, list):
-                raise _content_error(t, f"{where} failed on the 'required' tag")
+                raise _content_error(t, f"{_where(struct, name)} failed on the 'required' tag")
             if len(v) > AT_USER_MAX:
-                raise _content_error(t, f"{where} failed on the 'max' tag")
+                raise _content_error(t, f"{_where(struct, name)} failed on the 'max' tag")
 
 
 def validate_content(t: Tenant, content_type: int, content: dict) -> None:
@@ -161,17 +165,22 @@ def validate_content(t: Tenant, content_type: int, content: dict) -> None:
 
 # --- storing -------------------------------------------------------------------------------------
 def _msg_data(t: Tenant, req: dict, content: str, content_type: int, session: int, now: int,
-              client_id: str | None = None, send_time: int | None = None) -> dict:
-    """The MsgData the server stores (sdkws.MsgData), ids made from the tenant's sequence."""
+              client_id: str | None = None, send_time: int | None = None, recv_id: str | None = None,
+              options: dict | None = None) -> dict:
+    """The MsgData the server stores (sdkws.MsgData), ids made from the tenant's sequence.
+    ``recv_id`` / ``options``, when given, stand for the request's recvID / options."""
     send_id = req["sendID"]
+    if options is None:
+        options = req.get("options")
     return {
-        "sendID": send_id, "recvID": req.get("recvID", ""), "groupID": req.get("groupID", ""),
+        "sendID": send_id, "recvID": req.get("recvID", "") if recv_id is None else recv_id,
+        "groupID": req.get("groupID", ""),
         "clientMsgID": client_id or t.next_digest(), "serverMsgID": t.next_digest(),
         "senderPlatformID": req.get("senderPlatformID", 0),
         "senderNickname": req.get("senderNickname", ""), "senderFaceURL": req.get("senderFaceURL", ""),
         "sessionType": session, "msgFrom": MSG_FROM_SYS, "contentType": content_type,
         "content": content, "sendTime": send_time if send_time else now, "createTime": now,
-        "status": 0, "options": req.get("options") or {},
+        "status": 0, "options": options or {},
         "offlinePushInfo": req.get("offlinePushInfo"), "atUserIDList": None, "attachedInfo": "",
         "ex": req.get("ex", "")}
 
@@ -183,8 +192,9 @@ def _store(t: Tenant, cid: str, data: dict, users=(), online_only: bool = False,
                        ids=(data["serverMsgID"], data["clientMsgID"]), flags=flags)
     cb.after_send(data)     # afterSendSingleMsg / afterSendGroupMsg (§4.6), with the request's reply
     if not online_only:
-        # the sender's read position becomes its own message (msg_transfer.go)
-        store.mark(conv, data["sendID"], read_seq=msg.seq)
+        # the sender's read position becomes its own message (msg_transfer.go); what
+        # store.mark(conv, sender, read_seq=msg.seq) sets, msg.seq being the conversation's last
+        conv.mark_of(msg.sender)[0] = msg.seq
     return msg
 
 
@@ -266,9 +276,9 @@ def _plan(t: Tenant, req: dict, ct: int, session: int, text: str, now: int,
     (``slot`` names the recipient when one request asks them for several). Returns the
     arguments of ``_store``, or None when the recipient's receive option drops the message."""
     send_id = req["sendID"]
-    fields = {**req, "options": _options(req)}
     online = bool(req.get("isOnlineOnly"))
     if session == SINGLE:
+        fields = {**req, "options": _options(req)}
         recv = req["recvID"]
         fields["groupID"] = ""
         admin = t.is_admin(send_id)
@@ -286,6 +296,7 @@ def _plan(t: Tenant, req: dict, ct: int, session: int, text: str, now: int,
         cb.before_send(data, admin, slot, send=False)
         return single_id(send_id, recv), data, (send_id, recv), online
     if session == NOTIFICATION_CHAT:
+        fields = {**req, "options": _options(req)}
         recv = req["recvID"]
         fields["groupID"] = ""
         data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
@@ -293,22 +304,23 @@ def _plan(t: Tenant, req: dict, ct: int, session: int, text: str, now: int,
     g = t.groups.get(req["groupID"])
     if g is None:
         raise not_found("record not found")
-    check_group_send(t, g, send_id, ct, now)
-    fields["recvID"] = ""
-    data = _msg_data(t, fields, text, ct, session, now, client_id, req["sendTime"])
     admin = t.is_admin(send_id)
+    check_group_send(t, g, send_id, ct, now, admin)
+    # _msg_data of {**req, options: _options(req), recvID: ""} without copying the request
+    data = _msg_data(t, req, text, ct, session, now, client_id, req["sendTime"], "", _options(req))
     cb.before_send(data, admin, slot)
     # an imAdmin sender or a 1000-5000 contentType skipped the membership check (verify.go)
     flags = AS_ADMIN if admin or NOTIFICATION_MIN <= ct <= NOTIFICATION_MAX else 0
     return group_conv_id(g.groupID), data, (), online, flags
 
 
-def check_group_send(t: Tenant, g: Group, send_id: str, ct: int, now: int) -> None:
+def check_group_send(t: Tenant, g: Group, send_id: str, ct: int, now: int,
+                     admin: bool | None = None) -> None:
     """verify.go's group rules: 1204 dismissed (but 1511), 1203 non-member, 1402 muted member,
     1403 muted group (owner never muted, admins may talk in a muted group)."""
     if g.status == STATUS_DISMISSED and ct != GROUP_DISMISSED:
         raise wrapped(1204)
-    if t.is_admin(send_id) or NOTIFICATION_MIN <= ct <= NOTIFICATION_MAX:
+    if (t.is_admin(send_id) if admin is None else admin) or NOTIFICATION_MIN <= ct <= NOTIFICATION_MAX:
         return
     m = g.members.get(send_id)
     if m is None:
@@ -431,12 +443,34 @@ def group_notify(t: Tenant, op: str, g: Group, ct: int, now: int, send_message=N
     """Store the copy a group API posts into ``sg_<groupID>``. ``send_message`` is the request's
     optional ``sendMessage`` (patch.16 only: False suppresses the copy, the notification is
     still pushed). A dismissed group drops all but 1511, as the normal group send path does."""
+    notify(t, op, g, ct, now, send_message, tips)
+
+
+def notify(t: Tenant, op: str, g: Group, ct: int, now: int, send_message, tips: dict) -> None:
+    """``group_notify`` with the tips as one dict (what the group write paths call)."""
     if send_message is False and t.setting("notification_send_message_field"):
         group_push(t, op, g, ct, now, **tips)
         return
     if g.status == STATUS_DISMISSED and ct != GROUP_DISMISSED:
         return
-    send_note(t, group_conv_id(g.groupID), _group_note(t, op, g, ct, now, tips))
+    cid = "sg_" + g.groupID
+    if _hooks.get() is not None:      # a request with webhooks: beforeSendGroupMsg may defer it
+        send_note(t, cid, _group_note(t, op, g, ct, now, tips))
+        return
+    # No webhook context (defer_note and after_send do nothing): what send_note -> store_note
+    # -> _store do for a group notification, in one place; nothing but the store reads this
+    # MsgData, so its content goes in as the bytes the store would write for the text
+    data = _group_note(t, op, g, ct, now, tips, _stored_text(_note_json(t, op, g, now, tips)))
+    g = t.groups.get(data["groupID"])
+    if g is None or (g.status == STATUS_DISMISSED and ct != GROUP_DISMISSED):
+        return
+    store = t.messages
+    conv = store.convs.get(cid)
+    if conv is None:
+        conv = _conv(t, cid)
+    msg = store.append(conv, op, data, now / 1000, ids=(data["serverMsgID"], data["clientMsgID"]),
+                       flags=AS_ADMIN)
+    conv.mark_of(msg.sender)[0] = msg.seq
 
 
 def group_push(t: Tenant, op: str, g: Group, ct: int, now: int, **tips) -> None:
@@ -479,16 +513,49 @@ def single_push(t: Tenant, op: str, recvs: list, ct: int, now: int, distinct: bo
             cb.after_send(_msg_data(t, {"sendID": op, "recvID": recv, "options": {}}, text, ct, SINGLE, now))
 
 
-def _group_note(t: Tenant, op: str, g: Group, ct: int, now: int, tips: dict) -> dict:
-    body = {"group": group_info(g), "opUser": _op_user(t, g, op), "operationTime": now, **tips}
-    # {"detail": <body as JSON text>} without the wrapping dict: one of these per group write
-    text = '{"detail":' + orjson.dumps(orjson.dumps(body).decode()).decode() + "}"
+def _note_json(t: Tenant, op: str, g: Group, now: int, tips: dict) -> bytes:
+    """The notification's tips as compact JSON (the server's detail text)."""
+    return orjson.dumps({"group": group_info(g), "opUser": _op_user(t, g, op), "operationTime": now, **tips})
+
+
+def _note_text(body: bytes) -> str:
+    """{"detail": <body as JSON text>} without the wrapping dict: one of these per group write."""
+    return '{"detail":' + orjson.dumps(body.decode()).decode() + "}"
+
+
+def _stored_text(body: bytes):
+    """``_note_text(body)`` as a JSON string literal, the bytes the store writes for it, as an
+    orjson Fragment. orjson escapes only '"', '\\' and control characters in strings (and
+    writes the latter as backslash escapes), so when ``body`` holds no backslash, escaping
+    twice only turns each '"' of ``body`` into backslash, backslash, backslash, '"': one
+    replace instead of two escaping passes over a text full of quotes (checked against orjson
+    on random bodies in tests/test_openim_note_bytes.py)."""
+    if b"\\" in body:
+        return orjson.Fragment(orjson.dumps(_note_text(body)))
+    return orjson.Fragment(b'"{\\"detail\\":\\"' + body.replace(b'"', b'\\\\\\"') + b'\\"}"')
+
+
+def _group_note(t: Tenant, op: str, g: Group, ct: int, now: int, tips: dict, content=None) -> dict:
+    """The notification's MsgData; ``content`` stands for its text when given (the fast
+    path's Fragment, which only the store sees)."""
+    text = _note_text(_note_json(t, op, g, now, tips)) if content is None else content
     # senderNickname / senderFaceURL come from the op user's profile for 1502 and 1519 only (2.12)
     u = t.users.get(op) if ct in (ANNOUNCEMENT_SET, GROUP_INFO_SET) else None
-    fields = {"sendID": op, "recvID": g.groupID, "groupID": g.groupID,
-              "senderNickname": u.nickname if u else "", "senderFaceURL": u.faceURL if u else "",
-              "options": {}}
-    return _msg_data(t, fields, text, ct, READ_GROUP, now)
+    # _msg_data(t, {sendID: op, recvID/groupID: the group, the two sender fields, options {}},
+    # text, ct, READ_GROUP, now), written out: the same keys in the same order, the client id
+    # taken from the sequence before the server id
+    gid = g.groupID
+    client_id = t.next_digest()
+    return {
+        "sendID": op, "recvID": gid, "groupID": gid,
+        "clientMsgID": client_id, "serverMsgID": t.next_digest(),
+        "senderPlatformID": 0,
+        "senderNickname": u.nickname if u else "", "senderFaceURL": u.faceURL if u else "",
+        "sessionType": READ_GROUP, "msgFrom": MSG_FROM_SYS, "contentType": ct,
+        "content": text, "sendTime": now, "createTime": now,
+        "status": 0, "options": {},
+        "offlinePushInfo": None, "atUserIDList": None, "attachedInfo": "",
+        "ex": ""}
 
 
 def send_note(t: Tenant, cid: str, data: dict, users=()) -> None:
@@ -526,6 +593,8 @@ def members_left(t: Tenant, g: Group, uids) -> None:
 
 
 def members_joined(t: Tenant, g: Group, uids) -> None:
+    if not t.msg_caps:
+        return
     for uid in uids:
         t.msg_caps.pop(f"{uid}\x00{group_conv_id(g.groupID)}", None)
 
