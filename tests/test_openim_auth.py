@@ -215,3 +215,49 @@ def test_token_cache_is_keyed_by_secret_and_bounded():
     for i in range(auth.VERIFIED_CACHE_SIZE + 5):
         auth._signed.remember((str(i), SECRET), None)
     assert len(auth._signed) <= auth.VERIFIED_CACHE_SIZE
+
+
+def test_accepted_token_cache_still_answers_every_store_and_claims_change():
+    """A token verified once skips decoding and the HMAC, never the checks that can change:
+    expiry against the clock, the store's row (kicked, removed) and the holder's secret."""
+    from emulator.providers.openim import auth
+    from emulator.providers.openim.errors import OpenIMError
+    tok = jwt.encode({"UserID": "bob", "PlatformID": 1, "exp": 1000, "iat": 10}, SECRET,
+                     algorithm="HS256")
+
+    class T:
+        def __init__(self, secret):
+            self.secret, self.tokens, self.temp_tokens = secret, {tok: ["bob", 1, 0, 1000]}, {}
+
+        def is_admin(self, uid):
+            return False
+
+        def setting(self, name):
+            return False
+
+    def code(tenants, now):
+        try:
+            auth.verify(tok, tenants, now)
+        except OpenIMError as err:
+            return err.code
+        return 0
+
+    t = T(SECRET)
+    assert code({"a": t}, 20) == 0 and tok in auth._accepted       # cached from here on
+    assert code({"a": t}, 5) == 1505          # before iat ("Token used before issued")
+    assert code({"a": t}, 1000) == 1501       # expired
+    t.tokens[tok][2] = auth.KICKED
+    assert code({"a": t}, 20) == 1506
+    t.tokens[tok][2] = auth.INVALID
+    assert code({"a": t}, 20) == 1505
+    del t.tokens[tok]
+    assert code({"a": t}, 20) == 1507         # no longer in the store: TokenNotExist
+    t.tokens[tok] = ["bob", 1, 0, 1000]
+    t.secret = "another-secret"
+    assert code({"a": t}, 20) == 1505         # the holder's secret changed: signature invalid
+    other = T("another-secret")
+    assert code({"b": other, "a": T(SECRET)}, 20) == 1505   # the first holder's secret decides
+    assert code({"a": T(SECRET)}, 20) == 0
+    for i in range(auth.VERIFIED_CACHE_SIZE + 5):
+        auth._accepted.remember(str(i), (SECRET, {}))
+    assert len(auth._accepted) <= auth.VERIFIED_CACHE_SIZE

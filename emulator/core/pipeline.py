@@ -81,14 +81,22 @@ def make_handler(rt: "Runtime", provider: "Provider", route: Route):
     """An aiohttp handler bound to one route: ``run`` with its first arguments bound (a partial
     is called from C, so the route costs no coroutine frame of its own)."""
     key = f"{provider.name} {route.method} {route.path}"
-    handler = partial(run, rt, provider, route, key=key)
+    # every bound argument positional: a partial with keywords copies its keyword dict and
+    # takes the slower call path on every request
+    handler = partial(_run, rt, provider, route, key)
     handler.__name__ = f"{provider.name}:{route.api}"
     handler.route_key = key      # what a durable log entry names (core/persist.py)
     return handler
 
 
-async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Request,
-              key: str = "") -> web.StreamResponse:
+def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Request,
+        key: str = ""):
+    """The pipeline for one request (a coroutine to await)."""
+    return _run(rt, provider, route, key, request)
+
+
+async def _run(rt: "Runtime", provider: "Provider", route: Route, key: str,
+               request: web.Request) -> web.StreamResponse:
     rt.callbacks.last_request = monotonic()   # after-callbacks yield to a busy server (core/callbacks.py)
     started = perf_counter()
     refused = None
@@ -133,10 +141,12 @@ async def run(rt: "Runtime", provider: "Provider", route: Route, request: web.Re
                 log.error("%s: %s %s refused", exc, provider.name, call.api)
                 raise provider.internal_error(call) from None
         result = route.handler(call)
-        outcomes: list = []
+        outcomes: list | None = None    # made only when a before-hook asks (rarely)
         while type(result) is Pending:   # a before-hook: ask it (no state has changed), then apply
             outcome = await rt.callbacks.before(result.hook, call)
             if pending is not None:      # durable: the request again, with what decided it, first
+                if outcomes is None:
+                    outcomes = []
                 outcomes.append(outcome.as_json())
                 try:
                     decided = rt.store.log_request(call, key, outcomes)

@@ -81,14 +81,15 @@ class OpenIMProvider(Provider):
         return t.id if t is not None else None
 
     def authenticate(self, call: Call) -> None:
-        if not call.request.headers.get(OPERATION_ID):
+        headers = call.request.headers
+        if not headers.get(OPERATION_ID):
             raise check("header must have operationID")
         if call.request.path.startswith(TOKEN_WHITELIST):
             hint = self.tenant_hint(call)
             if hint is not None:
                 call.tenant_id, call.tenant = hint, self.backend.tenants[hint]
             return
-        token = call.request.headers.get(TOKEN)
+        token = headers.get(TOKEN)
         if not token:
             raise check("header must have token")
         tenant, claims = auth.verify(token, self.backend.tenants, call.now)
