@@ -56,10 +56,13 @@ def _compact(body: Any) -> bytes:
     return bytes(memoryview(orjson.dumps(body)))
 
 
+_BARE = frozenset({int, str})    # an id of these types is kept without its 1-tuple (Message._ids)
+
+
 class Message:
     """One stored message. ``to`` is None (everyone in the conversation) or a tuple of user ids."""
 
-    __slots__ = ("conv", "seq", "sender", "to", "time", "body", "ids", "flags", "key")
+    __slots__ = ("conv", "seq", "sender", "to", "time", "body", "_ids", "flags", "key")
 
     def __init__(self, conv, seq: int, sender: str, to, time: float, body: bytes, ids: tuple,
                  flags: int, key) -> None:
@@ -69,9 +72,20 @@ class Message:
         self.to = to
         self.time = time
         self.body = body
-        self.ids = ids
+        # one int or str id (Tencent's Random, RongCloud's messageUID) is kept bare: a tuple per
+        # message is a second object the collector walks (and ~56 bytes); ``ids`` rebuilds it
+        self._ids = ids[0] if type(ids) is tuple and len(ids) == 1 and type(ids[0]) in _BARE else ids
         self.flags = flags
         self.key = key
+
+    @property
+    def ids(self) -> tuple:
+        v = self._ids
+        return (v,) if type(v) in _BARE else v
+
+    @ids.setter
+    def ids(self, ids: tuple) -> None:
+        self._ids = ids[0] if type(ids) is tuple and len(ids) == 1 and type(ids[0]) in _BARE else ids
 
     def content(self) -> Any:
         """The provider's JSON as it was stored."""
