@@ -511,10 +511,11 @@ def send_group_msg(app: App, data: dict, caller: str, now: float) -> dict:
         m.LastSendMsgTime = int(time)
         m.MsgSeq = msg.seq
         g.members_changed()   # both are in get_group_info's member rows
-    if counts:
-        for account, member in g.members.items():
-            if account != who:
-                member.UnreadMsgNum += 1
+    if counts:      # every member but the sender: all, then the sender's own back
+        for member in g.members.values():
+            member.UnreadMsgNum += 1
+        if m is not None:
+            m.UnreadMsgNum -= 1
     return {"MsgTime": int(time), "MsgSeq": msg.seq, "MsgDropReason": ""}
 
 
