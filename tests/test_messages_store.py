@@ -114,3 +114,24 @@ def test_check_reports_a_corrupted_store():
     problems = "\n".join(store.check())
     assert "seq 9 where 2 was expected" in problems
     assert "7 unread" in problems and "5 messages counted" in problems
+
+
+def test_single_id_kept_bare_and_given_back_as_a_tuple():
+    """One int/str id is stored without its tuple (one object less per message for the
+    collector); readers, the setter and dump/load still see the tuple the provider gave."""
+    from emulator.core.messages import MessageStore
+    store = MessageStore()
+    conv = store.conversation("g", "group")
+    a = store.append(conv, "u1", {"t": 1}, 1.0, ids=(7,))
+    b = store.append(conv, "u1", {"t": 2}, 1.0, ids=("UID-1",))
+    c = store.append(conv, "u1", {"t": 3}, 1.0, ids=("c", "s"))
+    d = store.append(conv, "u1", {"t": 4}, 1.0, ids=(True,))
+    e = store.append(conv, "u1", {"t": 5}, 1.0)
+    assert (a.ids, b.ids, c.ids, d.ids, e.ids) == ((7,), ("UID-1",), ("c", "s"), (True,), ())
+    assert a._ids == 7 and b._ids == "UID-1" and type(d._ids) is tuple
+    c.ids = ("c", "s", "revoker", 1)
+    b.ids = ("UID-2",)
+    assert c.ids == ("c", "s", "revoker", 1) and b.ids == ("UID-2",)
+    again = MessageStore.from_json(store.dump())
+    assert [m.ids for m in again.get("g").messages()] == [(7,), ("UID-2",), ("c", "s", "revoker", 1), (True,), ()]
+    assert again.dump() == store.dump()

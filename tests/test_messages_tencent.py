@@ -574,3 +574,22 @@ async def test_message_reads_marked_readonly_change_nothing(tim, client, runtime
         service, command = path.split("/") if "/" in path else ("group_open_http_svc", path)
         assert urls.TABLE[(service, command)].readonly
     assert runtime.dump_state() == before
+
+
+def test_check_msg_body_text_fast_path_agrees():
+    """The one-text-element shortcut of check_msg_body accepts only what the full check accepts:
+    a Download_Flag on a text element, a non-str Text and an oversize body still fail."""
+    from types import SimpleNamespace
+
+    from emulator.providers.tencent import models_messages as mm
+    from emulator.providers.tencent.errors import TencentError
+    app = SimpleNamespace(message_settings={"max_msg_bytes": 64})
+
+    def text(content):
+        return [{"MsgType": "TIMTextElem", "MsgContent": content}]
+    assert mm.check_msg_body(app, text({"Text": "hi"}), 1, 2) == b'[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi"}}]'
+    for content, code in (({"Text": "hi", "Download_Flag": 1}, 2), ({"Text": 5}, 2), ({"Text": True}, 2),
+                          ({"Text": "x" * 100}, 80002), ({}, 2)):
+        with pytest.raises(TencentError) as e:
+            mm.check_msg_body(app, text(content), 1, 2)
+        assert e.value.code == code

@@ -304,3 +304,17 @@ async def test_inbox_of_a_group_member_from_join_time(rc, rc_client):
     resp = await rc_client.get("/_emulator/messages", params={"provider": "rongcloud", "user": "u2"})
     rows = (await resp.json())["messages"]
     assert [(r["conversation"], r["seq"]) for r in rows] == [("group:g1", 2), ("private:u2:u5", 1)]
+
+
+def test_message_uid_fast_path_matches_dashed_id():
+    """uid_at (cached HMAC states, base32 table) gives exactly dashed_id's messageUIDs, for
+    short and over-64-byte app secrets (HMAC hashes those first)."""
+    from types import SimpleNamespace
+
+    from emulator.providers.rongcloud import models_messages as ops
+    from emulator.providers.rongcloud.models_users import dashed_id
+    for secret in (RC_APP_SECRET, "s", "k" * 64, "long" * 40, "密钥"):
+        t = SimpleNamespace(app_secret=secret)
+        for n in (1, 2, 31, 1024, 99_999, 10**15):
+            assert ops.uid_at(t, n) == dashed_id(t, "message", n)
+            assert UID.fullmatch(ops.uid_at(t, n))

@@ -56,10 +56,13 @@ def _compact(body: Any) -> bytes:
     return bytes(memoryview(orjson.dumps(body)))
 
 
+_BARE = frozenset({int, str})    # an id of these types is kept without its 1-tuple (Message._ids)
+
+
 class Message:
     """One stored message. ``to`` is None (everyone in the conversation) or a tuple of user ids."""
 
-    __slots__ = ("conv", "seq", "sender", "to", "time", "body", "ids", "flags", "key")
+    __slots__ = ("conv", "seq", "sender", "to", "time", "body", "_ids", "flags", "key")
 
     def __init__(self, conv, seq: int, sender: str, to, time: float, body: bytes, ids: tuple,
                  flags: int, key) -> None:
@@ -69,9 +72,20 @@ class Message:
         self.to = to
         self.time = time
         self.body = body
-        self.ids = ids
+        # one int or str id (Tencent's Random, RongCloud's messageUID) is kept bare: a tuple per
+        # message is a second object the collector walks (and ~56 bytes); ``ids`` rebuilds it
+        self._ids = ids[0] if type(ids) is tuple and len(ids) == 1 and type(ids[0]) in _BARE else ids
         self.flags = flags
         self.key = key
+
+    @property
+    def ids(self) -> tuple:
+        v = self._ids
+        return (v,) if type(v) in _BARE else v
+
+    @ids.setter
+    def ids(self, ids: tuple) -> None:
+        self._ids = ids[0] if type(ids) is tuple and len(ids) == 1 and type(ids[0]) in _BARE else ids
 
     def content(self) -> Any:
         """The provider's JSON as it was stored."""
@@ -149,7 +163,7 @@ class MessageStore:
     """Every conversation of one tenant, with the tenant-wide cap."""
 
     __slots__ = ("cap", "dropped", "convs", "order", "stored", "keys", "by_user", "recent", "recent_order",
-                 "rosters")
+                 "rosters", "_memo")
 
     def __init__(self, cap: int = DEFAULT_CAP) -> None:
         self.cap = cap
@@ -162,6 +176,7 @@ class MessageStore:
         self.recent: dict[int, Message] = {}                    # de-dup digest -> message
         self.recent_order: dict[float, deque[int]] = {}         # window -> digests, oldest first
         self.rosters: dict[str, Roster] = {}    # tracked conversation -> membership history
+        self._memo: tuple[str, int] = ("", 0)   # the last (key, digest): duplicate then remember
 
     # --- conversations ---------------------------------------------------------------------------
     def get(self, cid: str) -> Conversation | None:
@@ -298,17 +313,26 @@ class MessageStore:
     def digest(text: str) -> int:
         return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
 
+    def _digest_of(self, dkey: str) -> int:
+        """digest(dkey), computed once for a send's duplicate() and remember() pair."""
+        memo = self._memo
+        if memo[0] == dkey:
+            return memo[1]
+        d = self.digest(dkey)
+        self._memo = (dkey, d)
+        return d
+
     def duplicate(self, dkey: str, now: float, window_s: float) -> Message | None:
         """The message remembered under ``dkey`` while its window is open (and still stored)."""
         self._prune(now)
-        msg = self.recent.get(self.digest(dkey))
+        msg = self.recent.get(self._digest_of(dkey))
         if msg is None or msg.time + window_s <= now or msg.conv is None:
             return None
         return msg
 
     def remember(self, dkey: str, msg: Message, window_s: float) -> None:
         """Remember a just-sent message (its time is the send time) for ``window_s`` seconds."""
-        d = self.digest(dkey)
+        d = self._digest_of(dkey)
         self.recent[d] = msg
         queue = self.recent_order.get(window_s)
         if queue is None:
