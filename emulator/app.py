@@ -154,6 +154,9 @@ class Runtime:
             for name, tenants in saved.items():
                 targets[name].backend.tenants = tenants
             raise
+        for name, tenants in saved.items():     # the load stands: free what it replaced
+            now = targets[name].backend.tenants
+            targets[name].backend.discard([t for tid, t in tenants.items() if now.get(tid) is not t])
 
     def reset(self, provider: str | None = None, tenant: str | None = None) -> None:
         self.log_control("reset", provider=provider, tenant=tenant)

@@ -3,8 +3,10 @@
 CPython's full (generation 2) collection walks every tracked container. The emulator's state
 is millions of such objects (groups, members, index dicts) that live until a reset, so at
 large state each full collection paused every request for seconds while finding nothing to
-free (README "Reliability" has the figures). The state holds no reference cycles that need
-the collector: it is freed by reference counting when a reset or load replaces it.
+free (README "Reliability" has the figures). The state is freed by reference counting when a
+reset or load replaces it: its one kind of reference cycle, a stored message and its
+conversation, is broken by MessageStore.release() when the tenant is dropped
+(TenantBackend.discard).
 
 - ``tune()`` (at start, after the scenario and state file are loaded): one full collection,
   then ``gc.freeze()``: what survives moves to the permanent generation, never walked again.

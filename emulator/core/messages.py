@@ -217,6 +217,22 @@ class MessageStore:
             self.order = deque(m for m in self.order if m.conv is not None)
         return len(gone)
 
+    def release(self) -> None:
+        """Forget everything, breaking the message <-> conversation references: a store its
+        tenant dropped (reset, load, scenario) is then freed by reference counting alone. The
+        collector would free the cycles too, but core/gctune.py freezes long-lived state out of
+        its walks, and a frozen cycle is never reclaimed."""
+        for conv in self.convs.values():
+            for msg in conv.log:
+                msg.conv = None
+            conv.log = []
+        self.convs = {}
+        self.order = deque()
+        self.keys = {}
+        self.recent = {}
+        self.recent_order = {}
+        self.stored = 0
+
     # --- writing ---------------------------------------------------------------------------------
     def append(self, conv: Conversation, sender: str, body: Any, time: float, ids: tuple = (),
                to: Iterable[str] | None = None, key: str | None = None, flags: int = 0,
