@@ -161,3 +161,21 @@ async def test_injected_fault_uses_envelope(rc_client):
     assert status == 500 and body["code"] == 1000 and "errorMessage" in body
     status, body = await rc_post(rc_client, CREATE, {"groupId": "g", "name": "n", "owner": "o"})
     assert (status, body) == (200, {"code": 200})
+
+
+def test_nonce_cache_forgets_expired_nonces_from_the_front_and_stays_bounded(monkeypatch):
+    from emulator.providers.rongcloud import auth as rc_auth
+    monkeypatch.setattr(rc_auth, "NONCE_CACHE_MAX", 50)
+    cache = rc_auth.NonceCache()
+    assert not cache.seen_before("k", "a", 100.0, 10)
+    assert cache.seen_before("k", "a", 109.0, 10)           # within the window: a replay
+    assert not cache.seen_before("k", "a", 111.0, 10)       # after it: new again
+    for i in range(30):                                    # 30 more within a second
+        assert not cache.seen_before("k", f"n{i}", 112.0 + i / 100, 10)
+    assert len(cache._seen["k"]) == 31
+    assert not cache.seen_before("k", "late", 125.0, 10)    # everything before 115 left the window
+    assert list(cache._seen["k"]) == ["late"]
+    for i in range(200):                                   # a flood of fresh nonces: capped
+        cache.seen_before("k", f"f{i}", 126.0, 10)
+    assert len(cache._seen["k"]) == 50 and cache.seen_before("k", "f199", 126.0, 10)
+    assert cache._seen.keys() == {"k"}

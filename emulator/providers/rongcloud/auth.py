@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections import OrderedDict
 from typing import Mapping
 
 from .errors import RongCloudError
@@ -52,19 +53,37 @@ def timestamp_seconds(raw: str) -> float | None:
     return value / 1000 if value >= MS_THRESHOLD else float(value)
 
 
+NONCE_CACHE_MAX = 100_000     # nonces kept per App-Key (memory bound; see NonceCache)
+
+
 class NonceCache:
-    """Nonces seen per App-Key within the freshness window (only with reject_replayed_nonce)."""
+    """Nonces seen per App-Key within the freshness window (only with reject_replayed_nonce).
+
+    Each App-Key's nonces are kept in arrival order (a nonce seen again after it expired re-enters at the end), so the expired
+    ones are dropped from the front: O(1) per request however many are fresh. At most
+    ``NONCE_CACHE_MAX`` per App-Key: past that the oldest are forgotten even while fresh (a replay
+    of one of them is then let through), so a flood of requests cannot grow memory without bound."""
 
     def __init__(self) -> None:
-        self._seen: dict[str, dict[str, float]] = {}
+        # an OrderedDict, not a dict: taking from the front of a dict walks the holes earlier
+        # deletions left, O(n) per request in a steady stream
+        self._seen: dict[str, OrderedDict[str, float]] = {}
 
     def seen_before(self, app_key: str, nonce: str, now: float, keep_s: float) -> bool:
-        seen = self._seen.setdefault(app_key, {})
-        if len(seen) > 10_000:  # bound memory: forget nonces older than the window
-            for old in [n for n, t in seen.items() if t < now - keep_s]:
-                del seen[old]
-        if nonce in seen and seen[nonce] >= now - keep_s:
-            return True
+        seen = self._seen.get(app_key)
+        if seen is None:
+            seen = self._seen[app_key] = OrderedDict()
+        cutoff = now - keep_s
+        t = seen.get(nonce)
+        if t is not None:
+            if t >= cutoff:
+                return True
+            del seen[nonce]                 # expired: seen anew, at the end
+        while seen:                         # the oldest first: drop what left the window
+            first = next(iter(seen))
+            if seen[first] >= cutoff and len(seen) < NONCE_CACHE_MAX:
+                break
+            del seen[first]
         seen[nonce] = now
         return False
 
