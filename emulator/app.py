@@ -18,6 +18,7 @@ from aiohttp.web_urldispatcher import PlainResource, UrlMappingMatchInfo
 from yarl import URL
 
 from emulator import __version__
+from emulator.core import reply as reply_mod
 from emulator.core import scenario as scenario_mod
 from emulator.core.callbacks import CallbackEngine
 from emulator.core.clock import Clock
@@ -341,7 +342,7 @@ with warnings.catch_warnings():
                 self._direct = {}
             rt = self.get(RUNTIME)
             if rt is not None:    # the signals are frozen now: no handler can be added later
-                rt.plain_replies = not self.on_response_prepare
+                rt.plain_replies = not self.on_response_prepare and reply_mod.supported()
 
         async def _handle(self, request: web.Request) -> web.StreamResponse:
             hit = self._direct.get((request.method, request.rel_url.path_safe))

@@ -92,3 +92,21 @@ def test_fallback_for_bodiless_statuses():
     assert reply.body == BODY and reply.status == 200
     assert reply.headers["Access-Control-Allow-Origin"] == "*"
     assert reply.headers["Content-Length"] == str(len(BODY))
+
+
+async def test_an_aiohttp_without_the_internals_gets_web_response(monkeypatch, aiohttp_client):
+    # reply.supported() is asked at freeze: False means every reply is a web.Response
+    from emulator.app import RUNTIME, create_app
+    from emulator.core import reply as reply_mod
+    from emulator.settings import Settings
+    from tests.tencent_support import tencent_query
+
+    assert reply_mod.supported()            # the aiohttp this project tests with has them
+    monkeypatch.setattr(reply_mod, "supported", lambda: False)
+    app = create_app(Settings(port=0))
+    client = await aiohttp_client(app)
+    assert app[RUNTIME].plain_replies is False
+    resp = await client.post("/v4/group_open_http_svc/get_group_info", params=tencent_query(),
+                             json={"GroupIdList": ["nope"]})
+    assert resp.status == 200 and (await resp.json())["GroupInfo"][0]["ErrorCode"] == 10010
+    assert resp.headers["Content-Type"] == "application/json; charset=utf-8"

@@ -110,6 +110,17 @@ class JsonReply(web.StreamResponse):
         return None
 
 
+def supported() -> bool:
+    """Whether this aiohttp has the internals JsonReply writes through (checked once, at the
+    app's freeze): the response and payload-writer attributes of aiohttp 3.10-3.14. Without
+    them every reply goes through web.Response, which is always right, only slower."""
+    from aiohttp.http_writer import StreamWriter
+    probe = web.StreamResponse()
+    return all(hasattr(probe, a) for a in ("_eof_sent", "_keep_alive", "_payload_writer", "_req",
+                                           "_body_length", "_state", "_status", "_reason")) \
+        and hasattr(StreamWriter, "_write") and hasattr(StreamWriter, "output_size")
+
+
 def json_reply(request: web.BaseRequest, status: int, body: bytes, headers: dict | None = None,
                close: bool = False, plain: bool = True) -> web.StreamResponse:
     """A JsonReply where it writes what web.Response would, else the web.Response itself.
