@@ -255,3 +255,22 @@ async def test_openim_group_links_its_conversation(client, openim_admin_token):
     assert groups["rows"][0]["conversation"] == f"sg_{gid}"
     _, msgs = await get(client, "messages", provider="openim", tenant="default", conversation=f"sg_{gid}")
     assert msgs["total"] >= 1 and msgs["messages"][-1]["from"] == "bob"
+
+
+async def test_a_reply_the_journal_cut_still_shows_its_code(aiohttp_client):
+    # bodies over journal_body_bytes are kept as a prefix, which is not JSON: the code is read
+    # from the reply's leading top-level fields (a nested ErrorCode never counts)
+    client = await aiohttp_client(create_app(Settings(port=0, journal_body_bytes=80)))
+    ok = await tim(client, "create_group", {"Owner_Account": "leckie", "Type": "Public", "Name": "a" * 20,
+                                            "MemberList": [{"Member_Account": "bob"}]})
+    gid = ok["GroupId"]
+    bad = await tim(client, "get_group_info", {"GroupIdList": [gid, "@TGS#nope"]})
+    assert bad["ErrorCode"] == 0 and bad["GroupInfo"][1]["ErrorCode"] != 0
+    refused = await tim(client, "modify_group_base_info", {"GroupId": gid, "Name": "x" * 200})
+    assert refused["ErrorCode"] != 0
+    _, rows = await get(client, "journal/rows")
+    info, mod = rows["rows"][-2:]
+    assert info["api"] == "group_open_http_svc/get_group_info" and info["code"] == 0 and info["error"] is False
+    status, detail = await get(client, f"journal/{info['seq']}")
+    assert status == 200 and detail["response"]["body"]["truncated"] is True and detail["code"] == 0
+    assert mod["code"] == refused["ErrorCode"] and mod["error"] is True

@@ -52,12 +52,32 @@ class RowsQuery(Schema):
     limit = fields.Integer(load_default=ROWS_DEFAULT, validate=validate.Range(min=1, max=ROWS_MAX))
 
 
+# A top-level key among the scalar fields that open a JSON object: the providers write their
+# code first or after a few strings ({"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0, ...}),
+# so a reply the journal cut (over its body limit) still shows it; a key inside a nested value
+# is never matched.
+_SCALAR = rb'(?:"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)'
+_LEAD_CODES: dict[str, re.Pattern] = {}
+
+
+def _leading_code(prefix: bytes, key: str):
+    pat = _LEAD_CODES.get(key)
+    if pat is None:
+        pat = _LEAD_CODES[key] = re.compile(
+            rb'\{\s*(?:' + _SCALAR + rb'\s*:\s*' + _SCALAR + rb'\s*,\s*)*?"' + re.escape(key.encode())
+            + rb'"\s*:\s*(-?\d+)')
+    m = pat.match(prefix)
+    return int(m.group(1)) if m else None
+
+
 def error_code(rt: "Runtime", e: "Entry"):
     """The provider's error code in a journaled reply (None when the body carries none)."""
     p = rt.providers.get(e.provider)
     key = p.error_code_key if p is not None else None
     if key is None or not e.response_body:
         return None
+    if e.response_len > len(e.response_body):     # cut by the journal: not JSON any more
+        return _leading_code(e.response_body, key)
     try:
         body = orjson.loads(e.response_body)
     except orjson.JSONDecodeError:
