@@ -24,10 +24,27 @@ def test_release_breaks_the_cycles():
         before = live_conversations()
         del conv
         store.release()
-        assert store.stored == 0 and store.get("g") is None and not store.order
+        assert store.find("nothing") is None and all(m.conv is None for m in store.order)
+        del store
         assert live_conversations() == before - 1      # freed without a collection
     finally:
         gc.enable()
+
+
+def test_without_release_the_cycle_outlives_the_store():
+    # what release() is for: the same store dropped as it is stays until the collector runs
+    store = MessageStore(1000)
+    conv = store.conversation("g", "group")
+    store.append(conv, "u", {"n": 1}, 1.0, ids=(1,))
+    gc.collect()
+    gc.disable()
+    try:
+        before = live_conversations()
+        del conv, store
+        assert live_conversations() == before
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 async def test_reset_frees_every_tenants_store(client, tim):

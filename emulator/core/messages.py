@@ -218,20 +218,15 @@ class MessageStore:
         return len(gone)
 
     def release(self) -> None:
-        """Forget everything, breaking the message <-> conversation references: a store its
-        tenant dropped (reset, load, scenario) is then freed by reference counting alone. The
-        collector would free the cycles too, but core/gctune.py freezes long-lived state out of
-        its walks, and a frozen cycle is never reclaimed."""
+        """Break each message's reference back to its conversation (the store's only reference
+        cycle), for a store its tenant dropped (reset, load, scenario): it is then freed by
+        reference counting alone once nothing holds it. The collector would free the cycles too,
+        but core/gctune.py freezes long-lived state out of its walks, and a frozen cycle is never
+        reclaimed. Everything else is left as it is, so a request still holding the old tenant
+        (one waiting for a before-hook's reply) sees a store whose messages all count as gone."""
         for conv in self.convs.values():
             for msg in conv.log:
                 msg.conv = None
-            conv.log = []
-        self.convs = {}
-        self.order = deque()
-        self.keys = {}
-        self.recent = {}
-        self.recent_order = {}
-        self.stored = 0
 
     # --- writing ---------------------------------------------------------------------------------
     def append(self, conv: Conversation, sender: str, body: Any, time: float, ids: tuple = (),
