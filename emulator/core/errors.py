@@ -52,3 +52,7 @@ class SeedError(Exception):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}")
+
+    def under(self, prefix: str) -> "SeedError":
+        """The same error with its path inside ``prefix`` (the key or index of an outer section)."""
+        return SeedError(f"{prefix}.{self.path}" if self.path else prefix, self.reason)

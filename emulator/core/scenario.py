@@ -186,8 +186,8 @@ def prepare(validated: dict, source: str, providers: dict[str, "Provider"], merg
         try:
             prepared[name] = (section, provider.backend.prepare(section))
         except SeedError as exc:
-            path = f"{name}.{exc.path}" if exc.path else name
-            raise ScenarioError(source, [(path, exc.reason)]) from None
+            inner = exc.under(name)
+            raise ScenarioError(source, [(inner.path, inner.reason)]) from None
     return prepared
 
 

@@ -259,8 +259,7 @@ class TenantBackend(ABC):
             try:
                 built[tid] = (copy.deepcopy(spec), self.build_tenant(spec))
             except SeedError as exc:
-                raise SeedError(f"{self.section_key}[{i}].{exc.path}" if exc.path else
-                                f"{self.section_key}[{i}]", exc.reason) from None
+                raise exc.under(f"{self.section_key}[{i}]") from None
         return built
 
     def commit(self, section: dict | None, prepared: dict[str, tuple[dict, Any]], merge: bool) -> None:

@@ -501,7 +501,7 @@ class OpenIMBackend(TenantBackend):
             try:
                 t.messages = MessageStore.from_json(spec["messages"])
             except SeedError as exc:
-                raise SeedError(f"messages.{exc.path}", exc.reason) from None
+                raise exc.under("messages") from None
         adopt_rosters(t)
         t.recount_dismissed()
         return t

@@ -279,7 +279,7 @@ class RongCloudBackend(TenantBackend):
             try:
                 t.messages = MessageStore.from_json(spec["messages"])
             except SeedError as exc:
-                raise SeedError(f"messages.{exc.path}", exc.reason) from None
+                raise exc.under("messages") from None
         adopt_rosters(t)
         return t
 

@@ -46,7 +46,7 @@ class TencentBackend(TenantBackend):
         try:
             app.messages = seed_messages(app, spec.get("messages"))
         except SeedError as exc:
-            raise SeedError(f"messages.{exc.path}", exc.reason) from None
+            raise exc.under("messages") from None
         return app
 
     def tenant_to_json(self, tenant: App) -> dict:
