@@ -283,15 +283,21 @@ def hour_bounds(t: Tenant, date: str) -> tuple[float, float] | None:
     return start, start + 3600
 
 
-def history(t: Tenant, date: str, now_s: float, base_url: str) -> dict:
-    """``url`` of the hour's log on the emulator, "" when the hour has no message, is not over
-    yet, or is more than 3 days old. 1009 when the service is off for the app."""
+def _checked_hour(t: Tenant, date: str) -> tuple[float, float]:
+    """The hour ``date`` names, as history.json and history/delete.json both check it: 1009 when
+    the service is off for the app, 1002 for a date that is not a YYYYMMDDHH hour."""
     if not t.settings.history_service:
         raise RongCloudError(1009)
     bounds = hour_bounds(t, date)
     if bounds is None:
         raise RongCloudError(1002, f"date {date} is not a valid YYYYMMDDHH hour.")
-    start, end = bounds
+    return bounds
+
+
+def history(t: Tenant, date: str, now_s: float, base_url: str) -> dict:
+    """``url`` of the hour's log on the emulator, "" when the hour has no message, is not over
+    yet, or is more than 3 days old. 1009 when the service is off for the app."""
+    start, end = _checked_hour(t, date)
     has = _log_exists(t, start, end, now_s)
     url = f"{base_url}/_emulator/rongcloud/history/{t.app_key}/{date}.gz?sign={history_sign(t, date)}" if has else ""
     return {"url": url, "date": date}
@@ -312,12 +318,7 @@ def delete_history(t: Tenant, date: str, now_s: float) -> dict:
     only, not the conversations' history. An hour without a file (not over, older than 3 days,
     no message) answers 200 and changes nothing (UNKNOWN; README known differences).
     Bounded: only hours whose file could exist are remembered (<= 73 entries)."""
-    if not t.settings.history_service:
-        raise RongCloudError(1009)
-    bounds = hour_bounds(t, date)
-    if bounds is None:
-        raise RongCloudError(1002, f"date {date} is not a valid YYYYMMDDHH hour.")
-    start, end = bounds
+    start, end = _checked_hour(t, date)
     if _log_exists(t, start, end, now_s):
         t.history_deleted[int(start)] = None
     keep = HISTORY_KEEP_HOURS * 3600
