@@ -185,21 +185,11 @@ async def _openim_flat(reps: int, batch: int) -> list:
             r = await s.openim("/msg/send_msg", body("bh"))
             assert r.get("errCode") == 0, r
 
-        async def one_batch(gid: str) -> float:
-            t0 = time.process_time()
-            for _ in range(batch):
-                r = await s.openim("/msg/send_msg", body(gid))
-                assert r.get("errCode") == 0, r
-            return (time.process_time() - t0) / batch * 1e6
+        async def send(gid: str) -> None:
+            r = await s.openim("/msg/send_msg", body(gid))
+            assert r.get("errCode") == 0, r
 
-        small, big = [], []
-        for _ in range(reps):     # interleaved, so drift in the machine's load hits both
-            small.append(await one_batch("br"))
-            big.append(await one_batch("bh"))
-        base, high = median(small), median(big)
-        ratio = high / base if base else float("inf")
-        rows.append(["openim", "send_msg (group)", f"{base:.0f}", f"{high:.0f}", f"{ratio:.2f}",
-                     f"<= {TARGET_FLAT}", verdict(ratio <= TARGET_FLAT)])
+        rows.append(await _flat_row("openim", "send_msg (group)", send, reps, batch))
     return rows
 
 
@@ -225,22 +215,31 @@ async def _rongcloud_flat(reps: int, batch: int) -> list:
             r = await s.rongcloud("/message/group/publish.json", form("bh"))
             assert r.get("code") == 200, r
 
-        async def one_batch(gid: str) -> float:
-            t0 = time.process_time()
-            for _ in range(batch):
-                r = await s.rongcloud("/message/group/publish.json", form(gid))
-                assert r.get("code") == 200, r
-            return (time.process_time() - t0) / batch * 1e6
+        async def send(gid: str) -> None:
+            r = await s.rongcloud("/message/group/publish.json", form(gid))
+            assert r.get("code") == 200, r
 
-        small, big = [], []
-        for _ in range(reps):
-            small.append(await one_batch("br"))
-            big.append(await one_batch("bh"))
-        base, high = median(small), median(big)
-        ratio = high / base if base else float("inf")
-        rows.append(["rongcloud", "message/group/publish", f"{base:.0f}", f"{high:.0f}", f"{ratio:.2f}",
-                     f"<= {TARGET_FLAT}", verdict(ratio <= TARGET_FLAT)])
+        rows.append(await _flat_row("rongcloud", "message/group/publish", send, reps, batch))
     return rows
+
+
+async def _flat_row(provider: str, api: str, send, reps: int, batch: int) -> list:
+    """CPU time per ``send`` into the fresh group "br" beside the long one "bh": batches
+    interleaved, so drift in the machine's load hits both; medians, their ratio, the verdict."""
+    async def one_batch(gid: str) -> float:
+        t0 = time.process_time()
+        for _ in range(batch):
+            await send(gid)
+        return (time.process_time() - t0) / batch * 1e6
+
+    small, big = [], []
+    for _ in range(reps):
+        small.append(await one_batch("br"))
+        big.append(await one_batch("bh"))
+    base, high = median(small), median(big)
+    ratio = high / base if base else float("inf")
+    return [provider, api, f"{base:.0f}", f"{high:.0f}", f"{ratio:.2f}", f"<= {TARGET_FLAT}",
+            verdict(ratio <= TARGET_FLAT)]
 
 
 async def _child(n: int, group: bool) -> dict:
