@@ -457,20 +457,9 @@ def notify(t: Tenant, op: str, g: Group, ct: int, now: int, send_message, tips: 
     if _hooks.get() is not None:      # a request with webhooks: beforeSendGroupMsg may defer it
         send_note(t, cid, _group_note(t, op, g, ct, now, tips))
         return
-    # No webhook context (defer_note and after_send do nothing): what send_note -> store_note
-    # -> _store do for a group notification, in one place; nothing but the store reads this
-    # MsgData, so its content goes in as the bytes the store would write for the text
-    data = _group_note(t, op, g, ct, now, tips, _stored_text(_note_json(t, op, g, now, tips)))
-    g = t.groups.get(data["groupID"])
-    if g is None or (g.status == STATUS_DISMISSED and ct != GROUP_DISMISSED):
-        return
-    store = t.messages
-    conv = store.convs.get(cid)
-    if conv is None:
-        conv = _conv(t, cid)
-    msg = store.append(conv, op, data, now / 1000, ids=(data["serverMsgID"], data["clientMsgID"]),
-                       flags=AS_ADMIN)
-    conv.mark_of(msg.sender)[0] = msg.seq
+    # No webhook context (defer_note and after_send do nothing): nothing but the store reads
+    # this MsgData, so its content goes in as the bytes the store would write for the text
+    store_note(t, cid, _group_note(t, op, g, ct, now, tips, _stored_text(_note_json(t, op, g, now, tips))))
 
 
 def group_push(t: Tenant, op: str, g: Group, ct: int, now: int, **tips) -> None:
