@@ -530,21 +530,9 @@ def _group_note(t: Tenant, op: str, g: Group, ct: int, now: int, tips: dict, con
     text = _note_text(_note_json(t, op, g, now, tips)) if content is None else content
     # senderNickname / senderFaceURL come from the op user's profile for 1502 and 1519 only (2.12)
     u = t.users.get(op) if ct in (ANNOUNCEMENT_SET, GROUP_INFO_SET) else None
-    # _msg_data(t, {sendID: op, recvID/groupID: the group, the two sender fields, options {}},
-    # text, ct, READ_GROUP, now), written out: the same keys in the same order, the client id
-    # taken from the sequence before the server id
-    gid = g.groupID
-    client_id = t.next_digest()
-    return {
-        "sendID": op, "recvID": gid, "groupID": gid,
-        "clientMsgID": client_id, "serverMsgID": t.next_digest(),
-        "senderPlatformID": 0,
-        "senderNickname": u.nickname if u else "", "senderFaceURL": u.faceURL if u else "",
-        "sessionType": READ_GROUP, "msgFrom": MSG_FROM_SYS, "contentType": ct,
-        "content": text, "sendTime": now, "createTime": now,
-        "status": 0, "options": {},
-        "offlinePushInfo": None, "atUserIDList": None, "attachedInfo": "",
-        "ex": ""}
+    fields = {"sendID": op, "recvID": g.groupID, "groupID": g.groupID,
+              "senderNickname": u.nickname if u else "", "senderFaceURL": u.faceURL if u else ""}
+    return _msg_data(t, fields, text, ct, READ_GROUP, now)
 
 
 def send_note(t: Tenant, cid: str, data: dict, users=()) -> None:
