@@ -307,14 +307,21 @@ async def test_inbox_of_a_group_member_from_join_time(rc, rc_client):
 
 
 def test_message_uid_fast_path_matches_dashed_id():
-    """uid_at (cached HMAC states, base32 table) gives exactly dashed_id's messageUIDs, for
-    short and over-64-byte app secrets (HMAC hashes those first)."""
+    """dashed_id (cached HMAC states, base32 table), which uid_at uses, gives exactly the ids of
+    its definition (base32 of the first 10 bytes of the one-shot HMAC _digest), for every kind
+    and for short and over-64-byte app secrets (HMAC hashes those first)."""
+    import base64
     from types import SimpleNamespace
 
     from emulator.providers.rongcloud import models_messages as ops
-    from emulator.providers.rongcloud.models_users import dashed_id
+    from emulator.providers.rongcloud.models_users import _digest, dashed_id
+
+    def defined(t, kind, n):
+        text = base64.b32encode(_digest(t, kind, n)[:10]).decode()
+        return f"{text[:4]}-{text[4:8]}-{text[8:12]}-{text[12:]}"
     for secret in (RC_APP_SECRET, "s", "k" * 64, "long" * 40, "密钥"):
         t = SimpleNamespace(app_secret=secret)
         for n in (1, 2, 31, 1024, 99_999, 10**15):
-            assert ops.uid_at(t, n) == dashed_id(t, "message", n)
+            assert ops.uid_at(t, n) == defined(t, "message", n)
+            assert dashed_id(t, "operate", n) == defined(t, "operate", n)
             assert UID.fullmatch(ops.uid_at(t, n))

@@ -14,7 +14,6 @@ gags and sends to unknown groups are UNKNOWN: tenant settings (AppSettings).
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -52,37 +51,8 @@ def new_uid(t: Tenant) -> str:
 
 
 def uid_at(t: Tenant, n: int) -> str:
-    """The messageUID the app's n-th message gets (the pre-messaging callback names it first):
-    ``dashed_id(t, "message", n)``, computed from a cached HMAC-SHA256 state (the key pads and the
-    ``message`` prefix hashed once per app secret) and a 10-bit base32 table, at a third of the
-    cost (one per sent message; tests/test_rongcloud_messages.py compares the two)."""
-    states = _UID_STATES.get(t.app_secret)
-    if states is None:
-        states = _uid_states(t.app_secret)
-    inner, outer = states[0].copy(), states[1].copy()
-    inner.update(str(n).encode())
-    outer.update(inner.digest())
-    v = int.from_bytes(outer.digest()[:10], "big")
-    return (f"{_B32[v >> 70]}{_B32[v >> 60 & 1023]}-{_B32[v >> 50 & 1023]}{_B32[v >> 40 & 1023]}-"
-            f"{_B32[v >> 30 & 1023]}{_B32[v >> 20 & 1023]}-{_B32[v >> 10 & 1023]}{_B32[v & 1023]}")
-
-
-_B32 = [a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"]
-_UID_STATES: dict[str, tuple] = {}     # app secret -> (inner, outer) sha256 states; a few apps
-
-
-def _uid_states(secret: str) -> tuple:
-    """HMAC (RFC 2104) split open: sha256 over key^ipad + "message\x1f", and over key^opad."""
-    key = secret.encode()
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key) + b"message\x1f")
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-    if len(_UID_STATES) >= 64:         # bounded: tests create many apps
-        _UID_STATES.clear()
-    _UID_STATES[secret] = (inner, outer)
-    return inner, outer
+    """The messageUID the app's n-th message gets (the pre-messaging callback names it first)."""
+    return dashed_id(t, "message", n)
 
 
 CHANNEL = {PRIVATE: "PERSON", GROUP: "GROUP", CHATROOM: "TEMPGROUP", SYSTEM: "NOTIFY", ULTRAGROUP: "ULTRAGROUP"}
